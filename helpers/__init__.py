@@ -1,0 +1,66 @@
+"""helpers: the math and plumbing of the course "A neural network from scratch".
+
+The notebooks explain and call these functions; everything public is importable from here::
+
+    from helpers import load_mnist, forward_prop, backward_prop, train
+"""
+
+from helpers.data import (
+    MNIST,
+    load_mnist,
+    load_sample,
+    one_hot,
+    read_idx,
+    read_kaggle_csv,
+    train_dev_split,
+)
+from helpers.nn import (
+    History,
+    TrainingDiverged,
+    backward_prop,
+    cross_entropy,
+    evaluate,
+    forward_prop,
+    get_accuracy,
+    get_predictions,
+    gradient_descent,
+    init_params,
+    load_params,
+    predict,
+    predict_proba,
+    relu,
+    relu_deriv,
+    save_params,
+    softmax,
+    train,
+    update_params,
+)
+
+__all__ = [
+    "MNIST",
+    "History",
+    "TrainingDiverged",
+    "backward_prop",
+    "cross_entropy",
+    "evaluate",
+    "forward_prop",
+    "get_accuracy",
+    "get_predictions",
+    "gradient_descent",
+    "init_params",
+    "load_mnist",
+    "load_params",
+    "load_sample",
+    "one_hot",
+    "predict",
+    "predict_proba",
+    "read_idx",
+    "read_kaggle_csv",
+    "relu",
+    "relu_deriv",
+    "save_params",
+    "softmax",
+    "train",
+    "train_dev_split",
+    "update_params",
+]

