@@ -35,8 +35,11 @@ from helpers.nn import (
     train,
     update_params,
 )
+from helpers.recipes import RECIPES, run_recipe
 
 __all__ = [
+    "RECIPES",
+    "run_recipe",
     "MNIST",
     "History",
     "TrainingDiverged",

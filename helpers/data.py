@@ -173,7 +173,7 @@ def find_idx(data_dir: str | os.PathLike, name: str) -> Path | None:
 def _load_full_idx(data_dir: Path) -> MNIST:
     paths = {name: find_idx(data_dir, name) for name in MNIST_FILES}
     arrays = {name: read_idx(p) for name, p in paths.items()}  # type: ignore[arg-type]
-    for split, n in (("train", 60_000), ("t10k", 10_000)):
+    for split in ("train", "t10k"):
         images, labels = arrays[f"{split}-images-idx3-ubyte"], arrays[f"{split}-labels-idx1-ubyte"]
         if images.shape[1:] != (28, 28) or images.shape[0] != labels.shape[0]:
             raise ValueError(
