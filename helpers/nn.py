@@ -397,9 +397,10 @@ def gradient_descent(
         dev_labels = _check_data(X_dev, Y_dev, "X_dev")
         X_dev = X_dev.astype(dtype, copy=False)
     start = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"), _progress(
-        iterations, "gradient descent", progress
-    ) as bar:
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        _progress(iterations, "gradient descent", progress) as bar,
+    ):
         for i in range(1, iterations + 1):
             Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
             loss = cross_entropy(A2, labels)
@@ -480,9 +481,7 @@ def train(
     history = History(unit="epoch")
     step = 0
     start = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"), _progress(
-        total_steps, "training", progress
-    ) as bar:
+    with np.errstate(over="ignore", invalid="ignore"), _progress(total_steps, "training", progress) as bar:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(m)
             loss_sum = correct = 0.0
