@@ -1,0 +1,56 @@
+# The course's commands. Each creates .venv with the project installed when it is missing.
+#   make run        download MNIST (or fall back to the offline sample), train, write a report
+#   make test       lint, unit tests and every notebook re-executed by nbval
+#   make lab        open the notebooks in JupyterLab
+#   make notebooks  re-execute every notebook in place (what readers on the web see)
+#   make benchmark  the speed and accuracy figures on full MNIST (needs `make download`)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+RECIPE ?= fast
+OUT    ?= reports/latest
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: help run test lint lab notebooks download benchmark instructor clean
+
+help:
+	@sed -n '2,7p' Makefile
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "error: Python 3.11 or newer is needed (found: $$($(PYTHON) --version))"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m helpers train --download --recipe $(RECIPE) --out $(OUT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+notebooks: $(STAMP)
+	$(BIN)/python -m helpers.run_notebooks
+
+download: $(STAMP)
+	$(BIN)/python -m helpers download
+
+benchmark: $(STAMP)
+	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py --data-dir data
+
+instructor: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[instructor]'
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache
