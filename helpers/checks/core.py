@@ -1,0 +1,199 @@
+"""The verdict machinery shared by every exercise checker.
+
+A checker calls the student's function on fixed inputs, compares what comes back with the
+reference implementation in :mod:`helpers.nn` and prints one short line:
+
+    ✓ softmax: all checks passed
+    ✗ softmax: the shape is right but the values are off: A[1, 0] is 0.5, expected 0.9002
+
+On failure the same line is raised as a :class:`CheckFailed` (an ``AssertionError``), so the
+notebook cell fails and nbgrader's autograder gives the cell 0 points. Feedback names the
+output, the shape or the entry that is wrong, never the code that would fix it.
+
+Building blocks for a checker::
+
+    out = call_student("softmax", softmax, Z)           # runs it; stubs and crashes -> verdict
+    expect_array("softmax", "A", out, reference(Z))     # shape, finiteness, values
+    succeed("softmax")                                  # prints the ✓ line
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+import numpy as np
+
+PASS_MARK = "✓"
+FAIL_MARK = "✗"
+NOT_IMPLEMENTED = "not implemented yet: replace `raise NotImplementedError()` with your code"
+
+
+class CheckFailed(AssertionError):
+    """An exercise check failed; ``str(exc)`` is the one-line verdict that was printed."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        self.name = name
+        self.problem = problem
+        super().__init__(f"{FAIL_MARK} {name}: {problem}")
+
+
+def succeed(name: str, detail: str = "all checks passed") -> str:
+    """Print and return the verdict ``✓ name: detail``."""
+    verdict = f"{PASS_MARK} {name}: {detail}"
+    print(verdict)
+    return verdict
+
+
+def fail(name: str, problem: str) -> NoReturn:
+    """Print the verdict ``✗ name: problem`` and raise it as :class:`CheckFailed`."""
+    __tracebackhide__ = True  # noqa: F841  (IPython and pytest hide this frame)
+    exc = CheckFailed(name, problem)
+    print(exc)
+    raise exc
+
+
+def _copy(value: Any) -> Any:
+    """A deep enough copy of an argument, so a function that edits its input in place cannot
+    change the inputs the reference sees."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_copy(v) for v in value)
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def call_student(name: str, func: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's ``func`` on copies of the arguments and return its result.
+
+    Floating-point warnings (overflow, 0/0) are silenced: their consequences, NaN or inf in the
+    output, are reported by :func:`expect_array` instead. A ``NotImplementedError`` (the stub)
+    and any other exception become a failing verdict naming the problem.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    if not callable(func):
+        fail(name, f"expected a function, got {type(func).__name__}")
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = func(*(_copy(a) for a in args), **{k: _copy(v) for k, v in kwargs.items()})
+    except NotImplementedError:
+        fail(name, NOT_IMPLEMENTED)
+    except CheckFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any crash of the student's code is a verdict
+        text = str(exc).strip().splitlines()
+        fail(name, f"raised {type(exc).__name__}" + (f": {text[0]}" if text else ""))
+    if result is None:
+        fail(name, "returned None: did you forget the `return` statement?")
+    return result
+
+
+def shape_problem(label: str, actual: tuple[int, ...], expected: tuple[int, ...]) -> str | None:
+    """Describe how shape ``actual`` differs from ``expected``, or None when they are equal."""
+    if actual == expected:
+        return None
+    if actual == ():
+        return f"{label} is a scalar, expected shape {expected}"
+    if len(expected) == 2 and actual == expected[::-1]:
+        return f"{label} has shape {actual}, expected {expected}: it looks transposed"
+    squeezed = tuple(s for s in expected if s != 1)
+    if actual == squeezed and len(actual) < len(expected):
+        return f"{label} has shape {actual}, expected {expected}: a column vector with {len(expected)} axes"
+    return f"{label} has shape {actual}, expected {expected}"
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _index(idx: tuple[int, ...]) -> str:
+    return "[" + ", ".join(str(int(i)) for i in idx) + "]"
+
+
+def value_problem(
+    label: str, actual: np.ndarray, expected: np.ndarray, *, rtol: float = 1e-5, atol: float = 1e-8
+) -> str | None:
+    """Describe how ``actual`` differs in value from ``expected`` (same shape), or None."""
+    bad = ~np.isfinite(actual) & np.isfinite(expected)
+    if bad.any():
+        idx = tuple(np.argwhere(bad)[0])
+        return f"{label} contains {actual[idx]} (at {label}{_index(idx)}), expected finite numbers"
+    close = np.isclose(actual, expected, rtol=rtol, atol=atol)
+    if close.all():
+        return None
+    prefix = "the shape is right but the values are off"
+    if np.allclose(actual, -expected, rtol=rtol, atol=atol):
+        return f"{prefix}: {label} has the opposite sign"
+    norm = float(np.vdot(expected, expected))
+    if norm > 0:
+        scale = float(np.vdot(actual, expected)) / norm
+        if abs(scale - 1) > 1e-3 and np.allclose(actual, scale * expected, rtol=rtol, atol=atol):
+            return f"{prefix}: {label} is {_fmt(scale)} times the expected values"
+    idx = tuple(np.argwhere(~close)[0])
+    wrong = int((~close).sum())
+    return (
+        f"{prefix}: {label}{_index(idx)} is {_fmt(actual[idx])}, expected {_fmt(expected[idx])} "
+        f"({wrong} of {close.size} entries differ)"
+    )
+
+
+def as_array(name: str, label: str, value: Any) -> np.ndarray:
+    """``value`` as a float array, or a failing verdict when it is not numeric."""
+    __tracebackhide__ = True  # noqa: F841
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        fail(name, f"{label} should be a NumPy array, got {type(value).__name__}")
+    return arr
+
+
+def expect_array(
+    name: str,
+    label: str,
+    actual: Any,
+    expected: np.ndarray,
+    *,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    hint: str = "",
+) -> None:
+    """Fail with a specific verdict unless ``actual`` has ``expected``'s shape and values.
+
+    ``hint`` (optional) is appended to a shape or value problem, e.g. "keep one value per unit".
+    """
+    __tracebackhide__ = True  # noqa: F841
+    arr = as_array(name, label, actual)
+    expected = np.asarray(expected, dtype=np.float64)
+    problem = shape_problem(label, arr.shape, expected.shape) or value_problem(
+        label, arr, expected, rtol=rtol, atol=atol
+    )
+    if problem:
+        fail(name, problem + (f" ({hint})" if hint else ""))
+
+
+def expect_scalar(
+    name: str, label: str, actual: Any, expected: float, *, rtol: float = 1e-5, atol: float = 1e-8
+) -> None:
+    """Fail unless ``actual`` is a single number close to ``expected``."""
+    __tracebackhide__ = True  # noqa: F841
+    arr = as_array(name, label, actual)
+    if arr.size != 1:
+        fail(name, f"{label} should be a single number, got an array of shape {arr.shape}")
+    value = float(arr.reshape(()))
+    if not np.isfinite(value):
+        fail(name, f"{label} is {value}, expected a finite number")
+    if not np.isclose(value, expected, rtol=rtol, atol=atol):
+        fail(name, f"{label} is {_fmt(value)}, expected {_fmt(expected)}")
+
+
+def expect_tuple(name: str, result: Any, labels: tuple[str, ...]) -> tuple:
+    """Fail unless the function returned a tuple (or list) of ``len(labels)`` values."""
+    __tracebackhide__ = True  # noqa: F841
+    if not isinstance(result, tuple | list) or len(result) != len(labels):
+        got = f"{len(result)} values" if isinstance(result, tuple | list) else type(result).__name__
+        fail(name, f"should return {len(labels)} values ({', '.join(labels)}), got {got}")
+    return tuple(result)
