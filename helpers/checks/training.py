@@ -1,0 +1,285 @@
+"""Checkers for the exercises of notebooks 04-05: the update step, predictions, accuracy and the
+training loop.
+
+Each ``check_*`` calls the student's function on small fixed inputs, compares the result with
+the reference in :mod:`helpers.nn` and prints a one-line verdict (see :mod:`helpers.checks.core`);
+on failure it raises :class:`~helpers.checks.core.CheckFailed`. Common mistakes (a wrong sign,
+a missing learning rate, a count instead of a fraction, the argmax along the wrong axis, a loss
+recorded after the update) get a verdict that names them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from helpers.checks.core import (
+    call_student,
+    expect_array,
+    expect_scalar,
+    expect_tuple,
+    fail,
+    shape_problem,
+    succeed,
+)
+from helpers.nn import (
+    Params,
+    backward_prop,
+    cross_entropy,
+    forward_prop,
+    get_accuracy,
+    get_predictions,
+    init_params,
+    update_params,
+)
+
+PARAM_LABELS = ("W1", "b1", "W2", "b2")
+GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
+
+__all__ = [
+    "check_get_accuracy",
+    "check_get_predictions",
+    "check_training_loop",
+    "check_update_params",
+]
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-8))
+
+
+def _as_float(value: object) -> np.ndarray | None:
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# update_params
+# --------------------------------------------------------------------------------------------
+def _update_inputs(seed: int) -> tuple[Params, Params]:
+    """Small parameters (h=3, n=5, k=4) and gradients of the same shapes, all distinct."""
+    rng = np.random.default_rng(seed)
+    params = init_params(5, 3, 4, seed=seed, scheme="notes")
+    grads = tuple(rng.standard_normal(p.shape) for p in params)
+    return params, grads  # type: ignore[return-value]
+
+
+def _diagnose_update(
+    label: str, actual: np.ndarray, P: np.ndarray, dP: np.ndarray, alpha: float, other_alpha: float
+) -> str | None:
+    """Name a typical mistake in ``actual`` (expected P - alpha dP), or None if none is known."""
+    if _close(actual, P):
+        return f"{label} is unchanged: the new {label} should move by alpha times the gradient"
+    if _close(actual, P + alpha * dP):
+        return f"{label} moved uphill: the step should go against the gradient d{label}"
+    if _close(actual, P - dP):
+        return f"{label} moved by the whole gradient: the learning rate alpha is missing"
+    if _close(actual, P + dP):
+        return f"{label} moved uphill by the whole gradient: check the sign and the learning rate"
+    if _close(actual, P - other_alpha * dP):
+        return f"{label} moved by {other_alpha:g} times the gradient: use the alpha argument ({alpha:g})"
+    if _close(actual, -alpha * dP):
+        return f"{label} is -alpha d{label} alone: the step should start from the old {label}"
+    if _close(actual, alpha * dP):
+        return f"{label} is alpha d{label} alone: the step should start from the old {label}"
+    return None
+
+
+def check_update_params(update_params_fn: Callable) -> None:
+    """Check ``update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha)`` -> ``(W1, b1, W2, b2)``.
+
+    Each returned parameter must equal ``P - alpha * dP`` for two different learning rates.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    name = "update_params"
+    for seed, alpha, other in ((0, 0.1, 0.5), (1, 0.5, 0.1)):
+        params, grads = _update_inputs(seed)
+        result = call_student(name, update_params_fn, *params, *grads, alpha)
+        result = expect_tuple(name, result, PARAM_LABELS)
+        expected = update_params(*params, *grads, alpha)
+        for label, actual, P, dP, exp in zip(PARAM_LABELS, result, params, grads, expected):
+            arr = _as_float(actual)
+            if arr is not None and arr.shape == P.shape:
+                problem = _diagnose_update(label, arr, P, dP, alpha, other)
+                if problem:
+                    fail(name, f"with alpha={alpha:g}, {problem}")
+            expect_array(name, f"the new {label}", actual, exp, hint=f"expected {label} - alpha * d{label}")
+    succeed(name)
+
+
+# --------------------------------------------------------------------------------------------
+# get_predictions
+# --------------------------------------------------------------------------------------------
+def _probabilities(k: int, m: int, seed: int) -> np.ndarray:
+    """A2 (k, m): random columns that sum to 1, each with a clear largest entry."""
+    rng = np.random.default_rng(seed)
+    A = rng.random((k, m)) + 0.1
+    A[rng.integers(0, k, m), np.arange(m)] += 2.0
+    return A / A.sum(axis=0, keepdims=True)
+
+
+def check_get_predictions(get_predictions_fn: Callable) -> None:
+    """Check ``get_predictions(A2)``: A2 (10, m) probabilities -> (m,) predicted classes."""
+    __tracebackhide__ = True  # noqa: F841
+    name = "get_predictions"
+    for k, m, seed in ((10, 7, 0), (10, 10, 1)):
+        A2 = _probabilities(k, m, seed)
+        result = call_student(name, get_predictions_fn, A2)
+        arr = _as_float(result)
+        if arr is None:
+            fail(name, f"should return a NumPy array of shape ({m},), got {type(result).__name__}")
+        expected = get_predictions(A2)
+        wrong_axis = A2.argmax(axis=1)
+        if arr.shape == wrong_axis.shape and np.array_equal(arr, wrong_axis) and m != k:
+            fail(
+                name,
+                f"predictions have shape {arr.shape}, expected ({m},): one prediction per example "
+                f"(column of A2), taken over the {k} classes (rows)",
+            )
+        if arr.shape == (m,) and np.array_equal(arr, wrong_axis) and not np.array_equal(arr, expected):
+            fail(name, "the argmax runs along the wrong axis: each column of A2 is one example")
+        if arr.shape == (m,) and np.allclose(arr, A2.max(axis=0)):
+            fail(name, "returned the largest probabilities, expected the classes (rows) that have them")
+        problem = shape_problem("predictions", arr.shape, expected.shape)
+        if problem:
+            fail(name, problem + " (one predicted class per example)")
+        expect_array(name, "predictions", arr, expected)
+        if not np.all(arr == np.round(arr)):
+            fail(name, "predictions should be whole class numbers 0..9")
+    succeed(name)
+
+
+# --------------------------------------------------------------------------------------------
+# get_accuracy
+# --------------------------------------------------------------------------------------------
+def check_get_accuracy(get_accuracy_fn: Callable) -> None:
+    """Check ``get_accuracy(predictions, Y)``: predictions (m,), labels Y (m,) -> a fraction."""
+    __tracebackhide__ = True  # noqa: F841
+    name = "get_accuracy"
+    rng = np.random.default_rng(0)
+    cases = []
+    for m, n_wrong in ((20, 6), (8, 0), (16, 16)):
+        y = rng.integers(0, 10, m)
+        pred = y.copy()
+        wrong = rng.choice(m, n_wrong, replace=False)
+        pred[wrong] = (y[wrong] + rng.integers(1, 10, n_wrong)) % 10
+        cases.append((pred, y))
+    for pred, y in cases:
+        result = call_student(name, get_accuracy_fn, pred, y)
+        arr = _as_float(result)
+        if arr is None or arr.size != 1:
+            shape = "nothing numeric" if arr is None else f"an array of shape {arr.shape}"
+            fail(name, f"should return one number (the fraction of correct predictions), got {shape}")
+        value = float(arr.reshape(()))
+        expected = get_accuracy(pred, y)
+        m, correct = y.size, int(np.sum(pred == y))
+        if not np.isclose(value, expected):
+            if np.isclose(value, correct) and correct != expected:
+                fail(
+                    name,
+                    f"returned {value:g}, the number of correct predictions; expected the fraction "
+                    f"of correct predictions, {expected:g} ({correct} of {m})",
+                )
+            if np.isclose(value, 100 * expected):
+                fail(name, f"returned {value:g}, a percentage; expected a fraction between 0 and 1")
+            if np.isclose(value, 1 - expected):
+                fail(name, f"returned {value:g}, the fraction of wrong predictions; expected {expected:g}")
+        expect_scalar(name, f"the accuracy of {correct} correct out of {m}", value, expected)
+    succeed(name)
+
+
+# --------------------------------------------------------------------------------------------
+# The training loop
+# --------------------------------------------------------------------------------------------
+def _loop_problem() -> tuple[np.ndarray, np.ndarray, Params]:
+    """A small problem: X (6, 12), labels y (12,) in 0..3, parameters for 6-5-4."""
+    rng = np.random.default_rng(42)
+    X = rng.random((6, 12))
+    y = rng.integers(0, 4, 12)
+    params = init_params(6, 5, 4, seed=3, scheme="he")
+    return X, y, params
+
+
+def _reference_trajectory(
+    X: np.ndarray, y: np.ndarray, params: Params, alpha: float, iterations: int
+) -> tuple[list[Params], list[float]]:
+    """Parameters after 0..iterations updates and the loss before each update."""
+    trajectory, losses = [params], []
+    for _ in range(iterations):
+        Z1, A1, Z2, A2 = forward_prop(*params, X)
+        losses.append(cross_entropy(A2, y))
+        grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], X, y)
+        params = update_params(*params, *grads, alpha)
+        trajectory.append(params)
+    return trajectory, losses
+
+
+def _params_equal(actual: tuple, expected: Params) -> bool:
+    arrays = [_as_float(a) for a in actual]
+    return all(a is not None and _close(a, e) for a, e in zip(arrays, expected))
+
+
+def check_training_loop(training_loop_fn: Callable) -> None:
+    """Check ``training_loop(X, Y, params, alpha, iterations)`` -> ``(params, losses)``.
+
+    Starting from ``params`` it must run ``iterations`` steps of forward_prop, cross_entropy
+    (recorded before the step), backward_prop and update_params, and return the final
+    parameters and the list of the ``iterations`` losses.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    name = "training_loop"
+    X, y, params = _loop_problem()
+    for alpha, iterations in ((0.5, 6), (0.2, 3)):
+        result = call_student(name, training_loop_fn, X, y, params, alpha, iterations)
+        new_params, losses = expect_tuple(name, result, ("params", "losses"))
+        new_params = expect_tuple(name, new_params, PARAM_LABELS)
+        trajectory, ref_losses = _reference_trajectory(X, y, params, alpha, iterations + 1)
+        expected = trajectory[iterations]
+        for label, actual, exp in zip(PARAM_LABELS, new_params, expected):
+            arr = _as_float(actual)
+            problem = None if arr is None else shape_problem(f"the final {label}", arr.shape, exp.shape)
+            if problem:
+                fail(name, problem + ": start from the params you are given")
+        losses_arr = _as_float(losses)
+        if (
+            losses_arr is not None
+            and losses_arr.ndim == 1
+            and losses_arr.size
+            and not np.isclose(losses_arr[0], ref_losses[0])
+            and not np.isclose(losses_arr[0], ref_losses[1])
+        ):
+            fail(
+                name,
+                f"the first loss is {losses_arr[0]:.4g}, but the params you are given have a loss of "
+                f"{ref_losses[0]:.4g}: start from the params you are given",
+            )
+        if not _params_equal(new_params, expected):
+            done = [k for k, p in enumerate(trajectory) if _params_equal(new_params, p)]
+            if done == [0]:
+                fail(name, "the parameters did not change: keep the result of update_params each iteration")
+            if done:
+                fail(
+                    name,
+                    f"with iterations={iterations} the final parameters are those after {done[0]} "
+                    f"update(s), expected {iterations}",
+                )
+        for label, actual, exp in zip(PARAM_LABELS, new_params, expected):
+            expect_array(name, f"the final {label}", actual, exp)
+        arr = _as_float(losses)
+        if arr is None or arr.ndim != 1:
+            got = "something else" if arr is None else f"shape {arr.shape}"
+            fail(name, f"losses should be a list of {iterations} numbers, got {got}")
+        if arr.size != iterations:
+            fail(name, f"losses has {arr.size} entries, expected {iterations} (one per iteration)")
+        if not np.allclose(arr, ref_losses[:iterations]):
+            if np.allclose(arr, ref_losses[1 : iterations + 1]):
+                fail(
+                    name,
+                    "each loss is measured after its update: record the loss of the forward pass, "
+                    "before update_params",
+                )
+        expect_array(name, "losses", arr, np.array(ref_losses[:iterations]))
+    succeed(name)
