@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import math
 import os
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -47,7 +49,7 @@ def _read_bytes(path: Path) -> bytes:
     if raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
     if path.suffix == ".gz":
         head = raw[:40].decode("latin-1").strip()
@@ -71,7 +73,7 @@ def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
         raise ValueError(f"{name}: header says {ndim} dimensions but the file ends at {len(data)} bytes")
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = _IDX_DTYPES[type_code]
-    expected = header + int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = header + math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     if len(data) != expected:
         what = "truncated" if len(data) < expected else "has trailing bytes"
         raise ValueError(
@@ -111,13 +113,21 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     Returns ``(X, y)``: X (784, m) float32 in [0, 1], y (m,) int64.
     """
     path = Path(path)
-    with open(path, encoding="utf-8") as f:
-        header = f.readline().strip().split(",")
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such CSV file")
+    try:
+        with open(path, encoding="utf-8") as f:
+            header = f.readline().strip().split(",")
+            has_rows = any(line.strip() for line in f)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a UTF-8 text CSV file ({exc})") from None
     if len(header) != 785 or header[0] != "label" or header[1] != "pixel0" or header[-1] != "pixel783":
         raise ValueError(
             f"{path}: expected Kaggle's header 'label,pixel0,...,pixel783' (785 columns), "
             f"got {len(header)} columns starting {header[:2]}"
         )
+    if not has_rows:
+        raise ValueError(f"{path}: the header is there but no data rows follow it")
     try:
         table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
     except ValueError as exc:
@@ -254,6 +264,7 @@ def train_dev_split(
     ``dev_size`` is a count, or a fraction of m when below 1. Returns
     ``(X_train, y_train, X_dev, y_dev)``; the X parts keep X's memory order.
     """
+    X, y = np.asarray(X), np.asarray(y)
     if X.ndim != 2 or y.shape != (X.shape[1],):
         raise ValueError(f"X must be (n, m) and y (m,): got X {X.shape}, y {y.shape}")
     m = X.shape[1]
@@ -262,6 +273,8 @@ def train_dev_split(
         raise ValueError(f"dev_size={dev_size} leaves no training or no dev data out of {m} examples")
     order = np.random.default_rng(seed).permutation(m)
     dev, train = order[:n_dev], order[n_dev:]
-    # Gather along rows of X.T: with Fortran-ordered X this copies whole contiguous columns.
-    XT = X.T
-    return XT[train].T, y[train], XT[dev].T, y[dev]
+    if X.flags.f_contiguous and not X.flags.c_contiguous:
+        # Gather rows of X.T: with Fortran-ordered X this copies whole contiguous columns.
+        XT = X.T
+        return XT[train].T, y[train], XT[dev].T, y[dev]
+    return np.take(X, train, axis=1), y[train], np.take(X, dev, axis=1), y[dev]
