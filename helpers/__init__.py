@@ -14,6 +14,7 @@ from helpers.data import (
     read_kaggle_csv,
     train_dev_split,
 )
+from helpers.download import DownloadError, download_mnist
 from helpers.nn import (
     History,
     TrainingDiverged,
@@ -38,6 +39,8 @@ from helpers.nn import (
 from helpers.recipes import RECIPES, run_recipe
 
 __all__ = [
+    "DownloadError",
+    "download_mnist",
     "RECIPES",
     "run_recipe",
     "MNIST",
