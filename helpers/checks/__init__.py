@@ -7,6 +7,7 @@ The shared machinery lives in :mod:`helpers.checks.core`; each topic has its own
 checkers are re-exported here.
 """
 
+from helpers.checks.activations import check_cross_entropy, check_relu, check_relu_deriv, check_softmax
 from helpers.checks.core import (
     CheckFailed,
     call_student,
@@ -16,8 +17,26 @@ from helpers.checks.core import (
     fail,
     succeed,
 )
+from helpers.checks.data import check_one_hot, check_scale_pixels
+from helpers.checks.forward import check_first_layer, check_forward_prop
+from helpers.checks.gradients import (
+    check_backward_prop,
+    check_hidden_layer_grads,
+    check_output_layer_grads,
+)
 
 __all__ = [
+    "check_backward_prop",
+    "check_cross_entropy",
+    "check_first_layer",
+    "check_forward_prop",
+    "check_hidden_layer_grads",
+    "check_one_hot",
+    "check_output_layer_grads",
+    "check_relu",
+    "check_relu_deriv",
+    "check_scale_pixels",
+    "check_softmax",
     "CheckFailed",
     "call_student",
     "expect_array",

@@ -66,8 +66,9 @@ def _copy(value: Any) -> Any:
     return value
 
 
-def call_student(name: str, func: Callable, *args: Any, **kwargs: Any) -> Any:
-    """Call the student's ``func`` on copies of the arguments and return its result.
+def call_student(name: str, func: Callable, *args: Any, _copy_args: bool = True, **kwargs: Any) -> Any:
+    """Call the student's ``func`` on copies of the arguments (or on the arguments themselves
+    when ``_copy_args`` is False, to see whether it modifies them) and return its result.
 
     Floating-point warnings (overflow, 0/0) are silenced: their consequences, NaN or inf in the
     output, are reported by :func:`expect_array` instead. A ``NotImplementedError`` (the stub)
@@ -79,7 +80,9 @@ def call_student(name: str, func: Callable, *args: Any, **kwargs: Any) -> Any:
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            result = func(*(_copy(a) for a in args), **{k: _copy(v) for k, v in kwargs.items()})
+            if _copy_args:
+                args, kwargs = _copy(args), {k: _copy(v) for k, v in kwargs.items()}
+            result = func(*args, **kwargs)
     except NotImplementedError:
         fail(name, NOT_IMPLEMENTED)
     except CheckFailed:
@@ -126,6 +129,9 @@ def value_problem(
     if close.all():
         return None
     prefix = "the shape is right but the values are off"
+    square = actual.ndim == 2 and actual.shape[0] == actual.shape[1]
+    if square and np.allclose(actual, expected.T, rtol=rtol, atol=atol):
+        return f"{prefix}: {label} looks transposed"
     if np.allclose(actual, -expected, rtol=rtol, atol=atol):
         return f"{prefix}: {label} has the opposite sign"
     norm = float(np.vdot(expected, expected))
