@@ -1,0 +1,154 @@
+"""Turn a photo or drawing of a digit into an MNIST-style input column.
+
+MNIST digits are white on black, their bounding box scaled to fit 20 x 20 pixels (keeping the
+aspect ratio, antialiased), and placed in a 28 x 28 field so that their centre of mass sits at
+the centre. :func:`image_to_column` applies the same recipe to any picture of a single digit::
+
+    x = image_to_column("my_digit.png")     # (784, 1) float32 in [0, 1]
+    predict(params, x)                      # -> array([7])
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+SIZE = 28  # the MNIST field
+BOX = 20  # the longer side of the digit's bounding box
+WORK = 80  # intermediate size at which strokes are thickened
+MAX_INPUT = 1024  # larger pictures are first shrunk to this longer side
+INK_THRESHOLD = 0.2  # after contrast normalisation, fainter pixels count as background
+MIN_CONTRAST = 0.08  # ink must differ from the background by this much (on a 0..1 scale)
+MIN_STROKE = 0.1  # thinnest stroke, as a fraction of the bounding box's longer side
+
+
+def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
+    """Grayscale float array (H, W) in [0, 1] from an image file, PIL image or 2-D array."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if isinstance(source, np.ndarray):
+        a = source
+        if a.ndim == 3 and a.shape[2] in (3, 4):
+            a = a[..., :3].mean(axis=2)
+        if a.ndim != 2 or min(a.shape) < 1:
+            raise ValueError(f"{name}: expected a 2-D grayscale image array, got shape {a.shape}")
+        a = np.asarray(a, dtype=np.float64)
+        if not np.all(np.isfinite(a)):
+            raise ValueError(f"{name}: the image array holds NaN or infinite values")
+        return a / 255.0 if a.max() > 1.0 else a
+    if isinstance(source, Image.Image):
+        img = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: no such image file")
+        try:
+            with Image.open(path) as opened:
+                img = ImageOps.exif_transpose(opened)  # phone photos carry a rotation tag
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+            raise ValueError(f"{path}: cannot read it as an image ({exc})") from None
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        # Drawings often have a transparent background: lay them on a background that
+        # contrasts with the opaque strokes.
+        rgba = img.convert("RGBA")
+        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64) / 255.0
+        lum = np.asarray(rgba.convert("L"), dtype=np.float64) / 255.0
+        if alpha.min() < 1.0:
+            opaque = alpha > 0.5
+            ink_is_dark = not opaque.any() or lum[opaque].mean() < 0.5
+            back = 1.0 if ink_is_dark else 0.0
+            return alpha * lum + (1 - alpha) * back
+        return lum
+    return np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+
+
+def _resize(a: np.ndarray, shape: tuple[int, int], resample: str) -> np.ndarray:
+    """Resize a float array to ``shape`` = (rows, cols) with Pillow ('box' or 'lanczos')."""
+    from PIL import Image
+
+    method = {"box": Image.Resampling.BOX, "lanczos": Image.Resampling.LANCZOS}[resample]
+    img = Image.fromarray(a.astype(np.float32), mode="F")
+    return np.asarray(img.resize((shape[1], shape[0]), method), dtype=np.float64)
+
+
+def _fit(shape: tuple[int, int], longer: int) -> tuple[int, int]:
+    """``shape`` scaled so its longer side is ``longer``, keeping the aspect ratio."""
+    h, w = shape
+    scale = longer / max(h, w)
+    return max(1, round(h * scale)), max(1, round(w * scale))
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """Rough stroke width of a binary mask: 2 * area / number of boundary pixels."""
+    p = np.pad(mask, 1)
+    inner = p[1:-1, 1:-1] & p[:-2, 1:-1] & p[2:, 1:-1] & p[1:-1, :-2] & p[1:-1, 2:]
+    boundary = np.count_nonzero(mask & ~inner)
+    return 2.0 * np.count_nonzero(mask) / boundary if boundary else 0.0
+
+
+def _dilate(a: np.ndarray) -> np.ndarray:
+    """Grey-level dilation with a 3 x 3 square (each pixel becomes its neighbourhood's max)."""
+    p = np.pad(a, 1)
+    h, w = a.shape
+    return np.max([p[i : i + h, j : j + w] for i in range(3) for j in range(3)], axis=0)
+
+
+def _bbox(a: np.ndarray) -> tuple[slice, slice]:
+    rows, cols = np.flatnonzero(a.any(axis=1)), np.flatnonzero(a.any(axis=0))
+    return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
+
+
+def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
+    """The MNIST-style 28 x 28 float32 image in [0, 1] (white digit on black) of ``source``.
+
+    ``source`` is a PNG/JPEG/... path, a PIL image or a 2-D array (values 0..1 or 0..255).
+    Steps: grayscale; the background is the median of the border pixels, and a light
+    background is inverted so the digit is white on black; contrast stretched to [0, 1];
+    pixels below 20 % of the brightest ink are cleared; crop to the ink's bounding box; thin
+    strokes thickened to MNIST's proportions; the longer side scaled to 20 px (antialiased);
+    pasted into 28 x 28 with its centre of mass at (14, 14), as MNIST was made.
+    """
+    name = "image array" if isinstance(source, np.ndarray) else str(getattr(source, "filename", source))
+    g = _load_gray(source, name)
+    if max(g.shape) > MAX_INPUT:
+        g = _resize(g, _fit(g.shape, MAX_INPUT), "box")
+    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+    background = float(np.median(border))
+    ink = background - g if background > 0.5 else g - background
+    np.clip(ink, 0.0, None, out=ink)
+    peak = float(ink.max())
+    if peak < MIN_CONTRAST:
+        raise ValueError(f"{name}: no digit found (the image is blank: no ink differs from the background)")
+    ink /= peak
+    ink[ink < INK_THRESHOLD] = 0.0
+    ink = ink[_bbox(ink > 0)]
+    if max(ink.shape) > WORK:
+        ink = _resize(ink, _fit(ink.shape, WORK), "box")
+        ink /= ink.max()
+    for _ in range(WORK // 4):  # thicken hairlines so they survive the scaling to 20 px
+        if _stroke_width(ink > 0.5) >= MIN_STROKE * max(ink.shape):
+            break
+        ink = _dilate(np.pad(ink, 1))
+    small = np.clip(_resize(ink, _fit(ink.shape, BOX), "lanczos"), 0.0, 1.0)
+    small /= small.max()
+    h, w = small.shape
+    mass = small.sum()
+    cy = float((small.sum(axis=1) * np.arange(h)).sum() / mass)
+    cx = float((small.sum(axis=0) * np.arange(w)).sum() / mass)
+    top = min(max(round(SIZE / 2 - cy), 0), SIZE - h)
+    left = min(max(round(SIZE / 2 - cx), 0), SIZE - w)
+    out = np.zeros((SIZE, SIZE), dtype=np.float32)
+    out[top : top + h, left : left + w] = small
+    return out
+
+
+def image_to_column(source: str | os.PathLike | np.ndarray) -> np.ndarray:
+    """A picture of one digit as an input column x (784, 1), float32 in [0, 1].
+
+    The pixels of :func:`image_to_grid` row by row, like one column of ``X`` from load_mnist,
+    so ``predict(params, image_to_column("digit.png"))`` classifies it. Raises a ValueError
+    naming the file when it cannot be read as an image or holds no digit.
+    """
+    return image_to_grid(source).reshape(SIZE * SIZE, 1)
