@@ -1,0 +1,175 @@
+"""Command line of the assignment tools.
+
+``python -m helpers assignments {release,grade,nbgrader-course}`` once the main CLI calls
+:func:`register`; ``python -m helpers.assignments {release,grade,nbgrader-course}`` always.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+GRADE_HELP = """\
+Student names come from the file names: `<student>/<notebook>.ipynb` (the course notebook's own
+name, in a folder per student) or `<student>-<notebook>.ipynb` / `<notebook>-<student>.ipynb`
+(separator -, _, . or a space). The report is written as REPORT.json, REPORT.md and REPORT.csv.
+Exit code 0 when every submission was graded, 1 when some could not be (see the report)."""
+
+
+def _release(args: argparse.Namespace) -> int:
+    from helpers.assignments.release import release
+
+    try:
+        written = release(
+            args.notebooks, args.out, notebooks_dir=args.notebooks_dir, instructions=not args.no_instructions
+        )
+    except (OSError, ValueError, ImportError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for p in written:
+        print(f"wrote {p}")
+    return 0
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from helpers.assignments.grade import grade_submissions
+    from helpers.assignments.report import to_markdown, write_reports
+
+    if not Path(args.source_dir).is_dir():
+        print(f"error: {args.source_dir}: no such folder of instructor notebooks", file=sys.stderr)
+        return 2
+    if args.timeout <= 0:
+        print(f"error: --timeout must be positive, got {args.timeout}", file=sys.stderr)
+        return 2
+
+    def progress(r) -> None:
+        print(
+            f"{r.student}: {r.notebook or Path(r.file).name}: {r.score:g} / {r.max_score:g} ({r.status})",
+            file=sys.stderr,
+        )
+
+    try:
+        results = grade_submissions(
+            args.submissions, args.source_dir, timeout=args.timeout, notebook=args.notebook, progress=progress
+        )
+    except ImportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    paths = write_reports(results, args.report)
+    if not args.quiet:
+        print(to_markdown(results))
+    print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+    return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def _nbgrader_course(args: argparse.Namespace) -> int:
+    from helpers.assignments.nbgrader_course import make_course
+    from helpers.assignments.release import course_notebooks
+
+    try:
+        notebooks = args.notebooks or course_notebooks(args.notebooks_dir)
+        source = make_course(args.course_dir, notebooks, assignment=args.assignment, timeout=args.timeout)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {Path(args.course_dir) / 'nbgrader_config.py'} and {source}/")
+    print(f"next: cd {args.course_dir} && nbgrader generate_assignment {args.assignment} --force")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add the ``release``, ``grade`` and ``nbgrader-course`` commands to ``sub``."""
+    p = sub.add_parser(
+        "release",
+        help="write the student versions of the course notebooks",
+        description="Write the student versions: solutions replaced by stubs, hidden tests "
+        "removed, outputs cleared, check cells kept and locked.",
+    )
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="instructor notebooks (default: all)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the student notebooks")
+    p.add_argument(
+        "--notebooks-dir",
+        default="notebooks",
+        metavar="DIR",
+        help="where the course notebooks are (default: notebooks)",
+    )
+    p.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="don't put the 'How to work on this notebook' cell first",
+    )
+    p.set_defaults(func=_release)
+
+    g = sub.add_parser(
+        "grade",
+        help="autograde submitted notebooks",
+        description=GRADE_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    g.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submitted notebooks")
+    g.add_argument(
+        "--source-dir",
+        default="notebooks",
+        metavar="DIR",
+        help="the instructor notebooks, matched by file name (default: notebooks)",
+    )
+    g.add_argument(
+        "--notebook",
+        default=None,
+        metavar="NAME",
+        help="grade every submission against this instructor notebook (file name in --source-dir)",
+    )
+    g.add_argument(
+        "--report",
+        default="grades",
+        metavar="FILE",
+        help="report name: writes FILE.json, FILE.md and FILE.csv (default: grades)",
+    )
+    g.add_argument(
+        "--timeout", type=int, default=300, metavar="SECONDS", help="time limit per cell (default: 300)"
+    )
+    g.add_argument("--quiet", action="store_true", help="don't print the Markdown report")
+    g.set_defaults(func=_grade)
+
+    c = sub.add_parser(
+        "nbgrader-course",
+        help="set up an nbgrader course folder for the notebooks",
+        description="Write nbgrader_config.py, source/header.ipynb and "
+        "source/ASSIGNMENT/*.ipynb so that nbgrader works on the course.",
+    )
+    c.add_argument("course_dir", metavar="COURSE_DIR")
+    c.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="instructor notebooks (default: all)")
+    c.add_argument("--assignment", default="course", help="nbgrader assignment name (default: course)")
+    c.add_argument("--notebooks-dir", default="notebooks", metavar="DIR")
+    c.add_argument(
+        "--timeout",
+        type=int,
+        default=300,
+        metavar="SECONDS",
+        help="autograde time limit per cell (default: 300)",
+    )
+    c.set_defaults(func=_nbgrader_course)
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add the ``assignments`` command group (release, grade, nbgrader-course) to a main CLI."""
+    parser = subparsers.add_parser(
+        "assignments",
+        help="release and grade the course notebooks",
+        description="Classroom assignments: release student versions, grade submissions.",
+    )
+    sub = parser.add_subparsers(dest="assignments_command", metavar="COMMAND", required=True)
+    add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m helpers.assignments ...``"""
+    parser = argparse.ArgumentParser(
+        prog="python -m helpers.assignments", description="Release and grade the course notebooks."
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    add_commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)

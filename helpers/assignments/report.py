@@ -1,0 +1,110 @@
+"""Score reports: JSON (everything), Markdown (readable tables) and CSV (one row per submission)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+from helpers.assignments._io import write_text_atomic
+from helpers.assignments.grade import SubmissionResult
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _cell(text: str) -> str:
+    """Text made safe for one Markdown table cell."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def to_json(results: list[SubmissionResult]) -> str:
+    """All results as JSON: ``{"submissions": [...]}`` (see SubmissionResult / ExerciseResult)."""
+    return json.dumps({"submissions": [r.to_dict() for r in results]}, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_markdown(results: list[SubmissionResult]) -> str:
+    """A summary table of all submissions, then one table of exercises per submission."""
+    lines = ["# Grading report", "", "| student | notebook | score | status |", "|---|---|---:|---|"]
+    for r in results:
+        status = r.status if not r.error else f"{r.status}: {r.error}"
+        lines.append(
+            f"| {_cell(r.student)} | {_cell(r.notebook or '-')} | "
+            f"{_fmt(r.score)} / {_fmt(r.max_score)} | {_cell(status)} |"
+        )
+    for r in results:
+        lines += [
+            "",
+            f"## {r.student}: {r.notebook or Path(r.file).name}, {_fmt(r.score)} / {_fmt(r.max_score)}",
+            "",
+        ]
+        lines.append(f"File: `{r.file}`. Status: {r.status}.")
+        if r.error:
+            lines += ["", f"**{_cell(r.error)}**"]
+        for p in r.problems:
+            lines.append(f"- {_cell(p)}")
+        if r.exercises:
+            lines += ["", "| exercise | points | max | result | message |", "|---|---:|---:|---|---|"]
+            for e in r.exercises:
+                lines.append(
+                    f"| {_cell(e.grade_id)} | {_fmt(e.points)} | {_fmt(e.max_points)} | "
+                    f"{e.status} | {_cell(e.message)} |"
+                )
+    return "\n".join(lines) + "\n"
+
+
+def csv_columns(results: list[SubmissionResult]) -> list[str]:
+    """The grade-id columns in notebook order (``<notebook>:<grade_id>`` for several notebooks)."""
+    notebooks = list(dict.fromkeys(r.notebook for r in results if r.notebook and r.exercises))
+    cols: list[str] = []
+    for r in results:
+        for e in r.exercises:
+            col = e.grade_id if len(notebooks) <= 1 else f"{Path(r.notebook).stem}:{e.grade_id}"
+            if col not in cols:
+                cols.append(col)
+    return cols
+
+
+def to_csv(results: list[SubmissionResult]) -> str:
+    """One row per submission: student, notebook, status, a column per grade_id, total, max, file."""
+    cols = csv_columns(results)
+    several = len({r.notebook for r in results if r.notebook and r.exercises}) > 1
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["student", "notebook", "status", *cols, "total", "max", "file"])
+    for r in results:
+        points = {
+            (f"{Path(r.notebook).stem}:{e.grade_id}" if several else e.grade_id): e.points
+            for e in r.exercises
+        }
+        writer.writerow(
+            [
+                r.student,
+                r.notebook or "",
+                r.status,
+                *(_fmt(points[c]) if c in points else "" for c in cols),
+                _fmt(r.score),
+                _fmt(r.max_score),
+                r.file,
+            ]
+        )
+    return buf.getvalue()
+
+
+def report_paths(report: str | os.PathLike) -> dict[str, Path]:
+    """``{"json", "md", "csv"}`` paths for a report name; a .json/.md/.csv suffix is replaced."""
+    report = Path(report)
+    base = report.with_suffix("") if report.suffix.lower() in {".json", ".md", ".csv"} else report
+    return {ext: base.with_name(base.name + "." + ext) for ext in ("json", "md", "csv")}
+
+
+def write_reports(results: list[SubmissionResult], report: str | os.PathLike) -> dict[str, Path]:
+    """Write the JSON, Markdown and CSV reports next to each other; returns their paths."""
+    paths = report_paths(report)
+    write_text_atomic(paths["json"], to_json(results))
+    write_text_atomic(paths["md"], to_markdown(results))
+    write_text_atomic(paths["csv"], to_csv(results))
+    return paths
