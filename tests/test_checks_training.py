@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import nn
+from helpers import metrics, nn
 from helpers.checks.core import CheckFailed
 from helpers.checks.training import (
+    check_confusion_matrix,
     check_get_accuracy,
     check_get_predictions,
     check_training_loop,
@@ -241,3 +242,48 @@ def test_training_loop_missing_losses(capsys):
 
 def test_training_loop_stub(capsys):
     assert "not implemented yet" in verdict_of(check_training_loop, stub, capsys)
+
+
+# --------------------------------------------------------------------------------------------
+# The confusion matrix
+# --------------------------------------------------------------------------------------------
+def loop_confusion(y_true, y_pred):
+    C = np.zeros((10, 10), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        C[t, p] += 1
+    return C
+
+
+def test_confusion_matrix_reference_passes(capsys):
+    passes(check_confusion_matrix, metrics.confusion_matrix, capsys)
+    passes(check_confusion_matrix, loop_confusion, capsys)
+
+
+def test_confusion_matrix_transposed(capsys):
+    text = verdict_of(check_confusion_matrix, lambda t, p: loop_confusion(p, t), capsys)
+    assert "transposed" in text
+
+
+def test_confusion_matrix_row_shares(capsys):
+    def shares(t, p):
+        C = loop_confusion(t, p).astype(float)
+        return C / np.maximum(C.sum(axis=1, keepdims=True), 1)
+
+    assert "shares of each row" in verdict_of(check_confusion_matrix, shares, capsys)
+
+
+def test_confusion_matrix_only_seen_digits(capsys):
+    """Sizing the matrix by the largest label seen breaks when a digit never occurs."""
+
+    def sized_by_data(t, p):
+        k = int(max(t.max(), p.max())) + 1
+        C = np.zeros((k, k), dtype=int)
+        np.add.at(C, (t, p), 1)
+        return C
+
+    text = verdict_of(check_confusion_matrix, sized_by_data, capsys)
+    assert "shape (9, 9), expected (10, 10)" in text
+
+
+def test_confusion_matrix_stub(capsys):
+    assert "not implemented yet" in verdict_of(check_confusion_matrix, stub, capsys)

@@ -23,6 +23,7 @@ from helpers.checks.core import (
     shape_problem,
     succeed,
 )
+from helpers.metrics import confusion_matrix
 from helpers.nn import (
     Params,
     backward_prop,
@@ -38,6 +39,7 @@ PARAM_LABELS = ("W1", "b1", "W2", "b2")
 GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
 
 __all__ = [
+    "check_confusion_matrix",
     "check_get_accuracy",
     "check_get_predictions",
     "check_training_loop",
@@ -195,11 +197,12 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
 # The training loop
 # --------------------------------------------------------------------------------------------
 def _loop_problem() -> tuple[np.ndarray, np.ndarray, Params]:
-    """A small problem: X (6, 12), labels y (12,) in 0..3, parameters for 6-5-4."""
+    """A small problem of the course's shapes: X (784, 16) with sparse ink, labels y (16,) in
+    0..9, parameters for 784-10-10."""
     rng = np.random.default_rng(42)
-    X = rng.random((6, 12))
-    y = rng.integers(0, 4, 12)
-    params = init_params(6, 5, 4, seed=3, scheme="he")
+    X = rng.random((784, 16)) * (rng.random((784, 16)) < 0.2)
+    y = rng.integers(0, 10, 16)
+    params = init_params(784, 10, 10, seed=3, scheme="he")
     return X, y, params
 
 
@@ -282,4 +285,37 @@ def check_training_loop(training_loop_fn: Callable) -> None:
                     "before update_params",
                 )
         expect_array(name, "losses", arr, np.array(ref_losses[:iterations]))
+    succeed(name)
+
+
+# --------------------------------------------------------------------------------------------
+# The confusion matrix (notebook 06)
+# --------------------------------------------------------------------------------------------
+def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
+    """Check ``confusion_matrix(y_true, y_pred)`` -> C (10, 10), C[i, j] = examples of true
+    class i predicted as j."""
+    __tracebackhide__ = True  # noqa: F841
+    name = "confusion_matrix"
+    rng = np.random.default_rng(6)
+    for m in (50, 7):
+        y_true = rng.integers(0, 10, m)
+        y_pred = np.where(rng.random(m) < 0.6, y_true, rng.integers(0, 10, m))
+        if m == 7:  # a digit that never occurs must still have its row and column
+            y_true, y_pred = np.minimum(y_true, 8), np.minimum(y_pred, 8)
+        result = call_student(name, confusion_matrix_fn, y_true, y_pred)
+        arr = _as_float(result)
+        if arr is None:
+            fail(name, f"should return a NumPy array of shape (10, 10), got {type(result).__name__}")
+        expected = confusion_matrix(y_true, y_pred).astype(np.float64)
+        if arr.shape == expected.shape and not _close(arr, expected):
+            if _close(arr, expected.T):
+                fail(name, "it looks transposed: rows should be the true digits, columns the predictions")
+            rows = expected.sum(axis=1, keepdims=True)
+            if _close(arr, np.divide(expected, rows, out=np.zeros_like(expected), where=rows > 0)):
+                fail(name, "returned shares of each row, expected counts of examples")
+            if _close(arr, expected / m):
+                fail(name, "returned fractions of all examples, expected counts of examples")
+            if arr.sum() != m:
+                fail(name, f"the entries add up to {arr.sum():g}, expected {m} (one count per example)")
+        expect_array(name, "C", arr, expected, hint=f"with {m} examples")
     succeed(name)
