@@ -1,0 +1,65 @@
+"""The public API: every name of the contract is importable from the ``helpers`` top level."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+CONTRACT = [
+    "init_params",
+    "relu",
+    "relu_deriv",
+    "softmax",
+    "forward_prop",
+    "backward_prop",
+    "update_params",
+    "cross_entropy",
+    "get_predictions",
+    "get_accuracy",
+    "gradient_descent",
+    "train",
+    "save_params",
+    "load_params",
+    "read_idx",
+    "load_sample",
+    "load_mnist",
+    "one_hot",
+    "train_dev_split",
+    "RECIPES",
+]
+
+
+@pytest.mark.parametrize("name", CONTRACT)
+def test_contract_name_importable_from_top_level(name):
+    helpers = importlib.import_module("helpers")
+    assert hasattr(helpers, name), f"helpers does not export {name}"
+    obj = getattr(helpers, name)
+    if name == "RECIPES":
+        assert isinstance(obj, dict) and obj
+    else:
+        assert callable(obj)
+        assert obj.__doc__, f"helpers.{name} has no docstring"
+
+
+def test_contract_names_in_all():
+    helpers = importlib.import_module("helpers")
+    missing = sorted(set(CONTRACT) - set(helpers.__all__))
+    assert not missing, f"not in helpers.__all__: {missing}"
+
+
+def test_star_import():
+    namespace: dict = {}
+    exec("from helpers import *", namespace)
+    assert set(CONTRACT) <= set(namespace)
+
+
+def test_reexports_are_the_module_objects():
+    helpers = importlib.import_module("helpers")
+    nn = importlib.import_module("helpers.nn")
+    data = importlib.import_module("helpers.data")
+    for name in CONTRACT:
+        if name == "RECIPES":
+            continue
+        source = nn if hasattr(nn, name) else data
+        assert getattr(helpers, name) is getattr(source, name), name
