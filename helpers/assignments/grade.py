@@ -253,8 +253,12 @@ def _cell_label(nb: NotebookNode, index: int) -> str:
     return f"cell {index + 1}" + (f" ({gid})" if gid else f" ({first!r})" if first else "")
 
 
-def execute(nb: NotebookNode, cwd: str | os.PathLike, timeout: int, kernel_name: str) -> tuple[set[int], str]:
-    """Run every code cell of ``nb`` in place in a fresh kernel; returns ``(indices run, fatal error)``.
+def execute(
+    nb: NotebookNode, cwd: str | os.PathLike, timeout: int, kernel_name: str
+) -> tuple[set[int], set[int], str]:
+    """Run every code cell of ``nb`` in place in a fresh kernel.
+
+    Returns ``(indices of the cells run, indices of the cells interrupted at the timeout, fatal error)``.
 
     Errors are recorded in the cells' outputs and the run goes on; a cell still running after
     ``timeout`` seconds is interrupted and gets a ``CellTimeoutError`` output. When the kernel
@@ -278,6 +282,7 @@ def execute(nb: NotebookNode, cwd: str | os.PathLike, timeout: int, kernel_name:
         record_timing=False,
     )
     ran: set[int] = set()
+    timed_out: set[int] = set()
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde"}
     index = -1
     try:
@@ -285,15 +290,22 @@ def execute(nb: NotebookNode, cwd: str | os.PathLike, timeout: int, kernel_name:
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
+                start = time.monotonic()
                 client.execute_cell(cell, index)
                 ran.add(index)
+                if time.monotonic() - start >= timeout and _outputs(cell)[2] is not None:
+                    timed_out.add(index)
     except DeadKernelError:
         where = _cell_label(nb, index) if index >= 0 else "start-up"
-        return ran, f"the kernel died while running {where}; the cells after it were not run"
+        return ran, timed_out, f"the kernel died while running {where}; the cells after it were not run"
     except Exception as exc:  # a kernel that cannot start, a broken connection...
         where = _cell_label(nb, index) if index >= 0 else "start-up"
-        return ran, f"execution stopped at {where}: {exc.__class__.__name__}: {_first_line(str(exc))}"
-    return ran, ""
+        return (
+            ran,
+            timed_out,
+            f"execution stopped at {where}: {exc.__class__.__name__}: {_first_line(str(exc))}",
+        )
+    return ran, timed_out, ""
 
 
 def _outputs(cell: NotebookNode) -> tuple[str, str, dict | None]:
@@ -307,8 +319,11 @@ def _outputs(cell: NotebookNode) -> tuple[str, str, dict | None]:
     return "".join(out).strip(), "".join(err).strip(), error
 
 
-def score_cell(cell: NotebookNode, ran: bool) -> ExerciseResult:
-    """Score one (executed) grade cell with nbgrader's rule; ``ran`` False means never run (0 points)."""
+def score_cell(cell: NotebookNode, ran: bool, timeout: int | None = None) -> ExerciseResult:
+    """Score one (executed) grade cell with nbgrader's rule.
+
+    ``ran`` False means never run (0 points); ``timeout`` set means it was interrupted at that limit.
+    """
     require_nbgrader()
     from nbgrader.utils import determine_grade
 
@@ -331,7 +346,9 @@ def score_cell(cell: NotebookNode, ran: bool) -> ExerciseResult:
     points = float(points)
     if points >= max_points:
         return ExerciseResult(gid, points, max_points, "passed", "", printed)
-    if error is not None:
+    if timeout is not None:
+        message = f"{TIMEOUT_ENAME}: still running after {timeout} s, interrupted"
+    elif error is not None:
         evalue = _first_line(_text(error.get("evalue", "")))
         ename = error.get("ename", "Error")
         last_printed = (stdout.splitlines() or [""])[-1]
@@ -361,12 +378,9 @@ def grade_notebook(
     nb.metadata["kernelspec"] = copy.deepcopy(instructor.metadata.get("kernelspec", {}))
     problems = [f"locked cell {g} was edited: the original was put back" for g in edited]
     problems += [f"locked cell {g} was missing: the original was put back" for g in reinserted]
-    ran, fatal = execute(nb, cwd, timeout, _kernel_name(instructor))
-    for i in sorted(ran):
-        cell = nb.cells[i]
-        _, _, error = _outputs(cell)
-        if error is not None and error.get("ename") == TIMEOUT_ENAME:
-            problems.append(f"{_cell_label(nb, i)} timed out after {timeout} s and was interrupted")
+    ran, timed_out, fatal = execute(nb, cwd, timeout, _kernel_name(instructor))
+    for i in sorted(timed_out):
+        problems.append(f"{_cell_label(nb, i)} timed out after {timeout} s and was interrupted")
     by_id = {grade_id(c): i for i, c in enumerate(nb.cells) if is_grade_cell(c)}
     exercises = []
     for icell in grade_cells(instructor):
@@ -376,7 +390,7 @@ def grade_notebook(
             pts = float(_meta(icell).get("points", 0))
             exercises.append(ExerciseResult(gid, 0.0, pts, "failed", "the cell was deleted"))
             continue
-        exercises.append(score_cell(nb.cells[i], i in ran))
+        exercises.append(score_cell(nb.cells[i], i in ran, timeout if i in timed_out else None))
     return exercises, edited + reinserted, problems, fatal
 
 
