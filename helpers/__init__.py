@@ -15,6 +15,8 @@ from helpers.data import (
     train_dev_split,
 )
 from helpers.download import DownloadError, download_mnist
+from helpers.images import image_to_column, image_to_grid
+from helpers.metrics import confusion_matrix, most_confused_pairs, per_class_accuracy, top_mistakes
 from helpers.nn import (
     History,
     TrainingDiverged,
@@ -36,9 +38,31 @@ from helpers.nn import (
     train,
     update_params,
 )
+from helpers.plots import (
+    plot_confusion,
+    plot_digit,
+    plot_digits,
+    plot_history,
+    plot_mistakes,
+    plot_probabilities,
+    plot_weights,
+)
 from helpers.recipes import RECIPES, run_recipe
 
 __all__ = [
+    "image_to_column",
+    "image_to_grid",
+    "confusion_matrix",
+    "most_confused_pairs",
+    "per_class_accuracy",
+    "top_mistakes",
+    "plot_confusion",
+    "plot_digit",
+    "plot_digits",
+    "plot_history",
+    "plot_mistakes",
+    "plot_probabilities",
+    "plot_weights",
     "DownloadError",
     "download_mnist",
     "RECIPES",
