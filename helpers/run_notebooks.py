@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -74,6 +75,14 @@ def run_notebook(path: Path, timeout: int = 600, kernel: str = "python3") -> flo
     return seconds
 
 
+def describe_failure(exc: CellExecutionError) -> str:
+    """One line: the error a cell raised and the first line of that cell's code."""
+    parts = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).split("------------------\n")
+    code = parts[1].strip().splitlines()[0] if len(parts) > 2 and parts[1].strip() else "?"
+    message = f"{exc.ename}: {exc.evalue}" if exc.evalue else exc.ename
+    return f"{message}  (in the cell starting: {code[:70]})"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m helpers.run_notebooks",
@@ -98,8 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             seconds = run_notebook(path, timeout=args.timeout, kernel=args.kernel)
         except CellExecutionError as exc:
             print(f"{label}: FAILED", flush=True)
-            lines = [line for line in str(exc).splitlines() if line.strip()]
-            print("    " + (lines[-1] if lines else "a cell raised an error"), file=sys.stderr)
+            print(f"    {describe_failure(exc)}", file=sys.stderr)
             failed.append(path.name)
             continue
         except Exception as exc:  # noqa: BLE001 - a timeout or a dead kernel: report, go on
