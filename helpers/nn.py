@@ -63,11 +63,18 @@ def _check_ndim(name: str, a: np.ndarray, ndim: int, meaning: str) -> None:
 
 def _check_shape(name: str, a: np.ndarray, expected: tuple[int | None, ...]) -> None:
     """Raise a ValueError unless ``a.shape`` matches ``expected`` (None matches any size)."""
+    ok = isinstance(a, np.ndarray) and a.ndim == len(expected)
+    if ok:  # a plain loop: this runs on every mini-batch step, so it must cost next to nothing
+        for e, s in zip(expected, a.shape):
+            if e is not None and e != s:
+                ok = False
+                break
+    if ok:
+        return
     shown = "(" + ", ".join("m" if e is None else str(e) for e in expected) + ")"
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a NumPy array of shape {shown}, got {type(a).__name__}")
-    if a.ndim != len(expected) or any(e is not None and e != s for e, s in zip(expected, a.shape)):
-        raise ValueError(f"{name} has shape {a.shape}, expected {shown}")
+    raise ValueError(f"{name} has shape {a.shape}, expected {shown}")
 
 
 def check_params(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> None:
@@ -175,7 +182,11 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     Z = np.asarray(Z)
     if Z.ndim != 2:
         raise ValueError(f"softmax expects a 2-D array (classes x examples), got shape {Z.shape}")
-    E = np.exp(Z - Z.max(axis=0, keepdims=True))
+    E = Z - Z.max(axis=0, keepdims=True)
+    if np.issubdtype(E.dtype, np.inexact):
+        np.exp(E, out=E)  # in place: E is our own temporary, so no second (k, m) array
+    else:
+        E = np.exp(E)  # integer logits: exp gives a new float array
     E /= E.sum(axis=0, keepdims=True)
     return E
 
@@ -183,6 +194,14 @@ def softmax(Z: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Forward and backward propagation
 # --------------------------------------------------------------------------------------------
+def _add_bias(Z: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Z + b, written into Z (a fresh matmul result) when the dtypes allow it."""
+    if b.dtype == Z.dtype or np.result_type(Z, b) == Z.dtype:
+        Z += b
+        return Z
+    return Z + b
+
+
 def forward_prop(
     W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray, X: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -193,9 +212,10 @@ def forward_prop(
     """
     check_params(W1, b1, W2, b2)
     _check_shape("X", X, (W1.shape[1], None))
-    Z1 = W1 @ X + b1
+    # `Z += b` in place instead of `Z = W X + b`: same numbers, one (h, m) array fewer.
+    Z1 = _add_bias(W1 @ X, b1)
     A1 = relu(Z1)
-    Z2 = W2 @ A1 + b2
+    Z2 = _add_bias(W2 @ A1, b2)
     A2 = softmax(Z2)
     return Z1, A1, Z2, A2
 
@@ -233,11 +253,19 @@ def backward_prop(
             raise ValueError(f"Y holds labels outside 0..{k - 1}")
         dZ2 = A2.copy()
         dZ2[labels, np.arange(m)] -= 1  # A2 - one_hot(Y) without building the one-hot matrix
-    dW2 = dZ2 @ A1.T / m
-    db2 = dZ2.mean(axis=1, keepdims=True)
-    dZ1 = (W2.T @ dZ2) * relu_deriv(Z1)
-    dW1 = dZ1 @ X.T / m
-    db1 = dZ1.mean(axis=1, keepdims=True)
+    # In-place scaling and a boolean mask keep the arithmetic of the formulas above while
+    # creating no extra (h, m) temporaries: `dZ1 *= Z1 > 0` multiplies by exactly the 0/1
+    # values of relu_deriv(Z1) without building that float matrix first.
+    dW2 = dZ2 @ A1.T
+    dW2 /= m
+    db2 = dZ2.sum(axis=1, keepdims=True)
+    db2 /= m
+    dZ1 = W2.T @ dZ2
+    dZ1 *= Z1 > 0
+    dW1 = dZ1 @ X.T
+    dW1 /= m
+    db1 = dZ1.sum(axis=1, keepdims=True)
+    db1 /= m
     return dW1, db1, dW2, db2
 
 
@@ -256,7 +284,15 @@ def update_params(
     for name, p, g in (("dW1", W1, dW1), ("db1", b1, db1), ("dW2", W2, dW2), ("db2", b2, db2)):
         if np.shape(g) != p.shape:
             raise ValueError(f"{name} has shape {np.shape(g)}, expected {p.shape} (its parameter)")
-    return W1 - alpha * dW1, b1 - alpha * db1, W2 - alpha * dW2, b2 - alpha * db2
+    return tuple(_step(p, g, alpha) for p, g in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)))  # type: ignore[return-value]
+
+
+def _step(p: np.ndarray, g: np.ndarray, alpha: float) -> np.ndarray:
+    """p - alpha g as a new array, reusing the temporary alpha g for the result when possible."""
+    t = alpha * g
+    if isinstance(t, np.ndarray) and np.result_type(p, t) == t.dtype:
+        return np.subtract(p, t, out=t)
+    return p - t
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,6 +395,50 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
 
 
+def _block_columns(X: np.ndarray, target_bytes: int = 4 << 20) -> int:
+    """Columns per block so that one block of X (n, m) takes about ``target_bytes``.
+
+    A block must survive in cache from forward_prop (Z1 = W1 X) to backward_prop
+    (dW1 = dZ1 X^T); blocks much smaller than this add Python overhead per block, much
+    larger ones fall out of cache and X is read from memory twice.
+    """
+    return max(256, target_bytes // max(1, X.shape[0] * X.itemsize))
+
+
+def _full_batch_gradients(
+    params: Params, X: np.ndarray, labels: np.ndarray, block: int
+) -> tuple[float, float, Params]:
+    """Loss, accuracy and mean gradients over all m columns of X (n, m), block by block.
+
+    Calls forward_prop and backward_prop on each block of at most ``block`` columns; the
+    gradients of a block of b columns are means over b examples, so adding them with weight
+    b / m gives the mean over all m. Returns ``(loss, accuracy, (dW1, db1, dW2, db2))``.
+    """
+    W1, b1, W2, b2 = params
+    m = X.shape[1]
+    if block >= m:  # one block: no accumulation needed
+        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
+        accuracy = get_accuracy(get_predictions(A2), labels)
+        return cross_entropy(A2, labels), accuracy, backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
+    total: list[np.ndarray] | None = None
+    loss_sum = 0.0
+    correct = 0
+    for s in range(0, m, block):
+        Xb, yb = X[:, s : s + block], labels[s : s + block]
+        b = Xb.shape[1]
+        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, Xb)
+        loss_sum += cross_entropy(A2, yb) * b
+        correct += int(np.count_nonzero(get_predictions(A2) == yb))
+        grads = backward_prop(Z1, A1, Z2, A2, W1, W2, Xb, yb)
+        if total is None:
+            total = [g * (b / m) for g in grads]
+        else:
+            for t, g in zip(total, grads):
+                g *= b / m
+                t += g
+    return loss_sum / m, correct / m, tuple(total)  # type: ignore[return-value,arg-type]
+
+
 def gradient_descent(
     X: np.ndarray,
     Y: np.ndarray,
@@ -374,6 +454,7 @@ def gradient_descent(
     dtype: type | np.dtype = np.float64,
     eval_every: int = 10,
     progress: bool = True,
+    block_size: int | None = None,
 ) -> tuple[Params, History]:
     """Full-batch gradient descent exactly as in the notes.
 
@@ -383,9 +464,19 @@ def gradient_descent(
     uniform(-0.5, 0.5) by default). The training loss and accuracy of every iteration come from
     its forward pass (before its update); the dev set is evaluated every ``eval_every``
     iterations and after the last one.
+
+    ``block_size`` (default: about 4 MB of X, see :func:`_block_columns`) only changes speed:
+    each iteration runs forward_prop and backward_prop on blocks of that many columns and
+    combines the block gradients weighted by block size, which is exactly the full-batch mean
+    (the mean over m examples is the size-weighted mean of the block means). A block is still
+    in the CPU cache when backward_prop needs it for dW1 = dZ1 X^T, so X is read from memory
+    once per iteration instead of twice.
     Returns ``((W1, b1, W2, b2), history)``.
     """
     labels = _check_data(X, Y)
+    for name, value in (("iterations", iterations), ("eval_every", eval_every), ("block_size", block_size)):
+        if value is not None and (int(value) != value or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     k = int(labels.max()) + 1 if params is None else params[2].shape[0]
     if params is None:
         params = init_params(X.shape[0], n_hidden, max(k, 10), seed=seed, scheme=scheme)
@@ -396,19 +487,18 @@ def gradient_descent(
     if dev:
         dev_labels = _check_data(X_dev, Y_dev, "X_dev")
         X_dev = X_dev.astype(dtype, copy=False)
+    block = _block_columns(X) if block_size is None else int(block_size)
     start = time.perf_counter()
     with (
         np.errstate(over="ignore", invalid="ignore"),
         _progress(iterations, "gradient descent", progress) as bar,
     ):
         for i in range(1, iterations + 1):
-            Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
-            loss = cross_entropy(A2, labels)
+            loss, accuracy, grads = _full_batch_gradients((W1, b1, W2, b2), X, labels, block)
             _check_finite(loss, f"iteration {i}", alpha)
             history.step.append(i)
             history.loss.append(loss)
-            history.accuracy.append(get_accuracy(get_predictions(A2), labels))
-            grads = backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
+            history.accuracy.append(accuracy)
             W1, b1, W2, b2 = update_params(W1, b1, W2, b2, *grads, alpha)
             if dev and (i % eval_every == 0 or i == iterations):
                 dev_loss, dev_acc = evaluate((W1, b1, W2, b2), X_dev, dev_labels)
@@ -479,20 +569,35 @@ def train(
     total_steps = epochs * steps_per_epoch
     velocity = [np.zeros_like(p) for p in params] if momentum else None
     history = History(unit="epoch")
+    # Per-step work outside the network is kept to a few small array operations:
+    # - the batch is gathered into one preallocated (B, n) buffer (np.take with out=) instead
+    #   of a fresh array every step; its transpose is the (n, B) batch the network expects;
+    # - the training loss and accuracy only need, per example, the probability given to the
+    #   true class and the predicted class: they are stored per epoch and reduced once.
+    same_dtype = XT.dtype == np.dtype(dtype)
+    buffer = np.empty((batch_size, n), dtype=dtype)
+    columns = np.arange(batch_size)
+    p_true = np.empty(m, dtype=dtype)
+    predicted = np.empty(m, dtype=np.intp)
     step = 0
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"), _progress(total_steps, "training", progress) as bar:
         for epoch in range(1, epochs + 1):
             order = rng.permutation(m)
-            loss_sum = correct = 0.0
+            labels_in_order = labels[order]
             for s in range(0, m, batch_size):
                 idx = order[s : s + batch_size]
-                Xb = XT[idx].astype(dtype, copy=False).T  # (n, B), one column per example
-                yb = labels[idx]
+                b = len(idx)
+                if same_dtype:
+                    # mode="clip": the indices come from a permutation, so they are valid, and
+                    # take() with out= and the default mode="raise" would copy through a buffer.
+                    Xb = np.take(XT, idx, axis=0, out=buffer[:b], mode="clip").T  # (n, B)
+                else:
+                    Xb = XT[idx].astype(dtype).T
+                yb = labels_in_order[s : s + b]
                 Z1, A1, Z2, A2 = forward_prop(*params, Xb)
-                p_true = A2[yb, np.arange(len(idx))]
-                loss_sum += float(-np.log(np.maximum(p_true, np.finfo(A2.dtype).tiny)).sum())
-                correct += float(np.count_nonzero(A2.argmax(axis=0) == yb))
+                p_true[s : s + b] = A2[yb, columns[:b]]
+                predicted[s : s + b] = A2.argmax(axis=0)
                 grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb)
                 lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
                 if velocity is not None:
@@ -502,6 +607,8 @@ def train(
                     grads = tuple(velocity)
                 params = update_params(*params, *grads, lr)
                 step += 1
+            loss_sum = -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
+            correct = int(np.count_nonzero(predicted == labels_in_order))
             loss = loss_sum / m
             _check_finite(loss, f"epoch {epoch}", alpha)
             history.step.append(epoch)
@@ -553,9 +660,10 @@ def load_params(path: str | os.PathLike) -> Params:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if not isinstance(npz, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single array, not an .npz archive")
+        loaded = np.load(path, allow_pickle=False)
+        if not isinstance(loaded, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single array (.npy), not an .npz archive of W1, b1, W2, b2")
+        with loaded as npz:
             names = sorted(npz.files)
             if names != sorted(PARAM_NAMES):
                 raise ValueError(f"it holds arrays {names}, expected {list(PARAM_NAMES)}")
