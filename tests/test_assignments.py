@@ -156,6 +156,7 @@ def test_release_reports_broken_markup(tmp_path):
     ("path", "student", "notebook"),
     [
         ("subs/alice/01_fixture.ipynb", "alice", "01_fixture.ipynb"),
+        ("course/submitted/ann/ps1/01_fixture.ipynb", "ann", "01_fixture.ipynb"),
         ("subs/bob-01_fixture.ipynb", "bob", "01_fixture.ipynb"),
         ("subs/01_fixture_carol smith.ipynb", "carol smith", "01_fixture.ipynb"),
         ("subs/dave.ipynb", "dave", None),

@@ -133,7 +133,9 @@ def identify(path: str | os.PathLike, notebook_names: list[str]) -> tuple[str, s
     """``(student, instructor notebook file name or None)`` for a submitted file.
 
     - ``<student>/<notebook>.ipynb`` (the file keeps the course notebook's name): the student is
-      the parent folder's name, e.g. ``submissions/alice/02_forward_prop.ipynb`` -> alice;
+      the parent folder's name, e.g. ``submissions/alice/02_forward_prop.ipynb`` -> alice; in
+      nbgrader's layout ``submitted/<student>/<assignment>/<notebook>.ipynb`` it is the folder
+      below ``submitted``;
     - ``<student>-<notebook>.ipynb`` or ``<notebook>-<student>.ipynb`` (separator ``-``, ``_``,
       ``.`` or a space): the rest of the file name, e.g. ``alice_02_forward_prop.ipynb`` -> alice;
     - anything else: the file name without its extension, and no instructor notebook.
@@ -145,8 +147,10 @@ def identify(path: str | os.PathLike, notebook_names: list[str]) -> tuple[str, s
     for name in sorted(notebook_names, key=len, reverse=True):
         nb_stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
         if stem == nb_stem:
-            parent = path.resolve().parent.name
-            return (parent or stem), name
+            folders = path.resolve().parent.parts
+            if "submitted" in folders[:-1]:
+                return folders[len(folders) - 1 - folders[::-1].index("submitted") + 1], name
+            return (folders[-1] if len(folders) > 1 else stem), name
         student = _strip_stem(stem, nb_stem)
         if student:
             return student, name
