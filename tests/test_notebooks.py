@@ -37,7 +37,8 @@ def nbgrader_cells(nb: nbformat.NotebookNode) -> list[tuple[int, nbformat.Notebo
 
 def test_there_are_notebooks():
     names = {p.name for p in PATHS}
-    for stem in ("00_data_and_one_hot", "01_forward_propagation", "02_relu_and_softmax", "03_backpropagation"):
+    chapters = ("00_data_and_one_hot", "01_forward_propagation", "02_relu_and_softmax", "03_backpropagation")
+    for stem in chapters:
         assert f"{stem}.ipynb" in names
 
 
@@ -68,7 +69,7 @@ def test_notebook_was_executed_without_errors(path):
 def test_nbgrader_metadata_is_valid(path):
     nb = read(path)
     seen: set[str] = set()
-    for i, cell, meta in nbgrader_cells(nb):
+    for i, _cell, meta in nbgrader_cells(nb):
         where = f"{path.name} cell {i}"
         assert NBGRADER_KEYS <= set(meta), f"{where}: nbgrader metadata lacks {NBGRADER_KEYS - set(meta)}"
         assert meta["schema_version"] == 3, f"{where}: schema_version must be 3"
