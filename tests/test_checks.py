@@ -305,3 +305,12 @@ def test_backward_prop_wrong_answers():
         return dW2, db2, dW1, db1
 
     fails(checks.check_backward_prop, swapped, "has shape")
+
+
+def test_ipython_shows_the_verdict_not_the_checker_code():
+    """In a notebook a failed check renders as one line, without the checker's source lines."""
+    with pytest.raises(CheckFailed) as info:
+        checks.check_relu(lambda Z: Z)
+    rendered = info.value._render_traceback_()
+    assert len(rendered) == 1 and rendered[0].endswith(str(info.value))
+    assert "reference" not in rendered[0]

@@ -38,6 +38,10 @@ class CheckFailed(AssertionError):
         self.problem = problem
         super().__init__(f"{FAIL_MARK} {name}: {problem}")
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the verdict alone, not the checker's code."""
+        return [f"\x1b[31m{type(self).__name__}\x1b[0m: {self}"]
+
 
 def succeed(name: str, detail: str = "all checks passed") -> str:
     """Print and return the verdict ``✓ name: detail``."""
