@@ -455,6 +455,7 @@ def gradient_descent(
     eval_every: int = 10,
     progress: bool = True,
     block_size: int | None = None,
+    callback: Callable[[int, Params, History], None] | None = None,
 ) -> tuple[Params, History]:
     """Full-batch gradient descent exactly as in the notes.
 
@@ -463,7 +464,8 @@ def gradient_descent(
     from ``params`` if given, else from ``init_params(scheme=scheme, seed=seed)`` (the notes'
     uniform(-0.5, 0.5) by default). The training loss and accuracy of every iteration come from
     its forward pass (before its update); the dev set is evaluated every ``eval_every``
-    iterations and after the last one.
+    iterations and after the last one; ``callback(iteration, params, history)``, if given, runs
+    at the same points.
 
     ``block_size`` (default: about 4 MB of X, see :func:`_block_columns`) only changes speed:
     each iteration runs forward_prop and backward_prop on blocks of that many columns and
@@ -505,6 +507,8 @@ def gradient_descent(
                 history.dev_loss.append(dev_loss)
                 history.dev_accuracy.append(dev_acc)
                 bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_acc:.3f}")
+            if callback is not None and (i % eval_every == 0 or i == iterations):
+                callback(i, (W1, b1, W2, b2), history)
             bar.update()
     history.seconds = time.perf_counter() - start
     return (W1, b1, W2, b2), history

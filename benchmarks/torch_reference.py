@@ -1,0 +1,108 @@
+"""The same mini-batch training as :func:`helpers.nn.train`, written with PyTorch tensors.
+
+Used only by the benchmark, to compare seconds per epoch against PyTorch doing *identical*
+training: same initial weights (copied from NumPy), same example order in every epoch, same
+learning-rate schedule and momentum, float32, the same number of threads. The forward and
+backward passes are the course's formulas, written out by hand in PyTorch's own idiom
+(examples as rows, ``addmm`` for ``W X + b``, in-place parameter updates), so PyTorch is not
+slowed down by autograd bookkeeping it would not need here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+class TorchTrainer:
+    """Mini-batch SGD for the 2-layer network with PyTorch, one epoch per :meth:`epoch` call.
+
+    ``XT`` is the training data as a C-contiguous (m, n) float32 array (one example per row,
+    i.e. X.T for the course's X of shape (n, m)); ``params`` are NumPy ``(W1, b1, W2, b2)``.
+    """
+
+    def __init__(
+        self,
+        XT: np.ndarray,
+        labels: np.ndarray,
+        params,
+        *,
+        batch_size: int,
+        alpha: float,
+        momentum: float = 0.0,
+        schedule: str = "constant",
+        epochs: int,
+    ) -> None:
+        self.XT = torch.from_numpy(np.ascontiguousarray(XT, dtype=np.float32))
+        self.labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
+        W1, b1, W2, b2 = (np.asarray(p, dtype=np.float32) for p in params)
+        # Examples are rows here, so the layers hold W^T: Z1^T = X^T W1^T + b1^T.
+        self.W1T = torch.from_numpy(np.ascontiguousarray(W1.T))
+        self.b1 = torch.from_numpy(b1.ravel().copy())
+        self.W2T = torch.from_numpy(np.ascontiguousarray(W2.T))
+        self.b2 = torch.from_numpy(b2.ravel().copy())
+        self.params = [self.W1T, self.b1, self.W2T, self.b2]
+        self.velocity = [torch.zeros_like(p) for p in self.params] if momentum else None
+        self.m = self.XT.shape[0]
+        self.batch_size = min(int(batch_size), self.m)
+        self.alpha, self.momentum, self.schedule = alpha, momentum, schedule
+        self.total_steps = epochs * -(-self.m // self.batch_size)
+        self.step = 0
+
+    @torch.no_grad()
+    def epoch(self, order: np.ndarray) -> tuple[float, float]:
+        """One epoch over the examples in ``order``; returns (mean loss, accuracy) on the batches."""
+        order_t = torch.from_numpy(np.asarray(order, dtype=np.int64))
+        labels_in_order = self.labels[order_t]
+        p_true = torch.empty(self.m)
+        predicted = torch.empty(self.m, dtype=torch.int64)
+        columns = torch.arange(self.batch_size)
+        for s in range(0, self.m, self.batch_size):
+            idx = order_t[s : s + self.batch_size]
+            b = idx.shape[0]
+            Xb = self.XT.index_select(0, idx)  # (B, n)
+            yb = labels_in_order[s : s + b]
+            Z1 = torch.addmm(self.b1, Xb, self.W1T)  # (B, h)
+            A1 = torch.relu(Z1)
+            Z2 = torch.addmm(self.b2, A1, self.W2T)  # (B, k)
+            A2 = torch.softmax(Z2, dim=1)
+            p_true[s : s + b] = A2[columns[:b], yb]
+            predicted[s : s + b] = A2.argmax(dim=1)
+            dZ2 = A2.clone()
+            dZ2[columns[:b], yb] -= 1
+            grads = [
+                None,
+                None,
+                A1.T.mm(dZ2).div_(b),  # dW2^T (h, k)
+                dZ2.sum(0).div_(b),  # db2 (k,)
+            ]
+            dZ1 = dZ2.mm(self.W2T.T).mul_(Z1 > 0)  # (B, h)
+            grads[0] = Xb.T.mm(dZ1).div_(b)  # dW1^T (n, h)
+            grads[1] = dZ1.sum(0).div_(b)  # db1 (h,)
+            lr = self.alpha * (1 - self.step / self.total_steps) if self.schedule == "linear" else self.alpha
+            if self.velocity is not None:
+                for v, g in zip(self.velocity, grads):
+                    v.mul_(self.momentum).add_(g)
+                grads = self.velocity
+            for p, g in zip(self.params, grads):
+                p.sub_(g, alpha=lr)
+            self.step += 1
+        loss = float(-torch.log(p_true.clamp_min(torch.finfo(torch.float32).tiny)).double().mean())
+        accuracy = float((predicted == labels_in_order).double().mean())
+        return loss, accuracy
+
+    def numpy_params(self):
+        """The current parameters as NumPy ``(W1, b1, W2, b2)`` in the course's shapes."""
+        return (
+            self.W1T.numpy().T.copy(),
+            self.b1.numpy()[:, None].copy(),
+            self.W2T.numpy().T.copy(),
+            self.b2.numpy()[:, None].copy(),
+        )
+
+    @torch.no_grad()
+    def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
+        """Accuracy on images X (n, m) with labels y (m,)."""
+        XT = torch.from_numpy(np.ascontiguousarray(X.T, dtype=np.float32))
+        Z2 = torch.addmm(self.b2, torch.relu(torch.addmm(self.b1, XT, self.W1T)), self.W2T)
+        return float((Z2.argmax(dim=1) == torch.from_numpy(np.asarray(y))).double().mean())
