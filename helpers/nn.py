@@ -38,6 +38,8 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -395,24 +397,35 @@ def _progress(total: int, desc: str, enabled: bool):
     return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
 
 
-def _block_columns(X: np.ndarray, target_bytes: int = 4 << 20) -> int:
+def _block_columns(X: np.ndarray, threads: int, target_bytes: int = 8 << 20) -> int:
     """Columns per block so that one block of X (n, m) takes about ``target_bytes``.
 
     A block must survive in cache from forward_prop (Z1 = W1 X) to backward_prop
-    (dW1 = dZ1 X^T); blocks much smaller than this add Python overhead per block, much
-    larger ones fall out of cache and X is read from memory twice.
+    (dW1 = dZ1 X^T); much smaller blocks add Python overhead per block, much larger ones fall
+    out of cache so that X is read from memory twice. The number of blocks is rounded up to a
+    multiple of ``threads`` so that every thread gets the same share.
     """
-    return max(256, target_bytes // max(1, X.shape[0] * X.itemsize))
+    n, m = X.shape
+    n_blocks = max(1, -(-m * n * X.itemsize // target_bytes))
+    n_blocks = -(-n_blocks // threads) * threads
+    return max(1, -(-m // n_blocks))
+
+
+def _default_threads() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _full_batch_gradients(
-    params: Params, X: np.ndarray, labels: np.ndarray, block: int
+    params: Params, X: np.ndarray, labels: np.ndarray, block: int, pool: ThreadPoolExecutor | None = None
 ) -> tuple[float, float, Params]:
     """Loss, accuracy and mean gradients over all m columns of X (n, m), block by block.
 
     Calls forward_prop and backward_prop on each block of at most ``block`` columns; the
     gradients of a block of b columns are means over b examples, so adding them with weight
-    b / m gives the mean over all m. Returns ``(loss, accuracy, (dW1, db1, dW2, db2))``.
+    b / m gives the mean over all m. With a thread ``pool`` the blocks are shared out among
+    its threads; the sums are still taken in block order, so the result does not depend on it.
+    Returns ``(loss, accuracy, (dW1, db1, dW2, db2))``.
     """
     W1, b1, W2, b2 = params
     m = X.shape[1]
@@ -420,16 +433,22 @@ def _full_batch_gradients(
         Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
         accuracy = get_accuracy(get_predictions(A2), labels)
         return cross_entropy(A2, labels), accuracy, backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
+
+    def one_block(s: int) -> tuple[int, float, int, Params]:
+        Xb, yb = X[:, s : s + block], labels[s : s + block]
+        with np.errstate(over="ignore", invalid="ignore"):  # per thread: worker threads start afresh
+            Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, Xb)
+            correct = int(np.count_nonzero(get_predictions(A2) == yb))
+            grads = backward_prop(Z1, A1, Z2, A2, W1, W2, Xb, yb)
+            return Xb.shape[1], cross_entropy(A2, yb), correct, grads
+
+    starts = range(0, m, block)
     total: list[np.ndarray] | None = None
     loss_sum = 0.0
     correct = 0
-    for s in range(0, m, block):
-        Xb, yb = X[:, s : s + block], labels[s : s + block]
-        b = Xb.shape[1]
-        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, Xb)
-        loss_sum += cross_entropy(A2, yb) * b
-        correct += int(np.count_nonzero(get_predictions(A2) == yb))
-        grads = backward_prop(Z1, A1, Z2, A2, W1, W2, Xb, yb)
+    for b, loss, right, grads in pool.map(one_block, starts) if pool else map(one_block, starts):
+        loss_sum += loss * b
+        correct += right
         if total is None:
             total = [g * (b / m) for g in grads]
         else:
@@ -437,6 +456,33 @@ def _full_batch_gradients(
                 g *= b / m
                 t += g
     return loss_sum / m, correct / m, tuple(total)  # type: ignore[return-value,arg-type]
+
+
+@contextmanager
+def _block_workers(n_blocks: int, threads: int):
+    """A pool of threads for the blocks of gradient_descent, with BLAS single-threaded meanwhile.
+
+    The products in a block are small (10 rows for the notes' network); BLAS splitting each of
+    them over all cores pays a thread hand-over per call, and when another program is busy on
+    one core that hand-over stalls (measured: 5-15x slower). Giving every core whole blocks
+    instead, each with single-threaded BLAS, is as fast on an idle machine and degrades
+    gracefully on a busy one. Needs threadpoolctl to set the BLAS threads; without it (or with
+    one core or one block) the blocks run one after another with BLAS as configured.
+    """
+    threads = min(int(threads), n_blocks)
+    controller = None
+    if threads > 1:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            controller = ThreadpoolController()
+        except ImportError:
+            threads = 1
+    if threads <= 1:
+        yield None
+        return
+    with controller.limit(limits=1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
+        yield pool
 
 
 def gradient_descent(
@@ -455,6 +501,7 @@ def gradient_descent(
     eval_every: int = 10,
     progress: bool = True,
     block_size: int | None = None,
+    threads: int | None = None,
     callback: Callable[[int, Params, History], None] | None = None,
 ) -> tuple[Params, History]:
     """Full-batch gradient descent exactly as in the notes.
@@ -467,16 +514,23 @@ def gradient_descent(
     iterations and after the last one; ``callback(iteration, params, history)``, if given, runs
     at the same points.
 
-    ``block_size`` (default: about 4 MB of X, see :func:`_block_columns`) only changes speed:
+    ``block_size`` (default: about 8 MB of X, see :func:`_block_columns`) only changes speed:
     each iteration runs forward_prop and backward_prop on blocks of that many columns and
     combines the block gradients weighted by block size, which is exactly the full-batch mean
     (the mean over m examples is the size-weighted mean of the block means). A block is still
     in the CPU cache when backward_prop needs it for dW1 = dZ1 X^T, so X is read from memory
-    once per iteration instead of twice.
+    once per iteration instead of twice. ``threads`` (default: one per CPU core) blocks are
+    processed at a time, each with single-threaded BLAS (see :func:`_block_workers`).
     Returns ``((W1, b1, W2, b2), history)``.
     """
     labels = _check_data(X, Y)
-    for name, value in (("iterations", iterations), ("eval_every", eval_every), ("block_size", block_size)):
+    checked = (
+        ("iterations", iterations),
+        ("eval_every", eval_every),
+        ("block_size", block_size),
+        ("threads", threads),
+    )
+    for name, value in checked:
         if value is not None and (int(value) != value or value < 1):
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     k = int(labels.max()) + 1 if params is None else params[2].shape[0]
@@ -489,14 +543,16 @@ def gradient_descent(
     if dev:
         dev_labels = _check_data(X_dev, Y_dev, "X_dev")
         X_dev = X_dev.astype(dtype, copy=False)
-    block = _block_columns(X) if block_size is None else int(block_size)
+    threads = _default_threads() if threads is None else int(threads)
+    block = _block_columns(X, threads) if block_size is None else int(block_size)
     start = time.perf_counter()
     with (
         np.errstate(over="ignore", invalid="ignore"),
         _progress(iterations, "gradient descent", progress) as bar,
+        _block_workers(-(-X.shape[1] // block), threads) as pool,
     ):
         for i in range(1, iterations + 1):
-            loss, accuracy, grads = _full_batch_gradients((W1, b1, W2, b2), X, labels, block)
+            loss, accuracy, grads = _full_batch_gradients((W1, b1, W2, b2), X, labels, block, pool)
             _check_finite(loss, f"iteration {i}", alpha)
             history.step.append(i)
             history.loss.append(loss)

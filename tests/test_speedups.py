@@ -120,7 +120,28 @@ def test_gradient_descent_matches_textbook_loop():
 def test_blocked_gradient_descent_still_detects_divergence():
     X, y = _data()
     with pytest.raises(TrainingDiverged, match="smaller learning rate"):
-        gradient_descent(X, y, 1e30, 20, seed=0, block_size=64, dtype=np.float32, progress=False)
+        gradient_descent(X, y, 1e30, 20, seed=0, block_size=64, threads=2, dtype=np.float32, progress=False)
+
+
+def test_threads_do_not_change_the_result():
+    X, y = _data(m=500)
+    params = init_params(40, 8, 10, seed=8, scheme="notes")
+    kwargs = dict(params=params, block_size=37, progress=False)
+    one, h_one = gradient_descent(X, y, 0.5, 5, threads=1, **kwargs)
+    two, h_two = gradient_descent(X, y, 0.5, 5, threads=2, **kwargs)
+    three, _ = gradient_descent(X, y, 0.5, 5, threads=3, **kwargs)
+    for a, b, c in zip(one, two, three):
+        np.testing.assert_array_equal(a, b)  # block sums are taken in block order: bit for bit
+        np.testing.assert_array_equal(a, c)
+    assert h_one.loss == h_two.loss and h_one.accuracy == h_two.accuracy
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5])
+def test_gradient_descent_rejects_bad_block_size_and_threads(bad):
+    X, y = _data(m=50)
+    for name in ("block_size", "threads"):
+        with pytest.raises(ValueError, match=name):
+            gradient_descent(X, y, 0.1, 1, progress=False, **{name: bad})
 
 
 @pytest.mark.parametrize(
