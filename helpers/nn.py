@@ -96,7 +96,7 @@ def as_labels(Y: np.ndarray, m: int | None = None, name: str = "Y") -> np.ndarra
     if Y.ndim == 2:
         labels = Y.argmax(axis=0)
     elif Y.ndim == 1:
-        if Y.size and not np.issubdtype(Y.dtype, np.integer):
+        if Y.size and Y.dtype.kind not in "iu":  # not an integer dtype
             if not np.all(Y == np.round(Y)):
                 raise ValueError(f"{name} holds non-integer labels, e.g. {Y[Y != np.round(Y)][0]}")
         labels = Y.astype(np.intp, copy=False)
@@ -185,7 +185,7 @@ def softmax(Z: np.ndarray) -> np.ndarray:
     if Z.ndim != 2:
         raise ValueError(f"softmax expects a 2-D array (classes x examples), got shape {Z.shape}")
     E = Z - Z.max(axis=0, keepdims=True)
-    if np.issubdtype(E.dtype, np.inexact):
+    if E.dtype.kind in "fc":  # floating: exp can write in place
         np.exp(E, out=E)  # in place: E is our own temporary, so no second (k, m) array
     else:
         E = np.exp(E)  # integer logits: exp gives a new float array
@@ -255,19 +255,20 @@ def backward_prop(
             raise ValueError(f"Y holds labels outside 0..{k - 1}")
         dZ2 = A2.copy()
         dZ2[labels, np.arange(m)] -= 1  # A2 - one_hot(Y) without building the one-hot matrix
-    # In-place scaling and a boolean mask keep the arithmetic of the formulas above while
-    # creating no extra (h, m) temporaries: `dZ1 *= Z1 > 0` multiplies by exactly the 0/1
-    # values of relu_deriv(Z1) without building that float matrix first.
+    # Dividing dZ2 by m once (k x m numbers) replaces the four divisions of dW2, db2, dW1 and
+    # db1 (the same product, since every gradient below is linear in dZ2); dW1 alone has
+    # h x 784 entries. `dZ1 *= Z1 > 0` multiplies by exactly the 0/1 values of relu_deriv(Z1)
+    # without building that float matrix first.
+    if dZ2.dtype.kind == "f":
+        dZ2 /= m
+    else:
+        dZ2 = dZ2 / m
     dW2 = dZ2 @ A1.T
-    dW2 /= m
     db2 = dZ2.sum(axis=1, keepdims=True)
-    db2 /= m
     dZ1 = W2.T @ dZ2
     dZ1 *= Z1 > 0
     dW1 = dZ1 @ X.T
-    dW1 /= m
     db1 = dZ1.sum(axis=1, keepdims=True)
-    db1 /= m
     return dW1, db1, dW2, db2
 
 
@@ -292,7 +293,7 @@ def update_params(
 def _step(p: np.ndarray, g: np.ndarray, alpha: float) -> np.ndarray:
     """p - alpha g as a new array, reusing the temporary alpha g for the result when possible."""
     t = alpha * g
-    if isinstance(t, np.ndarray) and np.result_type(p, t) == t.dtype:
+    if isinstance(t, np.ndarray) and (p.dtype == t.dtype or np.result_type(p, t) == t.dtype):
         return np.subtract(p, t, out=t)
     return p - t
 
