@@ -143,14 +143,21 @@ def probe_memory(data_dir: str) -> dict:
     data = load_full(data_dir)
     after_load_peak, after_load_rss = vm_hwm_mib(), vm_rss_mib()
     X, y, X_dev, y_dev = split_in_place(data.X_train, data.y_train, N_DEV, SEED)
+    split_peak = vm_hwm_mib()
+    try:  # reset the high-water mark to the current RSS (Linux), to see training's own peak
+        Path("/proc/self/clear_refs").write_text("5")
+        reset = True
+    except OSError:
+        reset = False
     params, _ = run_recipe("fast", X, y, seed=SEED, X_dev=X_dev, Y_dev=y_dev, progress=False)
     evaluate(params, data.X_test, data.y_test)
+    training_peak = vm_hwm_mib()
     return {
         "imports_mib": baseline,
-        "peak_after_load_mib": after_load_peak,
+        "peak_during_load_mib": after_load_peak,
         "rss_after_load_mib": after_load_rss,
-        "peak_mib": vm_hwm_mib(),
-        "rss_after_training_mib": vm_rss_mib(),
+        "peak_during_training_mib": training_peak if reset else float("nan"),
+        "peak_mib": max(after_load_peak, split_peak, training_peak),
     }
 
 
@@ -366,16 +373,10 @@ def table(results: dict) -> str:
         rows.append(("PyTorch comparison", "skipped: " + results["torch_skipped"], ""))
     mem = results["memory"]
     rows.append(("peak memory MiB (load + fast recipe)", f"{mem['peak_mib']:.0f}", "<= 300"))
-    rows.append(
-        (
-            "  of which: after imports / after load",
-            f"{mem['imports_mib']:.0f} / {mem['peak_after_load_mib']:.0f}",
-            "",
-        )
-    )
-    rows.append(
-        ("  training on top of the loaded data MiB", f"{mem['peak_mib'] - mem['rss_after_load_mib']:.0f}", "")
-    )
+    rows.append(("  after imports (numpy, matplotlib, ...)", f"{mem['imports_mib']:.0f}", ""))
+    rows.append(("  peak while loading (load_mnist)", f"{mem['peak_during_load_mib']:.0f}", ""))
+    rows.append(("  RSS after loading", f"{mem['rss_after_load_mib']:.0f}", ""))
+    rows.append(("  peak while training + evaluating", f"{mem['peak_during_training_mib']:.0f}", ""))
     rows.append(("load full MNIST (.gz), fresh process, s", fmt_range(results["load_seconds"]), "<= 1"))
     for name, s in results["inference_ms"].items():
         rows.append((f"inference 10,000 images, {name}, ms", fmt_range(s, digits=1), "<= 20"))
@@ -416,7 +417,7 @@ def plot(results: dict, path: Path) -> None:
                 label=f"{label} PyTorch",
             )
     ax.set_xscale("log")
-    ax.set_ylim(80, 100)
+    ax.set_ylim(60, 100)
     ax.set_xlabel("training seconds (cumulative, log scale)")
     ax.set_ylabel("test accuracy %")
     ax.set_title("Full MNIST: test accuracy against training time")
@@ -511,7 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     wide = {k: v for k, v in RECIPES["wide"].items() if k != "dtype"}
     comparisons = {
         "fast": {**fast, "batch_size": 64},
-        "h256": {**wide, "n_hidden": 256, "batch_size": 128, "epochs": 3 if args.quick else 6},
+        # alpha 0.05: timing does not depend on it, and with smaller steps float32 rounding
+        # differences between the two libraries stay small, so the final weights can be compared.
+        "h256": {**wide, "n_hidden": 256, "batch_size": 128, "alpha": 0.05, "epochs": 3 if args.quick else 6},
     }
     if RECIPES["fast"].get("batch_size") != 64:
         comparisons["fast_recipe"] = fast
