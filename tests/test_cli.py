@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from helpers import RECIPES  # noqa: E402
 from helpers.cli import build_parser, confusion_table, main, training_plan  # noqa: E402
 from helpers.data import load_mnist  # noqa: E402
 from helpers.images import image_to_column  # noqa: E402
@@ -157,7 +158,9 @@ def test_training_plan_recipes_and_overrides():
     method, s = _plan("--epochs", "3")  # the notes' network on mini-batches
     assert method == "train" and s == {"n_hidden": 10, "alpha": 0.1, "epochs": 3, "batch_size": 64, "seed": 0}
     method, s = _plan("--recipe", "wide", "--batch-size", "32")
-    assert method == "train" and s["n_hidden"] == 128 and s["batch_size"] == 32 and s["epochs"] == 30
+    wide = RECIPES["wide"]
+    assert method == "train" and s["n_hidden"] == wide["n_hidden"] and s["epochs"] == wide["epochs"]
+    assert s["batch_size"] == 32  # the flag overrides the recipe
 
 
 @pytest.mark.parametrize(
