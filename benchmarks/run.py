@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers.data import load_mnist  # noqa: E402
+from helpers.data import MNIST_FILES, find_idx, load_mnist  # noqa: E402
 from helpers.nn import evaluate, get_accuracy, init_params, predict, train  # noqa: E402
 from helpers.recipes import RECIPES, run_recipe  # noqa: E402
 
@@ -453,6 +453,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps((probe_load if args.probe == "load" else probe_memory)(args.data_dir)))
         return 0
 
+    missing = [name for name in MNIST_FILES if find_idx(args.data_dir, name) is None]
+    if missing:
+        sys.exit(f"benchmarks need full MNIST: {args.data_dir} lacks {', '.join(missing)} (.gz or raw)")
     repeats = 1 if args.quick else args.repeats
     results: dict = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
