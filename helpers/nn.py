@@ -81,6 +81,18 @@ def _check_shape(name: str, a: np.ndarray, expected: tuple[int | None, ...]) -> 
 
 def check_params(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> None:
     """Check that the four parameters fit together: W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1)."""
+    if (  # fast path for the common case: this runs on every mini-batch step
+        type(W1) is np.ndarray
+        and type(b1) is np.ndarray
+        and type(W2) is np.ndarray
+        and type(b2) is np.ndarray
+        and W1.ndim == 2
+        and W2.ndim == 2
+        and b1.shape == (W1.shape[0], 1)
+        and W2.shape[1] == W1.shape[0]
+        and b2.shape == (W2.shape[0], 1)
+    ):
+        return
     _check_ndim("W1", W1, 2, "(hidden units x inputs)")
     _check_ndim("W2", W2, 2, "(outputs x hidden units)")
     n_hidden, _ = W1.shape
@@ -213,13 +225,23 @@ def forward_prop(
     A2 = softmax(Z2) (k, m). The biases (h, 1) and (k, 1) broadcast across the m columns.
     """
     check_params(W1, b1, W2, b2)
-    _check_shape("X", X, (W1.shape[1], None))
+    if not (type(X) is np.ndarray and X.ndim == 2 and X.shape[0] == W1.shape[1]):
+        _check_shape("X", X, (W1.shape[1], None))
     # `Z += b` in place instead of `Z = W X + b`: same numbers, one (h, m) array fewer.
     Z1 = _add_bias(W1 @ X, b1)
     A1 = relu(Z1)
     Z2 = _add_bias(W2 @ A1, b2)
     A2 = softmax(Z2)
     return Z1, A1, Z2, A2
+
+
+def _fits(Z1, A1, Z2, A2, W1, W2, X) -> bool:
+    """True when all are plain 2-D arrays of the shapes backward_prop expects (the fast path)."""
+    for a in (Z1, A1, Z2, A2, W1, W2, X):
+        if type(a) is not np.ndarray or a.ndim != 2:
+            return False
+    (h, n), (k, m) = W1.shape, A2.shape
+    return W2.shape == (k, h) and X.shape == (n, m) and Z1.shape == A1.shape == (h, m) and Z2.shape == (k, m)
 
 
 def backward_prop(
@@ -239,18 +261,23 @@ def backward_prop(
     dZ1 = W2^T dZ2 * ReLU'(Z1) (h, m); dW1 = dZ1 X^T / m (h, n); db1 = mean of dZ1 (h, 1).
     Each gradient has the shape of its parameter.
     """
-    _check_ndim("W1", W1, 2, "(hidden units x inputs)")
-    _check_ndim("W2", W2, 2, "(outputs x hidden units)")
-    (h, n), k = W1.shape, W2.shape[0]
-    _check_shape("W2", W2, (k, h))
-    _check_shape("X", X, (n, None))
-    m = X.shape[1]
-    for name, a, rows in (("Z1", Z1, h), ("A1", A1, h), ("Z2", Z2, k), ("A2", A2, k)):
-        _check_shape(name, a, (rows, m))
-    if np.asarray(Y).ndim == 2:
+    if not _fits(Z1, A1, Z2, A2, W1, W2, X):
+        _check_ndim("W1", W1, 2, "(hidden units x inputs)")
+        _check_ndim("W2", W2, 2, "(outputs x hidden units)")
+        (h, n), k = W1.shape, W2.shape[0]
+        _check_shape("W2", W2, (k, h))
+        _check_shape("X", X, (n, None))
+        for name, a, rows in (("Z1", Z1, h), ("A1", A1, h), ("Z2", Z2, k), ("A2", A2, k)):
+            _check_shape(name, a, (rows, X.shape[1]))
+    k, m = A2.shape
+    if type(Y) is np.ndarray and Y.ndim == 1 and Y.dtype.kind in "iu" and Y.shape[0] == m:
+        labels = Y  # integer labels, one per example: nothing to convert
+    elif np.asarray(Y).ndim == 2:
+        labels = None
         dZ2 = A2 - _as_one_hot(Y, k, m, A2.dtype)
     else:
         labels = as_labels(Y, m)
+    if labels is not None:
         if labels.size and (labels.min() < 0 or labels.max() >= k):
             raise ValueError(f"Y holds labels outside 0..{k - 1}")
         dZ2 = A2.copy()
@@ -284,9 +311,19 @@ def update_params(
     alpha: float,
 ) -> Params:
     """One gradient-descent step: each parameter P becomes P - alpha dP (new arrays)."""
-    for name, p, g in (("dW1", W1, dW1), ("db1", b1, db1), ("dW2", W2, dW2), ("db2", b2, db2)):
-        if np.shape(g) != p.shape:
-            raise ValueError(f"{name} has shape {np.shape(g)}, expected {p.shape} (its parameter)")
+    if not (  # fast path: plain arrays of the right shapes (this runs on every step)
+        type(dW1) is np.ndarray
+        and type(db1) is np.ndarray
+        and type(dW2) is np.ndarray
+        and type(db2) is np.ndarray
+        and dW1.shape == W1.shape
+        and db1.shape == b1.shape
+        and dW2.shape == W2.shape
+        and db2.shape == b2.shape
+    ):
+        for name, p, g in (("dW1", W1, dW1), ("db1", b1, db1), ("dW2", W2, dW2), ("db2", b2, db2)):
+            if np.shape(g) != p.shape:
+                raise ValueError(f"{name} has shape {np.shape(g)}, expected {p.shape} (its parameter)")
     return tuple(_step(p, g, alpha) for p, g in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)))  # type: ignore[return-value]
 
 
@@ -628,7 +665,13 @@ def train(
     batch_size = min(int(batch_size), m)
     steps_per_epoch = math.ceil(m / batch_size)
     total_steps = epochs * steps_per_epoch
-    velocity = [np.zeros_like(p) for p in params] if momentum else None
+    velocity = velocities = None
+    if momentum:
+        # The four velocities are views into one buffer, so `velocity *= momentum` is a single
+        # operation per step instead of four.
+        velocities = np.zeros(sum(p.size for p in params), dtype=params[0].dtype)
+        ends = np.cumsum([p.size for p in params])
+        velocity = [v.reshape(p.shape) for v, p in zip(np.split(velocities, ends[:-1]), params)]
     history = History(unit="epoch")
     # Per-step work outside the network is kept to a few small array operations:
     # - the batch is gathered into one preallocated (B, n) buffer (np.take with out=) instead
@@ -658,12 +701,12 @@ def train(
                 yb = labels_in_order[s : s + b]
                 Z1, A1, Z2, A2 = forward_prop(*params, Xb)
                 p_true[s : s + b] = A2[yb, columns[:b]]
-                predicted[s : s + b] = A2.argmax(axis=0)
+                A2.argmax(axis=0, out=predicted[s : s + b])
                 grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb)
                 lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
                 if velocity is not None:
+                    velocities *= momentum
                     for v, g in zip(velocity, grads):
-                        v *= momentum
                         v += g
                     grads = tuple(velocity)
                 params = update_params(*params, *grads, lr)
