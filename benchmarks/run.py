@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -535,7 +534,6 @@ def main(argv: list[str] | None = None) -> int:
 
     del data, X, y, X_dev, y_dev, X_test, y_test
     results["memory"] = subprocess_figures(["--probe", "memory", "--data-dir", args.data_dir])
-    results["memory"]["children_maxrss_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
     out = Path(args.out)
     write_json(out / "results.json", results)
