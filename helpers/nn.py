@@ -392,13 +392,15 @@ class History:
     """What happened during training, one entry per evaluation point.
 
     ``step`` counts iterations (gradient_descent) or epochs (train); ``loss``/``accuracy`` are
-    on the training data; ``dev_loss``/``dev_accuracy`` are filled when dev data was given.
+    on the training data; ``dev_loss``/``dev_accuracy`` are filled when dev data was given,
+    at the steps listed in ``dev_step``.
     """
 
     unit: str
     step: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
+    dev_step: list[int] = field(default_factory=list)
     dev_loss: list[float] = field(default_factory=list)
     dev_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
@@ -410,6 +412,7 @@ class History:
             "step": self.step,
             "loss": self.loss,
             "accuracy": self.accuracy,
+            "dev_step": self.dev_step,
             "dev_loss": self.dev_loss,
             "dev_accuracy": self.dev_accuracy,
             "seconds": self.seconds,
@@ -421,12 +424,23 @@ def _check_data(X: np.ndarray, Y: np.ndarray, name: str = "X") -> np.ndarray:
     return as_labels(Y, X.shape[1], name="Y" if name == "X" else "Y_dev")
 
 
-def _check_finite(loss: float, where: str, alpha: float) -> None:
+def _check_loss(loss: float, where: str, alpha: float, initial: float, n_classes: int) -> None:
+    """Stop training that has diverged.
+
+    Diverged means a NaN or infinite loss, or a loss above ten times the larger of the initial
+    loss and log(k), the loss of a uniform guess over k classes. The second case matters: with a
+    far too large learning rate the weights explode and the ReLUs die, yet softmax's max
+    subtraction keeps the loss finite, so waiting for NaN would never stop such a run.
+    """
     if not math.isfinite(loss):
-        raise TrainingDiverged(
-            f"the loss became {loss} at {where}: training diverged. "
-            f"Try a smaller learning rate than alpha={alpha:g}."
-        )
+        what = f"became {loss}"
+    elif loss > 10 * max(initial, math.log(n_classes)):
+        what = f"grew from {initial:.3g} to {loss:.3g}"
+    else:
+        return
+    raise TrainingDiverged(
+        f"the loss {what} at {where}: training diverged. Try a smaller learning rate than alpha={alpha:g}."
+    )
 
 
 def _progress(total: int, desc: str, enabled: bool):
@@ -591,13 +605,14 @@ def gradient_descent(
     ):
         for i in range(1, iterations + 1):
             loss, accuracy, grads = _full_batch_gradients((W1, b1, W2, b2), X, labels, block, pool)
-            _check_finite(loss, f"iteration {i}", alpha)
+            _check_loss(loss, f"iteration {i}", alpha, history.loss[0] if i > 1 else loss, W2.shape[0])
             history.step.append(i)
             history.loss.append(loss)
             history.accuracy.append(accuracy)
             W1, b1, W2, b2 = update_params(W1, b1, W2, b2, *grads, alpha)
             if dev and (i % eval_every == 0 or i == iterations):
                 dev_loss, dev_acc = evaluate((W1, b1, W2, b2), X_dev, dev_labels)
+                history.dev_step.append(i)
                 history.dev_loss.append(dev_loss)
                 history.dev_accuracy.append(dev_acc)
                 bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_acc:.3f}")
@@ -714,13 +729,17 @@ def train(
             loss_sum = -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
             correct = int(np.count_nonzero(predicted == labels_in_order))
             loss = loss_sum / m
-            _check_finite(loss, f"epoch {epoch}", alpha)
+            if epoch == 1:  # the loss of the untrained network, from the first batch
+                first = p_true[: min(batch_size, m)]
+                initial = -float(np.log(np.maximum(first, np.finfo(first.dtype).tiny)).mean(dtype=np.float64))
+            _check_loss(loss, f"epoch {epoch}", alpha, initial, params[2].shape[0])
             history.step.append(epoch)
             history.loss.append(loss)
             history.accuracy.append(correct / m)
             postfix = {"loss": f"{loss:.3f}"}
             if dev:
                 dev_loss, dev_acc = evaluate(params, X_dev.astype(dtype, copy=False), dev_labels)
+                history.dev_step.append(epoch)
                 history.dev_loss.append(dev_loss)
                 history.dev_accuracy.append(dev_acc)
                 postfix["dev_acc"] = f"{dev_acc:.3f}"
