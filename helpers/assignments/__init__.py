@@ -8,17 +8,34 @@
 nbgrader (the ``instructor`` extra) is imported only when a function needs it.
 """
 
-from helpers.assignments.grade import (
-    ExerciseResult,
-    SubmissionResult,
-    grade_submission,
-    grade_submissions,
-    identify,
-    restore_locked_cells,
-)
-from helpers.assignments.nbgrader_course import make_course
-from helpers.assignments.release import INSTRUCTIONS_TAG, release, release_file, release_notebook
-from helpers.assignments.report import to_csv, to_json, to_markdown, write_reports
+import importlib
+
+# Loaded on first use, so that `python -m helpers ...` does not pay for nbformat and nbclient
+# unless an assignments command runs.
+_HOMES = {
+    "ExerciseResult": "grade",
+    "SubmissionResult": "grade",
+    "grade_submission": "grade",
+    "grade_submissions": "grade",
+    "identify": "grade",
+    "restore_locked_cells": "grade",
+    "make_course": "nbgrader_course",
+    "INSTRUCTIONS_TAG": "student_versions",
+    "release": "student_versions",
+    "release_file": "student_versions",
+    "release_notebook": "student_versions",
+    "to_csv": "report",
+    "to_json": "report",
+    "to_markdown": "report",
+    "write_reports": "report",
+}
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"helpers.assignments.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'helpers.assignments' has no attribute {name!r}")
+
 
 __all__ = [
     "INSTRUCTIONS_TAG",

@@ -18,7 +18,7 @@ Exit code 0 when every submission was graded, 1 when some could not be (see the 
 
 
 def _release(args: argparse.Namespace) -> int:
-    from helpers.assignments.release import release
+    from helpers.assignments.student_versions import release
 
     try:
         written = release(
@@ -65,7 +65,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _nbgrader_course(args: argparse.Namespace) -> int:
     from helpers.assignments.nbgrader_course import make_course
-    from helpers.assignments.release import course_notebooks
+    from helpers.assignments.student_versions import course_notebooks
 
     try:
         notebooks = args.notebooks or course_notebooks(args.notebooks_dir)

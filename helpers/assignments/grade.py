@@ -187,7 +187,7 @@ def restore_locked_cells(
     instructor version does not know and repeated grade ids lose their nbgrader metadata, so they
     score nothing. ``submission`` itself is left unchanged.
     """
-    from helpers.assignments.release import release_notebook
+    from helpers.assignments.student_versions import release_notebook
 
     nb = copy.deepcopy(submission)
     # What an untouched student copy holds: the released version (hidden tests removed).

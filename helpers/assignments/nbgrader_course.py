@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 from helpers.assignments._io import write_notebook, write_text_atomic
-from helpers.assignments.release import instructions_cell
+from helpers.assignments.student_versions import instructions_cell
 
 CONFIG_TEMPLATE = '''\
 """nbgrader configuration of the course "A neural network from scratch"."""
