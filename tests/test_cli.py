@@ -1,24 +1,20 @@
 """End-to-end tests of ``python -m helpers`` on the offline sample, in temporary folders."""
 
-import matplotlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
 
-matplotlib.use("Agg")
+import numpy as np
+import pytest
+from PIL import Image
 
-import json  # noqa: E402
-import re  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from helpers import RECIPES  # noqa: E402
-from helpers.cli import build_parser, confusion_table, main, training_plan  # noqa: E402
-from helpers.data import load_mnist  # noqa: E402
-from helpers.images import image_to_column  # noqa: E402
-from helpers.nn import evaluate, load_params, predict_proba  # noqa: E402
+from helpers import RECIPES
+from helpers.cli import build_parser, confusion_table, main, training_plan
+from helpers.data import load_mnist
+from helpers.images import image_to_column
+from helpers.nn import evaluate, load_params, predict_proba
 
 FIGURES = ("training_curves.png", "confusion_matrix.png", "mistakes.png", "weights.png")
 PNG = b"\x89PNG\r\n\x1a\n"

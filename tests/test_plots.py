@@ -1,16 +1,12 @@
 """Tests for helpers.plots: every function returns a Figure with the expected panels."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from helpers import plots  # noqa: E402
-from helpers.nn import History  # noqa: E402
+from helpers import plots
+from helpers.nn import History
 
 
 @pytest.fixture(autouse=True)
