@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from helpers.atomic import atomic_write, write_text
 
 PROG = "python -m helpers"
 
@@ -60,29 +60,16 @@ def _one_line(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------
 # Writing files: temp file in the same folder, then rename.
 # --------------------------------------------------------------------------------------------
-def _atomic_write(path: Path, write) -> Path:
-    """Call ``write(binary_file)`` on a temp file next to ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
 def write_json(path: Path, obj) -> Path:
     """Write ``obj`` as indented JSON, atomically."""
-    text = json.dumps(obj, indent=2, default=_jsonable) + "\n"
-    return _atomic_write(path, lambda f: f.write(text.encode("utf-8")))
+    return write_text(path, json.dumps(obj, indent=2, default=_jsonable) + "\n")
 
 
 def save_figure(path: Path, fig) -> Path:
     """Save a matplotlib Figure as PNG, atomically."""
-    return _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110, bbox_inches="tight"))
+    with atomic_write(path) as f:
+        fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
+    return path
 
 
 def _jsonable(obj):

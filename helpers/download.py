@@ -18,7 +18,6 @@ import hashlib
 import http.client
 import os
 import socket
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -30,6 +29,7 @@ from typing import BinaryIO
 from tqdm.auto import tqdm
 
 from helpers import data as _data
+from helpers.atomic import atomic_write
 
 #: Public mirrors tried in order (the ones torchvision uses). The original host now answers
 #: 403/404 for these files, so it is a fallback only.
@@ -206,20 +206,14 @@ def _fetch_one(
     """
     target = data_dir / f"{name}.gz"
     local = _local_dir(mirror)
-    fd, tmp_name = tempfile.mkstemp(dir=data_dir, prefix=f".{name}.", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            if local is None:
-                url = mirror.rstrip("/") + "/" + target.name
-                _fetch_http(url, out, timeout, target.name, progress)
-            else:
-                _fetch_local(local, name, out, target.name, progress)
-        _check_payload(tmp, expected_md5)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a data file is world-readable
-        os.replace(tmp, target)
-    finally:
-        tmp.unlink(missing_ok=True)  # already gone after a successful rename
+    with atomic_write(
+        target, "wb", suffix=".part", verify=lambda tmp: _check_payload(tmp, expected_md5)
+    ) as out:
+        if local is None:
+            url = mirror.rstrip("/") + "/" + target.name
+            _fetch_http(url, out, timeout, target.name, progress)
+        else:
+            _fetch_local(local, name, out, target.name, progress)
     return target
 
 

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable
@@ -44,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from helpers.atomic import atomic_write
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -760,16 +761,9 @@ def save_params(path: str | os.PathLike, params: Params) -> Path:
     path = Path(path)
     if path.suffix != ".npz":
         path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **dict(zip(PARAM_NAMES, params)))
-        load_params(tmp)  # verify what was written before it replaces anything
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # load_params checks what was written before it replaces anything
+    with atomic_write(path, "wb", verify=load_params) as f:
+        np.savez(f, **dict(zip(PARAM_NAMES, params)))
     return path
 
 

@@ -24,6 +24,7 @@ import nbformat
 
 from helpers.assignments._io import write_notebook, write_text_atomic
 from helpers.assignments.student_versions import instructions_cell
+from helpers.atomic import atomic_write
 
 CONFIG_TEMPLATE = '''\
 """nbgrader configuration of the course "A neural network from scratch"."""
@@ -67,7 +68,6 @@ def make_course(
     for nb in map(Path, notebooks):
         if not nb.is_file():
             raise FileNotFoundError(f"{nb}: no such notebook")
-        tmp = source / f".{nb.name}.tmp"
-        shutil.copyfile(nb, tmp)
-        os.replace(tmp, source / nb.name)
+        with atomic_write(source / nb.name) as f, open(nb, "rb") as src:
+            shutil.copyfileobj(src, f)
     return source
