@@ -1,0 +1,261 @@
+"""The hidden tests of the course notebooks' check cells.
+
+Every locked check cell ends with a ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS`` block
+that tests the student's function on inputs the visible checker does not use. These tests check
+that every check cell has one, that the block is silent and passes for the instructor's solution,
+that it catches a solution that the visible checker lets through, that releasing a notebook
+removes it, and that grading puts it back, so such a solution loses that exercise's points.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import re
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+import helpers
+import helpers.checks
+import helpers.checks.training
+
+pytest.importorskip("nbgrader", reason="nbgrader (the 'instructor' extra) is not installed")
+
+from helpers.assignments import grade_submission, release_notebook  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+#: nbgrader's defaults (ClearHiddenTests.begin_test_delimeter / end_test_delimeter).
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+#: grade_id -> why that check cell has no hidden tests. Empty: every check cell has some.
+WITHOUT_HIDDEN_TESTS: dict[str, str] = {}
+SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+
+#: grade_id of a check cell -> (the solution cell's grade_id, a solution body that passes the
+#: visible checker but not the hidden tests). Exercises whose visible checker already covers
+#: the slips we could think of have none.
+MUTANTS = {
+    "check_scale_pixels": ("scale_pixels", "return rows.reshape(rows.shape[0], -1) / 255.0"),
+    "check_one_hot": (
+        "one_hot",
+        "Y = np.zeros((10, y.size))\n    Y[y, np.arange(y.size)] = 1\n    return Y",
+    ),
+    "check_first_layer": ("first_layer", "return W1 @ X + b1.squeeze()[:, np.newaxis]"),
+    "check_forward_prop": (
+        "forward_prop",
+        "Z1 = W1 @ X + b1\n    A1 = np.maximum(Z1, 0)\n    Z2 = W2 @ A1 + b2\n"
+        "    A2 = np.exp(Z2) / np.exp(Z2).sum(axis=0)\n    return Z1, A1, Z2, A2",
+    ),
+    "check_relu": ("relu", "return np.array([[max(z, 0.0) for z in row] for row in Z])"),
+    "check_relu_deriv": (
+        "relu_deriv",
+        "return np.array([[1.0 if z > 0 else 0.0 for z in row] for row in Z])",
+    ),
+    "check_softmax": ("softmax", "E = np.exp(Z - Z.max())\n    return E / E.sum(axis=0, keepdims=True)"),
+    "check_cross_entropy": (
+        "cross_entropy",
+        "return float(-np.sum(Y * np.log(np.clip(A2, 1e-7, 1 - 1e-7))) / Y.shape[1])",
+    ),
+    "check_output_layer_grads": (
+        "output_layer_grads",
+        "m = Y.shape[1]\n    dZ2 = A2\n    dZ2 -= Y\n"
+        "    return dZ2, dZ2 @ A1.T / m, dZ2.mean(axis=1, keepdims=True)",
+    ),
+    "check_hidden_layer_grads": (
+        "hidden_layer_grads",
+        "m = X.shape[1]\n    dZ1 = (W2.T @ dZ2) * (Z1 >= 0)\n"
+        "    return dZ1, dZ1 @ X.T / m, dZ1.mean(axis=1, keepdims=True)",
+    ),
+    "check_update_params": (
+        "update_params",
+        "W1 -= alpha * dW1\n    b1 -= alpha * db1\n    W2 -= alpha * dW2\n    b2 -= alpha * db2\n"
+        "    return W1, b1, W2, b2",
+    ),
+    "check_get_predictions": ("get_predictions", "return np.argmax(A2, axis=0).squeeze()"),
+    "check_training_loop": (
+        "training_loop",
+        "W1, b1, W2, b2 = params\n    losses = []\n    for _ in range(iterations):\n"
+        "        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)\n"
+        "        losses.append(cross_entropy(A2, Y))\n"
+        "        dW1, db1, dW2, db2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)\n"
+        "        W1 -= alpha * dW1\n        b1 -= alpha * db1\n"
+        "        W2 -= alpha * dW2\n        b2 -= alpha * db2\n"
+        "    return (W1, b1, W2, b2), losses",
+    ),
+}
+
+
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _read(path: Path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def _check_cells(path: Path) -> list[nbformat.NotebookNode]:
+    return [c for c in _read(path).cells if _meta(c).get("grade") and not _meta(c).get("solution")]
+
+
+def _split(source: str) -> tuple[str, str]:
+    """``(visible part, hidden lines)`` of a check cell's source."""
+    head, _, rest = source.partition(BEGIN + "\n")
+    hidden, _, tail = rest.partition("\n" + END)
+    return head.rstrip("\n"), hidden
+
+
+def _check_cell_ids() -> list[tuple[Path, str]]:
+    return [(p, _meta(c)["grade_id"]) for p in PATHS for c in _check_cells(p)]
+
+
+CHECK_CELLS = _check_cell_ids()
+CHECK_IDS = [f"{p.stem}:{gid}" for p, gid in CHECK_CELLS]
+
+
+def test_course_has_check_cells():
+    assert len(PATHS) == 7
+    assert len(CHECK_CELLS) >= len(PATHS)
+    assert set(WITHOUT_HIDDEN_TESTS) <= {gid for _, gid in CHECK_CELLS}
+
+
+@pytest.mark.parametrize(("path", "gid"), CHECK_CELLS, ids=CHECK_IDS)
+def test_check_cell_ends_with_hidden_tests(path, gid):
+    cell = next(c for c in _check_cells(path) if _meta(c)["grade_id"] == gid)
+    lines = cell.source.split("\n")
+    if gid in WITHOUT_HIDDEN_TESTS:
+        assert BEGIN not in cell.source
+        return
+    assert lines.count(BEGIN) == 1 and lines.count(END) == 1, f"{path.name} {gid}: one hidden block"
+    assert lines[-1] == END, f"{path.name} {gid}: the hidden block should end the cell"
+    visible, hidden = _split(cell.source)
+    assert visible and "HIDDEN" not in visible
+    asserts = re.search(r"^\s*(assert |np\.testing\.assert_)", hidden, re.M)
+    assert asserts, f"{gid}: the hidden block asserts nothing"
+    assert "print(" not in hidden, f"{gid}: hidden tests must print nothing"
+
+
+# --------------------------------------------------------------------------------------------
+# Running the check cells in-process: the instructor's solution passes silently, a known slip
+# passes the visible checker and fails the hidden tests
+# --------------------------------------------------------------------------------------------
+def _namespace() -> dict:
+    ns: dict = {"np": np, "helpers": helpers}
+    for module in (helpers.checks, helpers.checks.training):
+        ns.update({k: getattr(module, k) for k in dir(module) if k.startswith("check_")})
+    for name in ("forward_prop", "cross_entropy", "backward_prop", "update_params"):
+        ns[name] = getattr(helpers, name)  # what notebook 05 imports for its training loop
+    return ns
+
+
+def _solution_cell(path: Path, gid: str) -> nbformat.NotebookNode:
+    return next(c for c in _read(path).cells if _meta(c).get("grade_id") == gid)
+
+
+def _run(code: str, ns: dict) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        exec(compile(code, "<check cell>", "exec"), ns)
+    return out.getvalue(), err.getvalue()
+
+
+def _exercise(path: Path, gid: str) -> tuple[nbformat.NotebookNode, str, str]:
+    """``(the solution cell, visible part, hidden part)`` of the check cell ``gid``."""
+    check = next(c for c in _check_cells(path) if _meta(c)["grade_id"] == gid)
+    cells = _read(path).cells
+    index = next(i for i, c in enumerate(cells) if _meta(c).get("grade_id") == gid)
+    solution = next(c for c in reversed(cells[:index]) if _meta(c).get("solution"))
+    return solution, *_split(check.source)
+
+
+@pytest.mark.parametrize(("path", "gid"), CHECK_CELLS, ids=CHECK_IDS)
+def test_hidden_tests_pass_silently_for_the_solution(path, gid):
+    if gid in WITHOUT_HIDDEN_TESTS:
+        pytest.skip(WITHOUT_HIDDEN_TESTS[gid])
+    solution, visible, hidden = _exercise(path, gid)
+    ns = _namespace()
+    _run(solution.source, ns)
+    out, err = _run(visible, ns)
+    assert out.startswith("✓")
+    assert _run(hidden, ns) == ("", ""), f"{gid}: the hidden tests printed something"
+
+
+MUTATED = [(p, gid) for p, gid in CHECK_CELLS if gid in MUTANTS]
+
+
+@pytest.mark.parametrize(("path", "gid"), MUTATED, ids=[gid for _, gid in MUTATED])
+def test_hidden_tests_catch_what_the_checker_lets_through(path, gid):
+    solution_id, body = MUTANTS[gid]
+    solution, visible, hidden = _exercise(path, gid)
+    assert _meta(solution)["grade_id"] == solution_id
+    ns = _namespace()
+    _run(SOLUTION.sub(body + "\n", solution.source), ns)
+    out, _ = _run(visible, ns)
+    assert out.startswith("✓"), f"the slip should pass the visible checker, got {out!r}"
+    try:
+        with np.errstate(all="ignore"):
+            _run(hidden, ns)
+    except Exception:  # noqa: BLE001 - a failed assert or a crash: either scores 0
+        return
+    pytest.fail(f"{gid}: the hidden tests let the slip through")
+
+
+def test_every_mutant_belongs_to_a_check_cell():
+    assert set(MUTANTS) <= {gid for _, gid in CHECK_CELLS}
+
+
+# --------------------------------------------------------------------------------------------
+# Release removes the hidden tests
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_release_removes_hidden_tests(path):
+    instructor = _read(path)
+    released = {_meta(c).get("grade_id"): c for c in release_notebook(instructor).cells}
+    text = "\n".join(c.source for c in released.values())
+    assert "HIDDEN TESTS" not in text and "_hrng" not in text
+    for cell in instructor.cells:
+        gid = _meta(cell).get("grade_id")
+        if BEGIN not in cell.source:
+            continue
+        visible, hidden = _split(cell.source)
+        assert released[gid].source == visible, f"{gid}: the released check cell is the visible part"
+        for line in hidden.splitlines():
+            if line.strip() and not line.strip().startswith(("#", ")", "]", "):")):
+                assert line not in released[gid].source.splitlines()
+
+
+# --------------------------------------------------------------------------------------------
+# Grading puts the hidden tests back
+# --------------------------------------------------------------------------------------------
+def test_grading_a_solution_that_fails_only_hidden_tests(tmp_path):
+    name = "02_relu_and_softmax.ipynb"
+    instructor = _read(NOTEBOOKS / name)
+    solutions = {_meta(c)["grade_id"]: c.source for c in instructor.cells if _meta(c).get("solution")}
+    # relu correct only for the 2-D shapes the visible checker uses
+    buggy = "return np.array([[max(z, 0.0) for z in row] for row in Z])"
+    solutions["relu"] = SOLUTION.sub(buggy + "\n", solutions["relu"])
+    submission = copy.deepcopy(release_notebook(instructor))
+    for cell in submission.cells:
+        if _meta(cell).get("solution"):
+            cell.source = solutions[_meta(cell)["grade_id"]]
+    assert BEGIN not in "\n".join(c.source for c in submission.cells)
+    path = tmp_path / "alice" / name
+    path.parent.mkdir()
+    nbformat.write(submission, path)
+
+    result = grade_submission(path, NOTEBOOKS, timeout=120, notebook=name)
+
+    assert result.status == "graded", result.error
+    points = {e.grade_id: (e.points, e.max_points) for e in result.exercises}
+    expected = {
+        _meta(c)["grade_id"]: float(_meta(c)["points"]) for c in instructor.cells if _meta(c).get("grade")
+    }
+    assert points["check_relu"] == (0.0, expected["check_relu"])
+    assert all(points[g] == (p, p) for g, p in expected.items() if g != "check_relu")
+    assert result.score == result.max_score - expected["check_relu"]
+    relu = next(e for e in result.exercises if e.grade_id == "check_relu")
+    assert relu.output.startswith("✓ relu: all checks passed"), "the visible check passed"
+    assert result.restored == [] and result.problems == []
