@@ -325,7 +325,7 @@ def update_params(
         for name, p, g in (("dW1", W1, dW1), ("db1", b1, db1), ("dW2", W2, dW2), ("db2", b2, db2)):
             if np.shape(g) != p.shape:
                 raise ValueError(f"{name} has shape {np.shape(g)}, expected {p.shape} (its parameter)")
-    return tuple(_step(p, g, alpha) for p, g in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)))  # type: ignore[return-value]
+    return _step(W1, dW1, alpha), _step(b1, db1, alpha), _step(W2, dW2, alpha), _step(b2, db2, alpha)
 
 
 def _step(p: np.ndarray, g: np.ndarray, alpha: float) -> np.ndarray:
@@ -687,7 +687,7 @@ def train(
         # operation per step instead of four.
         velocities = np.zeros(sum(p.size for p in params), dtype=params[0].dtype)
         ends = np.cumsum([p.size for p in params])
-        velocity = [v.reshape(p.shape) for v, p in zip(np.split(velocities, ends[:-1]), params)]
+        velocity = tuple(v.reshape(p.shape) for v, p in zip(np.split(velocities, ends[:-1]), params))
     history = History(unit="epoch")
     # Per-step work outside the network is kept to a few small array operations:
     # - the batch is gathered into one preallocated (B, n) buffer (np.take with out=) instead
@@ -721,11 +721,15 @@ def train(
                 grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb)
                 lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
                 if velocity is not None:
-                    velocities *= momentum
                     for v, g in zip(velocity, grads):
-                        v += g
-                    grads = tuple(velocity)
+                        v += g  # V := momentum V + dP; V was scaled at the end of the last step
+                    grads = velocity
                 params = update_params(*params, *grads, lr)
+                if velocity is not None:
+                    # The scaling of V for the next step, done now: update_params has just read
+                    # V, so it is still in cache (V1 is h x 784, 800 KB for h = 256); scaled at
+                    # the start of the next step it would be read back from memory.
+                    velocities *= momentum
                 step += 1
             loss_sum = -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
             correct = int(np.count_nonzero(predicted == labels_in_order))

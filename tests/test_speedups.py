@@ -8,9 +8,13 @@ computation, and mini-batch ``train`` must equal a straightforward loop.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
+from helpers.data import images_to_columns, parse_idx
 from helpers.nn import (
     TrainingDiverged,
     backward_prop,
@@ -202,3 +206,49 @@ def test_forward_and_backward_prop_equal_textbook_formulas(dtype):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
     # the inputs are left as they were: the in-place operations only touch fresh arrays
     np.testing.assert_array_equal(A1, np.maximum(W1 @ X + b1, 0))
+
+
+# --------------------------------------------------------------------------------------------
+# Memory: lazy plotting imports, no needless copies while loading
+# --------------------------------------------------------------------------------------------
+def test_importing_helpers_does_not_import_matplotlib():
+    code = (
+        "import sys, helpers\n"
+        "assert 'matplotlib' not in sys.modules, 'import helpers pulled in matplotlib'\n"
+        "from helpers import plot_digits\n"
+        "assert 'matplotlib.pyplot' in sys.modules and callable(plot_digits)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+
+
+def test_every_name_in_all_resolves_and_plots_are_the_real_functions():
+    import helpers
+    import helpers.plots
+
+    for name in helpers.__all__:
+        assert getattr(helpers, name) is not None, name
+    assert helpers.plot_digits is helpers.plots.plot_digits
+    assert {"plot_history", "plot_weights"} <= set(dir(helpers))
+    with pytest.raises(AttributeError, match="no attribute"):
+        helpers.plot_nothing  # noqa: B018
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_images_to_columns_equals_astype_then_divide(dtype):
+    images = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    X = images_to_columns(images, dtype)
+    expected = images.reshape(7, 784).astype(dtype) / dtype(255)
+    assert X.dtype == dtype and X.shape == (784, 7) and X.flags.f_contiguous
+    np.testing.assert_array_equal(X, expected.T)
+
+
+@pytest.mark.parametrize(("code", "dtype"), [(0x08, ">u1"), (0x0B, ">i2"), (0x0D, ">f4")])
+def test_parse_idx_returns_a_writable_native_copy(code, dtype):
+    values = np.arange(24).reshape(2, 3, 4).astype(dtype)
+    header = bytes([0, 0, code, 3]) + b"".join(int(s).to_bytes(4, "big") for s in values.shape)
+    data = header + values.tobytes()
+    out = parse_idx(data)
+    assert out.flags.writeable and out.dtype.isnative
+    np.testing.assert_array_equal(out, values.astype(np.dtype(dtype).newbyteorder("=")))
+    out[0, 0, 0] = 7  # writable, and not a view of the bytes
