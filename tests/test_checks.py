@@ -314,3 +314,23 @@ def test_ipython_shows_the_verdict_not_the_checker_code():
     rendered = info.value._render_traceback_()
     assert len(rendered) == 1 and rendered[0].endswith(str(info.value))
     assert "reference" not in rendered[0]
+
+
+def test_functions_that_change_their_inputs_in_place_are_told_so():
+    """The visible checks say what the hidden tests would otherwise only catch at grading."""
+
+    def softmax_in_place(Z):
+        Z -= Z.max(axis=0, keepdims=True)
+        np.exp(Z, out=Z)
+        Z /= Z.sum(axis=0, keepdims=True)
+        return Z
+
+    def output_grads_in_place(A1, A2, Y):
+        m = Y.shape[1]
+        A2 -= Y
+        return A2, A2 @ A1.T / m, A2.sum(axis=1, keepdims=True) / m
+
+    with pytest.raises(CheckFailed, match="changed its input Z in place"):
+        checks.check_softmax(softmax_in_place)
+    with pytest.raises(CheckFailed, match="changed its input A2 in place"):
+        checks.check_output_layer_grads(output_grads_in_place)

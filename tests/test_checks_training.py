@@ -54,7 +54,7 @@ def test_update_params_reference_passes(capsys):
     passes(check_update_params, nn.update_params, capsys)
 
 
-def test_update_params_in_place_passes(capsys):
+def test_update_params_in_place_is_told_to_create_new_arrays(capsys):
     def in_place(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha):
         W1 -= alpha * dW1
         b1 -= alpha * db1
@@ -62,7 +62,7 @@ def test_update_params_in_place_passes(capsys):
         b2 -= alpha * db2
         return W1, b1, W2, b2
 
-    passes(check_update_params, in_place, capsys)
+    assert "create new arrays" in verdict_of(check_update_params, in_place, capsys)
 
 
 @pytest.mark.parametrize(
@@ -287,3 +287,15 @@ def test_confusion_matrix_only_seen_digits(capsys):
 
 def test_confusion_matrix_stub(capsys):
     assert "not implemented yet" in verdict_of(check_confusion_matrix, stub, capsys)
+
+
+def test_training_loop_that_changes_the_given_params_is_told_so(capsys):
+    base = loop()
+
+    def in_place(X, Y, params, alpha, iterations):
+        new_params, losses = base(X, Y, params, alpha, iterations)
+        for p, q in zip(params, new_params):
+            p[...] = q
+        return new_params, losses
+
+    assert "changed the params it was given" in verdict_of(check_training_loop, in_place, capsys)

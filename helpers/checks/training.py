@@ -99,7 +99,10 @@ def check_update_params(update_params_fn: Callable) -> None:
     name = "update_params"
     for seed, alpha, other in ((0, 0.1, 0.5), (1, 0.5, 0.1)):
         params, grads = _update_inputs(seed)
-        result = call_student(name, update_params_fn, *params, *grads, alpha)
+        inputs = tuple(a.copy() for a in (*params, *grads))
+        result = call_student(name, update_params_fn, *inputs, alpha, _copy_args=False)
+        if not all(np.array_equal(a, b) for a, b in zip(inputs, (*params, *grads))):
+            fail(name, "it changed its inputs in place; create new arrays for the updated parameters")
         result = expect_tuple(name, result, PARAM_LABELS)
         expected = update_params(*params, *grads, alpha)
         for label, actual, P, dP, exp in zip(PARAM_LABELS, result, params, grads, expected):
@@ -236,7 +239,10 @@ def check_training_loop(training_loop_fn: Callable) -> None:
     name = "training_loop"
     X, y, params = _loop_problem()
     for alpha, iterations in ((0.5, 6), (0.2, 3)):
-        result = call_student(name, training_loop_fn, X, y, params, alpha, iterations)
+        given = tuple(p.copy() for p in params)
+        result = call_student(name, training_loop_fn, X, y, given, alpha, iterations, _copy_args=False)
+        if not all(np.array_equal(g, p) for g, p in zip(given, params)):
+            fail(name, "it changed the params it was given in place; leave the inputs as they are")
         new_params, losses = expect_tuple(name, result, ("params", "losses"))
         new_params = expect_tuple(name, new_params, PARAM_LABELS)
         trajectory, ref_losses = _reference_trajectory(X, y, params, alpha, iterations + 1)
