@@ -721,15 +721,11 @@ def train(
                 grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb)
                 lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
                 if velocity is not None:
+                    velocities *= momentum
                     for v, g in zip(velocity, grads):
-                        v += g  # V := momentum V + dP; V was scaled at the end of the last step
+                        v += g
                     grads = velocity
                 params = update_params(*params, *grads, lr)
-                if velocity is not None:
-                    # The scaling of V for the next step, done now: update_params has just read
-                    # V, so it is still in cache (V1 is h x 784, 800 KB for h = 256); scaled at
-                    # the start of the next step it would be read back from memory.
-                    velocities *= momentum
                 step += 1
             loss_sum = -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
             correct = int(np.count_nonzero(predicted == labels_in_order))
