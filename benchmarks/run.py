@@ -390,7 +390,7 @@ def table(results: dict) -> str:
         rows.append(("PyTorch comparison", "skipped: " + results["torch_skipped"], ""))
     mem = results["memory"]
     rows.append(("peak memory MiB (load + fast recipe)", f"{mem['peak_mib']:.0f}", "<= 300"))
-    rows.append(("  after imports (numpy, matplotlib, ...)", f"{mem['imports_mib']:.0f}", ""))
+    rows.append(("  after importing helpers (no matplotlib)", f"{mem['imports_mib']:.0f}", ""))
     rows.append(("  peak while loading (load_mnist)", f"{mem['peak_during_load_mib']:.0f}", ""))
     rows.append(("  RSS after loading", f"{mem['rss_after_load_mib']:.0f}", ""))
     rows.append(("  peak while training + evaluating", f"{mem['peak_during_training_mib']:.0f}", ""))
