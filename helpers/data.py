@@ -130,7 +130,7 @@ def images_to_columns(images: np.ndarray, dtype: type | np.dtype = np.float32) -
     # One pass, no intermediate array: the division converts the uint8 pixels to ``dtype`` on
     # the fly (exactly as astype then /= 255 would: same conversion, same division).
     X = np.empty(rows.shape, dtype=dtype)
-    np.divide(rows, X.dtype.type(255), out=X)
+    np.divide(rows, X.dtype.type(255), out=X, dtype=X.dtype)
     return X.T  # the transpose of a C-ordered (m, 784) array: (784, m), Fortran order
 
 

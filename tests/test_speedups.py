@@ -234,9 +234,10 @@ def test_every_name_in_all_resolves_and_plots_are_the_real_functions():
         helpers.plot_nothing  # noqa: B018
 
 
+@pytest.mark.parametrize("pixels", [np.uint8, np.int64])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_images_to_columns_equals_astype_then_divide(dtype):
-    images = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+def test_images_to_columns_equals_astype_then_divide(dtype, pixels):
+    images = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28)).astype(pixels)
     X = images_to_columns(images, dtype)
     expected = images.reshape(7, 784).astype(dtype) / dtype(255)
     assert X.dtype == dtype and X.shape == (784, 7) and X.flags.f_contiguous
