@@ -49,7 +49,7 @@ benchmark: $(STAMP)
 	$(BIN)/python -c 'import torch' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py --data-dir data
 
-instructor: $(STAMP)
+instructor: $(STAMP)  # nbgrader; `make test` installs it too
 	$(BIN)/python -m pip install --quiet -e '.[instructor]'
 
 clean:
