@@ -362,6 +362,8 @@ def table(results: dict) -> str:
         ("fast", "784-10-10 b64", "<= 0.35"),
         ("h256", "784-256-10 b128", "<= 0.90"),
         ("h256_b256", "784-256-10 b256", ""),
+        ("h256_b512", "784-256-10 b512", ""),
+        ("h256_b1024", "784-256-10 b1024", ""),
         ("wide", "wide recipe", ""),
     ):
         c = results["comparisons"].get(key)
@@ -414,7 +416,14 @@ def plot(results: dict, path: Path) -> None:
     if curve:
         t, a = zip(*curve)
         ax.plot(t, np.array(a) * 100, color="tab:gray", label="notes recipe (NumPy, full batch)")
-    colors = {"fast": "tab:blue", "wide": "tab:green", "h256": "tab:purple", "h256_b256": "tab:red"}
+    colors = {
+        "fast": "tab:blue",
+        "wide": "tab:green",
+        "h256": "tab:purple",
+        "h256_b256": "tab:red",
+        "h256_b512": "tab:orange",
+        "h256_b1024": "tab:brown",
+    }
     for key, c in results["comparisons"].items():
         s = c["settings"]
         label = f"784-{s['n_hidden']}-10, batch {s['batch_size']}"
@@ -535,13 +544,17 @@ def main(argv: list[str] | None = None) -> int:
         # alpha 0.05: timing does not depend on it, and with smaller steps float32 rounding
         # differences between the two libraries stay small, so the final weights can be compared.
         "h256": {**wide, "n_hidden": 256, "batch_size": 128, "alpha": 0.05, "epochs": 3 if args.quick else 6},
-        # The same network at the wide recipe's batch size: larger products, fewer steps.
-        "h256_b256": {
-            **wide,
-            "n_hidden": 256,
-            "batch_size": 256,
-            "alpha": 0.05,
-            "epochs": 3 if args.quick else 6,
+        # The same network at larger batch sizes (the wide recipe's 256, then 512 and 1024):
+        # larger products, fewer steps; the GEMM-fraction target names no batch size.
+        **{
+            f"h256_b{b}": {
+                **wide,
+                "n_hidden": 256,
+                "batch_size": b,
+                "alpha": 0.05,
+                "epochs": 3 if args.quick else 6,
+            }
+            for b in (256, 512, 1024)
         },
     }
     if RECIPES["fast"].get("batch_size") != 64:

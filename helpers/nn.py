@@ -254,6 +254,8 @@ def backward_prop(
     W2: np.ndarray,
     X: np.ndarray,
     Y: np.ndarray,
+    *,
+    out: Params | None = None,
 ) -> Params:
     """Gradients of the mean cross-entropy loss: returns ``(dW1, db1, dW2, db2)``.
 
@@ -261,6 +263,9 @@ def backward_prop(
     dZ2 = A2 - Y (k, m); dW2 = dZ2 A1^T / m (k, h); db2 = mean of dZ2 over examples (k, 1);
     dZ1 = W2^T dZ2 * ReLU'(Z1) (h, m); dW1 = dZ1 X^T / m (h, n); db1 = mean of dZ1 (h, 1).
     Each gradient has the shape of its parameter.
+
+    ``out`` (for :func:`train`): four arrays of those shapes to write the gradients into, instead
+    of new arrays; they are returned.
     """
     if not _fits(Z1, A1, Z2, A2, W1, W2, X):
         _check_ndim("W1", W1, 2, "(hidden units x inputs)")
@@ -291,12 +296,13 @@ def backward_prop(
         dZ2 /= m
     else:
         dZ2 = dZ2 / m
-    dW2 = dZ2 @ A1.T
-    db2 = dZ2.sum(axis=1, keepdims=True)
+    dW1, db1, dW2, db2 = (None, None, None, None) if out is None else out  # out=None: new arrays
+    dW2 = np.matmul(dZ2, A1.T, out=dW2)
+    db2 = dZ2.sum(axis=1, keepdims=True, out=db2)
     dZ1 = W2.T @ dZ2
     dZ1 *= Z1 > 0
-    dW1 = dZ1 @ X.T
-    db1 = dZ1.sum(axis=1, keepdims=True)
+    dW1 = np.matmul(dZ1, X.T, out=dW1)
+    db1 = dZ1.sum(axis=1, keepdims=True, out=db1)
     return dW1, db1, dW2, db2
 
 
@@ -330,6 +336,8 @@ def update_params(
 
 def _step(p: np.ndarray, g: np.ndarray, alpha: float) -> np.ndarray:
     """p - alpha g as a new array, reusing the temporary alpha g for the result when possible."""
+    if alpha == 1:  # train() passes steps with the learning rate already in them: no alpha g to form
+        return p - g
     t = alpha * g
     if isinstance(t, np.ndarray) and (p.dtype == t.dtype or np.result_type(p, t) == t.dtype):
         return np.subtract(p, t, out=t)
@@ -681,13 +689,18 @@ def train(
     batch_size = min(int(batch_size), m)
     steps_per_epoch = math.ceil(m / batch_size)
     total_steps = epochs * steps_per_epoch
-    velocity = velocities = None
-    if momentum:
-        # The four velocities are views into one buffer, so `velocity *= momentum` is a single
-        # operation per step instead of four.
-        velocities = np.zeros(sum(p.size for p in params), dtype=params[0].dtype)
-        ends = np.cumsum([p.size for p in params])
-        velocity = tuple(v.reshape(p.shape) for v, p in zip(np.split(velocities, ends[:-1]), params))
+    # backward_prop writes each step's gradients into views of one buffer (its out=), and the
+    # four velocities are views of another, so the momentum step `V := momentum V + dP` is two
+    # operations on whole buffers instead of five, and no gradient array is allocated per step.
+    ends = np.cumsum([p.size for p in params])
+
+    def views(buffer: np.ndarray) -> Params:
+        return tuple(v.reshape(p.shape) for v, p in zip(np.split(buffer, ends[:-1]), params))  # type: ignore[return-value]
+
+    gradients = np.empty(ends[-1], dtype=params[0].dtype)
+    gradient = views(gradients)
+    velocities = np.zeros(ends[-1], dtype=params[0].dtype) if momentum else None
+    velocity = views(velocities) if momentum else None
     history = History(unit="epoch")
     # Per-step work outside the network is kept to a few small array operations:
     # - the batch is gathered into one preallocated (B, n) buffer (np.take with out=) instead
@@ -700,6 +713,7 @@ def train(
     p_true = np.empty(m, dtype=dtype)
     predicted = np.empty(m, dtype=np.intp)
     step = 0
+    lr_before = alpha
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"), _progress(total_steps, "training", progress) as bar:
         for epoch in range(1, epochs + 1):
@@ -718,14 +732,20 @@ def train(
                 Z1, A1, Z2, A2 = forward_prop(*params, Xb)
                 p_true[s : s + b] = A2[yb, columns[:b]]
                 A2.argmax(axis=0, out=predicted[s : s + b])
-                grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb)
+                grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb, out=gradient)
                 lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
+                # The learning rate is folded into the steps, so update_params(..., 1) only
+                # subtracts them (4 NumPy calls fewer than P - lr S per parameter). With momentum
+                # the buffer holds U = lr V, not V: U := (lr / lr_before) momentum U + lr dP equals
+                # lr (momentum V + dP) exactly in real arithmetic, also while lr decays (the
+                # schedule never reaches 0 before the last step), so P := P - U is the same step.
+                gradients *= lr
                 if velocity is not None:
-                    velocities *= momentum
-                    for v, g in zip(velocity, grads):
-                        v += g
+                    velocities *= momentum * (lr / lr_before) if lr_before else momentum
+                    velocities += gradients
                     grads = velocity
-                params = update_params(*params, *grads, lr)
+                params = update_params(*params, *grads, 1)
+                lr_before = lr
                 step += 1
             loss_sum = -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
             correct = int(np.count_nonzero(predicted == labels_in_order))

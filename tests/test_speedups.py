@@ -22,6 +22,7 @@ from helpers.nn import (
     gradient_descent,
     init_params,
     train,
+    update_params,
 )
 
 
@@ -206,6 +207,52 @@ def test_forward_and_backward_prop_equal_textbook_formulas(dtype):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
     # the inputs are left as they were: the in-place operations only touch fresh arrays
     np.testing.assert_array_equal(A1, np.maximum(W1 @ X + b1, 0))
+
+
+def test_backward_prop_out_writes_the_same_gradients_into_the_given_arrays():
+    X, y = _data(m=64, dtype=np.float32)
+    W1, b1, W2, b2 = init_params(40, 16, 10, seed=6, scheme="notes", dtype=np.float32)
+    cache = forward_prop(W1, b1, W2, b2, X)
+    fresh = backward_prop(*cache, W1, W2, X, y)
+    out = tuple(np.full_like(g, np.nan) for g in fresh)
+    written = backward_prop(*cache, W1, W2, X, y, out=out)
+    for w, o, f in zip(written, out, fresh):
+        assert w is o
+        np.testing.assert_array_equal(o, f)
+
+
+def test_update_params_with_alpha_one_returns_new_arrays_and_keeps_its_inputs():
+    W1, b1, W2, b2 = init_params(40, 16, 10, seed=6)
+    steps = init_params(40, 16, 10, seed=7)
+    before = [a.copy() for a in (W1, b1, W2, b2, *steps)]
+    new = update_params(W1, b1, W2, b2, *steps, 1)
+    for n, p, g in zip(new, (W1, b1, W2, b2), steps):
+        assert n is not p and n is not g
+        np.testing.assert_array_equal(n, p - g)
+    for a, b in zip((W1, b1, W2, b2, *steps), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_train_with_zero_learning_rate_leaves_the_parameters_unchanged():
+    X, y = _data(m=100)
+    params = init_params(40, 8, 10, seed=2)
+    for momentum in (0.0, 0.9):
+        for schedule in ("constant", "linear"):
+            ours, _ = train(
+                X,
+                y,
+                params=params,
+                seed=0,
+                epochs=2,
+                batch_size=30,
+                alpha=0.0,
+                momentum=momentum,
+                schedule=schedule,
+                dtype=np.float64,
+                progress=False,
+            )
+            for a, b in zip(ours, params):
+                np.testing.assert_array_equal(a, b)
 
 
 # --------------------------------------------------------------------------------------------
