@@ -48,6 +48,7 @@ class TorchTrainer:
         self.alpha, self.momentum, self.schedule = alpha, momentum, schedule
         self.total_steps = epochs * -(-self.m // self.batch_size)
         self.step = 0
+        self.lr_before = alpha
 
     @torch.no_grad()
     def epoch(self, order: np.ndarray) -> tuple[float, float]:
@@ -80,12 +81,17 @@ class TorchTrainer:
             grads[0] = Xb.T.mm(dZ1).div_(b)  # dW1^T (n, h)
             grads[1] = dZ1.sum(0).div_(b)  # db1 (h,)
             lr = self.alpha * (1 - self.step / self.total_steps) if self.schedule == "linear" else self.alpha
+            # As helpers.nn.train does it: the velocity holds U = lr V, updated as
+            # U := (lr / lr_before) momentum U + lr dP (equal to lr (momentum V + dP)), then P -= U.
+            # The same float32 operations in the same order, so both runs follow one trajectory.
             if self.velocity is not None:
-                for v, g in zip(self.velocity, grads):
-                    v.mul_(self.momentum).add_(g)
-                grads = self.velocity
-            for p, g in zip(self.params, grads):
-                p.sub_(g, alpha=lr)
+                scale = self.momentum * (lr / self.lr_before) if self.lr_before else self.momentum
+                for p, v, g in zip(self.params, self.velocity, grads):
+                    p.sub_(v.mul_(scale).add_(g.mul_(lr)))
+            else:
+                for p, g in zip(self.params, grads):
+                    p.sub_(g.mul_(lr))
+            self.lr_before = lr
             self.step += 1
         loss = float(-torch.log(p_true.clamp_min(torch.finfo(torch.float32).tiny)).double().mean())
         accuracy = float((predicted == labels_in_order).double().mean())
