@@ -61,7 +61,10 @@ def run_notebook(path: Path, timeout: int = 600, kernel: str = "python3") -> flo
         timeout=timeout,
         kernel_name=kernel,
         resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,  # no per-cell timestamps: re-running changes only what changed
     )
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps saved by earlier runs
     client.execute()
     seconds = time.perf_counter() - start
     nbformat.validate(nb)
