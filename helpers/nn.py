@@ -120,19 +120,10 @@ def as_labels(Y: np.ndarray, m: int | None = None, name: str = "Y") -> np.ndarra
     return labels
 
 
-def _as_one_hot(Y: np.ndarray, k: int, m: int, dtype: np.dtype) -> np.ndarray:
-    """One-hot (k, m) from labels (m,) or one-hot (k, m), in ``dtype``."""
-    Y = np.asarray(Y)
-    if Y.ndim == 2:
-        _check_shape("Y (one-hot)", Y, (k, m))
-        return Y.astype(dtype, copy=False)
-    labels = as_labels(Y, m)
+def _check_label_range(labels: np.ndarray, k: int) -> None:
+    """Raise a ValueError unless every label lies in 0..k-1 (one per class of A2's k rows)."""
     if labels.size and (labels.min() < 0 or labels.max() >= k):
-        bad = labels[(labels < 0) | (labels >= k)][0]
-        raise ValueError(f"Y holds label {bad}, expected labels 0..{k - 1}")
-    out = np.zeros((k, m), dtype=dtype)
-    out[labels, np.arange(m)] = 1
-    return out
+        raise ValueError(f"Y holds labels outside 0..{k - 1}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,12 +271,12 @@ def backward_prop(
         labels = Y  # integer labels, one per example: nothing to convert
     elif np.asarray(Y).ndim == 2:
         labels = None
-        dZ2 = A2 - _as_one_hot(Y, k, m, A2.dtype)
+        _check_shape("Y (one-hot)", np.asarray(Y), (k, m))
+        dZ2 = A2 - np.asarray(Y, dtype=A2.dtype)
     else:
         labels = as_labels(Y, m)
     if labels is not None:
-        if labels.size and (labels.min() < 0 or labels.max() >= k):
-            raise ValueError(f"Y holds labels outside 0..{k - 1}")
+        _check_label_range(labels, k)
         dZ2 = A2.copy()
         dZ2[labels, np.arange(m)] -= 1  # A2 - one_hot(Y) without building the one-hot matrix
     # Dividing dZ2 by m once (k x m numbers) replaces the four divisions of dW2, db2, dW1 and
@@ -356,8 +347,7 @@ def cross_entropy(A2: np.ndarray, Y: np.ndarray) -> float:
     _check_ndim("A2", A2, 2, "(classes x examples)")
     k, m = A2.shape
     labels = as_labels(Y, m)
-    if labels.size and (labels.min() < 0 or labels.max() >= k):
-        raise ValueError(f"Y holds labels outside 0..{k - 1}")
+    _check_label_range(labels, k)
     p = A2[labels, np.arange(m)]
     return float(-np.mean(np.log(np.maximum(p, np.finfo(A2.dtype).tiny))))
 
