@@ -69,28 +69,28 @@ class TorchTrainer:
             A2 = torch.softmax(Z2, dim=1)
             p_true[s : s + b] = A2[columns[:b], yb]
             predicted[s : s + b] = A2.argmax(dim=1)
-            dZ2 = A2.clone()
-            dZ2[columns[:b], yb] -= 1
-            grads = [
-                None,
-                None,
-                A1.T.mm(dZ2).div_(b),  # dW2^T (h, k)
-                dZ2.sum(0).div_(b),  # db2 (k,)
-            ]
-            dZ1 = dZ2.mm(self.W2T.T).mul_(Z1 > 0)  # (B, h)
-            grads[0] = Xb.T.mm(dZ1).div_(b)  # dW1^T (n, h)
-            grads[1] = dZ1.sum(0).div_(b)  # db1 (h,)
             lr = self.alpha * (1 - self.step / self.total_steps) if self.schedule == "linear" else self.alpha
-            # As helpers.nn.train does it: the velocity holds U = lr V, updated as
+            # As helpers.nn.train does it: dZ2 is divided by b and multiplied by lr once, so the
+            # four gradients come out as steps (lr dP); the velocity holds U = lr V, updated as
             # U := (lr / lr_before) momentum U + lr dP (equal to lr (momentum V + dP)), then P -= U.
             # The same float32 operations in the same order, so both runs follow one trajectory.
+            dZ2 = A2.clone()
+            dZ2[columns[:b], yb] -= 1
+            dZ2.div_(b).mul_(lr)
+            dZ1 = dZ2.mm(self.W2T.T).mul_(Z1 > 0)  # (B, h)
+            steps = [
+                Xb.T.mm(dZ1),  # lr dW1^T (n, h)
+                dZ1.sum(0),  # lr db1 (h,)
+                A1.T.mm(dZ2),  # lr dW2^T (h, k)
+                dZ2.sum(0),  # lr db2 (k,)
+            ]
             if self.velocity is not None:
                 scale = self.momentum * (lr / self.lr_before) if self.lr_before else self.momentum
-                for p, v, g in zip(self.params, self.velocity, grads):
-                    p.sub_(v.mul_(scale).add_(g.mul_(lr)))
+                for p, v, g in zip(self.params, self.velocity, steps):
+                    p.sub_(v.mul_(scale).add_(g))
             else:
-                for p, g in zip(self.params, grads):
-                    p.sub_(g.mul_(lr))
+                for p, g in zip(self.params, steps):
+                    p.sub_(g)
             self.lr_before = lr
             self.step += 1
         loss = float(-torch.log(p_true.clamp_min(torch.finfo(torch.float32).tiny)).double().mean())

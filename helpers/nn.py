@@ -247,6 +247,7 @@ def backward_prop(
     Y: np.ndarray,
     *,
     out: Params | None = None,
+    scale: float = 1.0,
 ) -> Params:
     """Gradients of the mean cross-entropy loss: returns ``(dW1, db1, dW2, db2)``.
 
@@ -256,7 +257,9 @@ def backward_prop(
     Each gradient has the shape of its parameter.
 
     ``out`` (for :func:`train`): four arrays of those shapes to write the gradients into, instead
-    of new arrays; they are returned.
+    of new arrays; they are returned. ``scale`` (for :func:`train`, which passes its learning
+    rate) multiplies all four gradients, by multiplying dZ2 (k x m numbers) instead of the
+    gradients themselves (dW1 alone has h x n).
     """
     if not _fits(Z1, A1, Z2, A2, W1, W2, X):
         _check_ndim("W1", W1, 2, "(hidden units x inputs)")
@@ -283,10 +286,9 @@ def backward_prop(
     # db1 (the same product, since every gradient below is linear in dZ2); dW1 alone has
     # h x 784 entries. `dZ1 *= Z1 > 0` multiplies by exactly the 0/1 values of relu_deriv(Z1)
     # without building that float matrix first.
-    if dZ2.dtype.kind == "f":
-        dZ2 /= m
-    else:
-        dZ2 = dZ2 / m
+    dZ2 = np.divide(dZ2, m, out=dZ2 if dZ2.dtype.kind == "f" else None)
+    if scale != 1:
+        dZ2 *= scale
     dW1, db1, dW2, db2 = (None, None, None, None) if out is None else out  # out=None: new arrays
     dW2 = np.matmul(dZ2, A1.T, out=dW2)
     db2 = dZ2.sum(axis=1, keepdims=True, out=db2)
@@ -722,14 +724,14 @@ def train(
                 Z1, A1, Z2, A2 = forward_prop(*params, Xb)
                 p_true[s : s + b] = A2[yb, columns[:b]]
                 A2.argmax(axis=0, out=predicted[s : s + b])
-                grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb, out=gradient)
                 lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
-                # The learning rate is folded into the steps, so update_params(..., 1) only
-                # subtracts them (4 NumPy calls fewer than P - lr S per parameter). With momentum
-                # the buffer holds U = lr V, not V: U := (lr / lr_before) momentum U + lr dP equals
+                # The learning rate is folded into the steps: backward_prop multiplies dZ2 by it
+                # (scale=lr; every gradient is linear in dZ2), so no pass over the h x n dW1 is
+                # needed, and update_params(..., 1) only subtracts. With momentum the buffer
+                # holds U = lr V, not V: U := (lr / lr_before) momentum U + lr dP equals
                 # lr (momentum V + dP) exactly in real arithmetic, also while lr decays (the
                 # schedule never reaches 0 before the last step), so P := P - U is the same step.
-                gradients *= lr
+                grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb, out=gradient, scale=lr)
                 if velocity is not None:
                     velocities *= momentum * (lr / lr_before) if lr_before else momentum
                     velocities += gradients

@@ -221,6 +221,18 @@ def test_backward_prop_out_writes_the_same_gradients_into_the_given_arrays():
         np.testing.assert_array_equal(o, f)
 
 
+@pytest.mark.parametrize("scale", [0.0, 0.37, 2.5])
+def test_backward_prop_scale_multiplies_every_gradient(scale):
+    X, y = _data(m=64)
+    W1, b1, W2, b2 = init_params(40, 16, 10, seed=6, scheme="notes")
+    cache = forward_prop(W1, b1, W2, b2, X)
+    plain = backward_prop(*cache, W1, W2, X, y)
+    scaled = backward_prop(*cache, W1, W2, X, y, scale=scale)
+    for p, s in zip(plain, scaled):
+        assert np.abs(p).max() > 0  # so that a scale left out cannot pass for scale 0
+        np.testing.assert_allclose(s, scale * p, rtol=1e-12, atol=1e-15)
+
+
 def test_update_params_with_alpha_one_returns_new_arrays_and_keeps_its_inputs():
     W1, b1, W2, b2 = init_params(40, 16, 10, seed=6)
     steps = init_params(40, 16, 10, seed=7)
