@@ -270,6 +270,8 @@ def compare_with_torch(X, y, X_test, y_test, settings: dict, use_torch: bool) ->
 
     Same initial weights, the same example order every epoch (train() draws its permutations
     from default_rng(seed + 1), so do we), the same schedule and momentum, float32, 2 threads.
+    Two PyTorch versions: ``torch`` does by hand exactly the operations train() does,
+    ``torch_autograd`` is what a student would write (autograd, ``torch.optim.SGD``).
     Our epoch times exclude the test evaluation done between epochs (in the callback).
     """
     settings = dict(settings)
@@ -278,22 +280,25 @@ def compare_with_torch(X, y, X_test, y_test, settings: dict, use_torch: bool) ->
     params = init_params(n, n_hidden, 10, seed=SEED, scheme="he", dtype=np.float32)
     rng = np.random.default_rng(SEED + 1)
     orders = [rng.permutation(m) for _ in range(epochs)]
-    trainer = None
+    trainers = {}
     if use_torch:
         from benchmarks.torch_reference import TorchTrainer
 
-        trainer = TorchTrainer(X.T, y, params, epochs=epochs, **settings)
-    ours_s, torch_s, ours_acc, torch_acc = [], [], [], []
+        for name, autograd in (("torch", False), ("torch_autograd", True)):
+            trainers[name] = TorchTrainer(X.T, y, params, epochs=epochs, autograd=autograd, **settings)
+    ours_s, ours_acc = [], []
+    their_s = {name: [] for name in trainers}
+    their_acc = {name: [] for name in trainers}
     mark = [0.0]
 
     def between_epochs(epoch, p, history):
         ours_s.append(time.perf_counter() - mark[0])
         ours_acc.append(get_accuracy(predict(p, X_test), y_test))
-        if trainer is not None:
+        for name, trainer in trainers.items():
             t = time.perf_counter()
             trainer.epoch(orders[epoch - 1])
-            torch_s.append(time.perf_counter() - t)
-            torch_acc.append(trainer.accuracy(X_test, y_test))
+            their_s[name].append(time.perf_counter() - t)
+            their_acc[name].append(trainer.accuracy(X_test, y_test))
         mark[0] = time.perf_counter()
 
     mark[0] = time.perf_counter()
@@ -318,15 +323,17 @@ def compare_with_torch(X, y, X_test, y_test, settings: dict, use_torch: bool) ->
         "gflops_numpy": flops_per_epoch(m, n, n_hidden, 10) / epoch_s / 1e9,
         "gflops_numpy_6n_convention": flops_per_epoch_6n(m, n, n_hidden, 10) / epoch_s / 1e9,
     }
-    if trainer is not None:
+    for name, trainer in trainers.items():
         theirs = trainer.numpy_params()
         out.update(
             {
-                "torch_seconds_per_epoch": summary(torch_s),
-                "torch_epoch_seconds": torch_s,
-                "torch_test_accuracy": torch_acc,
-                "ratio_numpy_over_torch": statistics.median(ours_s) / statistics.median(torch_s),
-                "max_abs_param_difference": max(float(np.abs(a - b).max()) for a, b in zip(final, theirs)),
+                f"{name}_seconds_per_epoch": summary(their_s[name]),
+                f"{name}_epoch_seconds": their_s[name],
+                f"{name}_test_accuracy": their_acc[name],
+                f"ratio_numpy_over_{name}": epoch_s / statistics.median(their_s[name]),
+                f"max_abs_param_difference_{name}": max(
+                    float(np.abs(a - b).max()) for a, b in zip(final, theirs)
+                ),
             }
         )
     return out
@@ -409,10 +416,13 @@ def table(results: dict) -> str:
         s = c["settings"]
         tag = f"{label} (h={s['n_hidden']}, B={s['batch_size']})"
         rows.append((f"{tag}: numpy s/epoch", fmt_range(c["numpy_seconds_per_epoch"], digits=3), ""))
-        if "torch_seconds_per_epoch" in c:
-            rows.append((f"{tag}: torch s/epoch", fmt_range(c["torch_seconds_per_epoch"], digits=3), ""))
-            rows.append((f"{tag}: ratio numpy/torch", f"{c['ratio_numpy_over_torch']:.2f}", target))
-            rows.append((f"{tag}: max |param diff| vs torch", f"{c['max_abs_param_difference']:.1e}", ""))
+        for name, what, goal in (("torch", "torch", target), ("torch_autograd", "torch autograd", "")):
+            if f"{name}_seconds_per_epoch" in c:
+                secs = fmt_range(c[f"{name}_seconds_per_epoch"], digits=3)
+                rows.append((f"{tag}: {what} s/epoch", secs, ""))
+                rows.append((f"{tag}: ratio numpy/{what}", f"{c[f'ratio_numpy_over_{name}']:.2f}", goal))
+                diff = c[f"max_abs_param_difference_{name}"]
+                rows.append((f"{tag}: max |param diff| vs {what}", f"{diff:.1e}", ""))
         if key != "fast":
             frac = c["gflops_numpy"] / peak
             rows.append(
@@ -468,6 +478,7 @@ def plot(results: dict, path: Path) -> None:
         "fast": "tab:blue",
         "wide": "tab:green",
         "h256": "tab:purple",
+        "h256_sgd": "tab:pink",
         "h256_b256": "tab:red",
         "h256_b512": "tab:orange",
         "h256_b1024": "tab:brown",
@@ -475,6 +486,7 @@ def plot(results: dict, path: Path) -> None:
     for key, c in results["comparisons"].items():
         s = c["settings"]
         label = f"784-{s['n_hidden']}-10, batch {s['batch_size']}"
+        label += "" if s.get("momentum") else ", plain SGD"
         x = np.cumsum(c["numpy_epoch_seconds"])
         ax.plot(
             x, np.array(c["numpy_test_accuracy"]) * 100, "o-", ms=3, color=colors[key], label=f"{label} NumPy"

@@ -5,13 +5,21 @@ training: same initial weights (copied from NumPy), same example order in every 
 learning-rate schedule and momentum, float32, the same number of threads. The forward and
 backward passes are the course's formulas, written out by hand in PyTorch's own idiom
 (examples as rows, ``addmm`` for ``W X + b``, in-place parameter updates), so PyTorch is not
-slowed down by autograd bookkeeping it would not need here.
+slowed down by autograd bookkeeping it would not need here, and doing the same operations as
+``train()`` (the learning rate folded into dZ2, the velocity holding lr V): the strictest
+comparison.
+
+``autograd=True`` trains the same network the way a student reaching for PyTorch would write
+it: parameters with ``requires_grad``, ``F.cross_entropy``, ``loss.backward()`` and
+``torch.optim.SGD`` (its momentum buffer is V := momentum V + dP, the step lr V: the same
+training in real arithmetic).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import torch
+from torch.nn import functional
 
 
 class TorchTrainer:
@@ -32,6 +40,7 @@ class TorchTrainer:
         momentum: float = 0.0,
         schedule: str = "constant",
         epochs: int,
+        autograd: bool = False,
     ) -> None:
         self.XT = torch.from_numpy(np.ascontiguousarray(XT, dtype=np.float32))
         self.labels = torch.from_numpy(np.asarray(labels, dtype=np.int64))
@@ -49,10 +58,44 @@ class TorchTrainer:
         self.total_steps = epochs * -(-self.m // self.batch_size)
         self.step = 0
         self.lr_before = alpha
+        self.autograd = autograd
+        if autograd:
+            for p in self.params:
+                p.requires_grad_(True)
+            self.optimizer = torch.optim.SGD(self.params, lr=alpha, momentum=momentum)
 
-    @torch.no_grad()
     def epoch(self, order: np.ndarray) -> tuple[float, float]:
         """One epoch over the examples in ``order``; returns (mean loss, accuracy) on the batches."""
+        return self._epoch_autograd(order) if self.autograd else self._epoch_by_hand(order)
+
+    def _lr(self) -> float:
+        return self.alpha * (1 - self.step / self.total_steps) if self.schedule == "linear" else self.alpha
+
+    def _epoch_autograd(self, order: np.ndarray) -> tuple[float, float]:
+        order_t = torch.from_numpy(np.asarray(order, dtype=np.int64))
+        labels_in_order = self.labels[order_t]
+        losses = torch.empty(self.m)
+        predicted = torch.empty(self.m, dtype=torch.int64)
+        W1T, b1, W2T, b2 = self.params
+        for s in range(0, self.m, self.batch_size):
+            idx = order_t[s : s + self.batch_size]
+            b = idx.shape[0]
+            Xb = self.XT.index_select(0, idx)  # (B, n)
+            yb = labels_in_order[s : s + b]
+            Z2 = torch.addmm(b2, torch.relu(torch.addmm(b1, Xb, W1T)), W2T)  # (B, k)
+            loss = functional.cross_entropy(Z2, yb, reduction="none")
+            with torch.no_grad():
+                losses[s : s + b] = loss
+                predicted[s : s + b] = Z2.argmax(dim=1)
+            self.optimizer.zero_grad(set_to_none=False)
+            loss.mean().backward()
+            self.optimizer.param_groups[0]["lr"] = self._lr()
+            self.optimizer.step()
+            self.step += 1
+        return float(losses.double().mean()), float((predicted == labels_in_order).double().mean())
+
+    @torch.no_grad()
+    def _epoch_by_hand(self, order: np.ndarray) -> tuple[float, float]:
         order_t = torch.from_numpy(np.asarray(order, dtype=np.int64))
         labels_in_order = self.labels[order_t]
         p_true = torch.empty(self.m)
@@ -69,7 +112,7 @@ class TorchTrainer:
             A2 = torch.softmax(Z2, dim=1)
             p_true[s : s + b] = A2[columns[:b], yb]
             predicted[s : s + b] = A2.argmax(dim=1)
-            lr = self.alpha * (1 - self.step / self.total_steps) if self.schedule == "linear" else self.alpha
+            lr = self._lr()
             # As helpers.nn.train does it: dZ2 is divided by b and multiplied by lr once, so the
             # four gradients come out as steps (lr dP); the velocity holds U = lr V, updated as
             # U := (lr / lr_before) momentum U + lr dP (equal to lr (momentum V + dP)), then P -= U.
@@ -99,12 +142,8 @@ class TorchTrainer:
 
     def numpy_params(self):
         """The current parameters as NumPy ``(W1, b1, W2, b2)`` in the course's shapes."""
-        return (
-            self.W1T.numpy().T.copy(),
-            self.b1.numpy()[:, None].copy(),
-            self.W2T.numpy().T.copy(),
-            self.b2.numpy()[:, None].copy(),
-        )
+        W1T, b1, W2T, b2 = (p.detach().numpy() for p in self.params)
+        return W1T.T.copy(), b1[:, None].copy(), W2T.T.copy(), b2[:, None].copy()
 
     @torch.no_grad()
     def accuracy(self, X: np.ndarray, y: np.ndarray) -> float:
