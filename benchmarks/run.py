@@ -610,7 +610,7 @@ def main(argv: list[str] | None = None) -> int:
         # alpha 0.05: timing does not depend on it, and with smaller steps float32 rounding
         # differences between the two libraries stay small, so the final weights can be compared.
         "h256": {**wide, "n_hidden": 256, "batch_size": 128, "alpha": 0.05, "epochs": 3 if args.quick else 6},
-        # The reference protocol: plain mini-batch SGD (no momentum), linear decay.
+        # The protocol of the reference figures (benchmarks/README.md): plain SGD, linear decay.
         "h256_sgd": {
             **wide,
             "n_hidden": 256,
@@ -620,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
             "epochs": 3 if args.quick else 6,
         },
         # The same network at larger batch sizes (the wide recipe's 256, then 512 and 1024):
-        # larger products, fewer steps; the GEMM-fraction target names no batch size.
+        # larger products, fewer steps; the GEMM-fraction target names no batch size.
         **{
             f"h256_b{b}": {
                 **wide,
