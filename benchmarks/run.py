@@ -113,18 +113,11 @@ def subprocess_figures(args: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def vm_hwm_mib() -> float:
+def proc_status_mib(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (VmHWM: peak, VmRSS: now), MiB."""
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def vm_rss_mib() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -138,11 +131,11 @@ def probe_load(data_dir: str) -> dict:
 
 def probe_memory(data_dir: str) -> dict:
     """(run in a fresh process) peak memory of loading full MNIST and training the fast recipe."""
-    baseline = vm_hwm_mib()
+    baseline = proc_status_mib("VmHWM")
     data = load_full(data_dir)
-    after_load_peak, after_load_rss = vm_hwm_mib(), vm_rss_mib()
+    after_load_peak, after_load_rss = proc_status_mib("VmHWM"), proc_status_mib("VmRSS")
     X, y, X_dev, y_dev = split_in_place(data.X_train, data.y_train, N_DEV, SEED)
-    split_peak = vm_hwm_mib()
+    split_peak = proc_status_mib("VmHWM")
     try:  # reset the high-water mark to the current RSS (Linux), to see training's own peak
         Path("/proc/self/clear_refs").write_text("5")
         reset = True
@@ -150,7 +143,7 @@ def probe_memory(data_dir: str) -> dict:
         reset = False
     params, _ = run_recipe("fast", X, y, seed=SEED, X_dev=X_dev, Y_dev=y_dev, progress=False)
     evaluate(params, data.X_test, data.y_test)
-    training_peak = vm_hwm_mib()
+    training_peak = proc_status_mib("VmHWM")
     return {
         "imports_mib": baseline,
         "peak_during_load_mib": after_load_peak,
