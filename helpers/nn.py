@@ -282,8 +282,9 @@ def backward_prop(
         _check_label_range(labels, k)
         dZ2 = A2.copy()
         dZ2[labels, np.arange(m)] -= 1  # A2 - one_hot(Y) without building the one-hot matrix
-    # Dividing dZ2 by m once (k x m numbers) replaces the four divisions of dW2, db2, dW1 and
-    # db1 (the same product, since every gradient below is linear in dZ2); dW1 alone has
+    # Dividing dZ2 by m once (k x m numbers), and multiplying it by `scale` once, replaces the
+    # four divisions (and products) of dW2, db2, dW1 and db1: the same numbers in real
+    # arithmetic, since every gradient below is linear in dZ2; dW1 alone has
     # h x 784 entries. `dZ1 *= Z1 > 0` multiplies by exactly the 0/1 values of relu_deriv(Z1)
     # without building that float matrix first.
     dZ2 = np.divide(dZ2, m, out=dZ2 if dZ2.dtype.kind == "f" else None)
