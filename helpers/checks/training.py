@@ -130,7 +130,7 @@ def check_get_predictions(get_predictions_fn: Callable) -> None:
     """Check ``get_predictions(A2)``: A2 (10, m) probabilities -> (m,) predicted classes."""
     __tracebackhide__ = True  # noqa: F841
     name = "get_predictions"
-    for k, m, seed in ((10, 7, 0), (10, 10, 1)):
+    for k, m, seed in ((10, 7, 0), (10, 10, 1), (10, 1, 2)):
         A2 = _probabilities(k, m, seed)
         result = call_student(name, get_predictions_fn, A2)
         arr = _as_float(result)
@@ -148,6 +148,10 @@ def check_get_predictions(get_predictions_fn: Callable) -> None:
             fail(name, "the argmax runs along the wrong axis: each column of A2 is one example")
         if arr.shape == (m,) and np.allclose(arr, A2.max(axis=0)):
             fail(name, "returned the largest probabilities, expected the classes (rows) that have them")
+        if arr.shape == (m,) and np.array_equal(arr, A2.argmin(axis=0)):
+            fail(name, "returned the classes with the smallest probabilities, expected the most likely ones")
+        if arr.shape == (m,) and np.array_equal(arr, expected + 1):
+            fail(name, "every prediction is one more than the most likely class: classes count from 0")
         problem = shape_problem("predictions", arr.shape, expected.shape)
         if problem:
             fail(name, problem + " (one predicted class per example)")
@@ -192,6 +196,12 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
                 fail(name, f"returned {value:g}, a percentage; expected a fraction between 0 and 1")
             if np.isclose(value, 1 - expected):
                 fail(name, f"returned {value:g}, the fraction of wrong predictions; expected {expected:g}")
+            if np.isclose(value, np.floor(expected)):
+                fail(
+                    name,
+                    f"returned {value:g} for {correct} correct out of {m}: the fraction was rounded down "
+                    "to a whole number (integer division)",
+                )
         expect_scalar(name, f"the accuracy of {correct} correct out of {m}", value, expected)
     succeed(name)
 
@@ -266,6 +276,15 @@ def check_training_loop(training_loop_fn: Callable) -> None:
                 f"{ref_losses[0]:.4g}: start from the params you are given",
             )
         if not _params_equal(new_params, expected):
+            for other in (0.1, 0.01, 0.05, 1.0, 0.5, 0.2):
+                if other != alpha and _params_equal(
+                    new_params, _reference_trajectory(X, y, params, other, iterations)[0][-1]
+                ):
+                    fail(
+                        name,
+                        f"with alpha={alpha:g} the final parameters are those of a learning rate of "
+                        f"{other:g}: use the alpha argument",
+                    )
             done = [k for k, p in enumerate(trajectory) if _params_equal(new_params, p)]
             if done == [0]:
                 fail(name, "the parameters did not change: keep the result of update_params each iteration")
@@ -321,6 +340,8 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
                 fail(name, "returned shares of each row, expected counts of examples")
             if _close(arr, expected / m):
                 fail(name, "returned fractions of all examples, expected counts of examples")
+            if np.all(np.diag(arr) == 0) and np.diag(expected).any():
+                fail(name, "the diagonal (the correct predictions) is all zero: count every example")
             if arr.sum() != m:
                 fail(name, f"the entries add up to {arr.sum():g}, expected {m} (one count per example)")
         expect_array(name, "C", arr, expected, hint=f"with {m} examples")
