@@ -66,8 +66,8 @@ def linear_decay(alpha, step, total_steps):
     return alpha * (1 - step / total_steps)
     ### END SOLUTION
 ''',
-    "l2_gradients": '''
-def l2_gradients(grads, params, lambd, m):
+    "l2_gradient": '''
+def l2_gradient(grads, params, lambd, m):
     """The gradients of the loss plus (lambd / 2m) (sum W1^2 + sum W2^2)."""
     ### BEGIN SOLUTION
     dW1, db1, dW2, db2 = grads
@@ -665,8 +665,8 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
             M("exponential", "return alpha * 0.99**step", ("linear",)),
         ],
     ),
-    "l2_gradients": (
-        "check_l2_gradients",
+    "l2_gradient": (
+        "check_l2_gradient",
         [
             M(
                 "lambda without 1/m",
