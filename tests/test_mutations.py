@@ -266,6 +266,11 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
                 ("broadcast",),
             ),
             M(
+                "row maxima without keepdims",
+                "E = np.exp(Z - Z.max(axis=1))\nreturn E / E.sum(axis=0)",
+                ("shape",),
+            ),
+            M(
                 "max over the wrong axis",
                 "E = np.exp(Z - Z.max(axis=1, keepdims=True))\nreturn E / E.sum(axis=0, keepdims=True)",
                 ("a[",),
