@@ -174,7 +174,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
             M(
                 "max over the wrong axis",
                 "E = np.exp(Z - Z.max(axis=1, keepdims=True))\nreturn E / E.sum(axis=0, keepdims=True)",
-                ("a[",),
+                ("shifted by its own amount",),
             ),
             M(
                 "rows sum to one",
