@@ -14,6 +14,7 @@ from helpers.checks.core import (
     fail,
     succeed,
 )
+from helpers.checks.untouched import call_untouched
 from helpers.nn import cross_entropy as reference_cross_entropy
 from helpers.nn import relu as reference_relu
 from helpers.nn import relu_deriv as reference_relu_deriv
@@ -175,7 +176,7 @@ def check_cross_entropy(cross_entropy: Callable[[np.ndarray, np.ndarray], float]
         k, m = A2.shape
         Y = np.zeros((k, m))
         Y[y, np.arange(m)] = 1
-        out = call_student(name, cross_entropy, A2, Y)
+        out = call_untouched(name, cross_entropy, ("A2", "Y"), A2, Y)
         arr = as_array(name, "the loss", out)
         expected = reference_cross_entropy(A2, y)
         if arr.size != 1:

@@ -8,6 +8,7 @@ import numpy as np
 
 from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
 from helpers.checks.forward import CASES, network
+from helpers.checks.untouched import call_untouched
 from helpers.data import one_hot
 from helpers.nn import backward_prop as reference_backward_prop
 from helpers.nn import relu, relu_deriv, softmax
@@ -114,7 +115,8 @@ def check_hidden_layer_grads(hidden_layer_grads: Callable[..., tuple]) -> None:
     name = "hidden_layer_grads"
     for h, m in CASES:
         p = _pass(h, m)
-        out = call_student(name, hidden_layer_grads, p["Z1"], p["W2"], p["dZ2"], p["X"])
+        labels = ("Z1", "W2", "dZ2", "X")
+        out = call_untouched(name, hidden_layer_grads, labels, *(p[k] for k in labels))
         out = expect_tuple(name, out, ("dZ1", "dW1", "db1"))
         dZ1, dW1, db1 = (as_array(name, k, v) for k, v in zip(("dZ1", "dW1", "db1"), out))
         hint = f"with {h} hidden units and m = {m}"

@@ -23,6 +23,7 @@ from helpers.checks.core import (
     shape_problem,
     succeed,
 )
+from helpers.checks.untouched import call_untouched
 from helpers.metrics import confusion_matrix
 from helpers.nn import (
     Params,
@@ -132,7 +133,7 @@ def check_get_predictions(get_predictions_fn: Callable) -> None:
     name = "get_predictions"
     for k, m, seed in ((10, 7, 0), (10, 10, 1), (10, 1, 2)):
         A2 = _probabilities(k, m, seed)
-        result = call_student(name, get_predictions_fn, A2)
+        result = call_untouched(name, get_predictions_fn, ("A2",), A2)
         arr = _as_float(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape ({m},), got {type(result).__name__}")
@@ -177,7 +178,7 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
         pred[wrong] = (y[wrong] + rng.integers(1, 10, n_wrong)) % 10
         cases.append((pred, y))
     for pred, y in cases:
-        result = call_student(name, get_accuracy_fn, pred, y)
+        result = call_untouched(name, get_accuracy_fn, ("predictions", "Y"), pred, y)
         arr = _as_float(result)
         if arr is None or arr.size != 1:
             shape = "nothing numeric" if arr is None else f"an array of shape {arr.shape}"
@@ -327,7 +328,7 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
         y_pred = np.where(rng.random(m) < 0.6, y_true, rng.integers(0, 10, m))
         if m == 7:  # a digit that never occurs must still have its row and column
             y_true, y_pred = np.minimum(y_true, 8), np.minimum(y_pred, 8)
-        result = call_student(name, confusion_matrix_fn, y_true, y_pred)
+        result = call_untouched(name, confusion_matrix_fn, ("y_true", "y_pred"), y_true, y_pred)
         arr = _as_float(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape (10, 10), got {type(result).__name__}")

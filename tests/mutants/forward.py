@@ -204,6 +204,11 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
                 ("loss",),
             ),
             M(
+                "nudges A2 in place",
+                "A2 += 1e-12\nreturn float(-np.sum(Y * np.log(A2)) / Y.shape[1])",
+                ("changed its input a2 in place",),
+            ),
+            M(
                 "probabilities clipped",
                 "return float(-np.sum(Y * np.log(np.clip(A2, 1e-7, 1 - 1e-7))) / Y.shape[1])",
                 ("certain",),
