@@ -33,26 +33,36 @@ def _pass(h: int, m: int, seed: int = 0) -> dict[str, np.ndarray]:
     return p
 
 
-def _scale_problem(label: str, got: np.ndarray, expected: np.ndarray, m: int, n: int, h: int) -> str | None:
+def _scale_problem(
+    label: str, got: np.ndarray, expected: np.ndarray, m: int, counts: dict[int, str]
+) -> str | None:
     """Name a gradient that is ``expected`` divided by the wrong count, or None: a sum over the
-    m examples, n (the pixels per image, the notes' slip) or h (the hidden units) for m."""
+    m examples, or a division by another of the problem's ``counts`` (count -> what it counts:
+    the pixels per image, n = 784 in the notes' slip, the hidden units, the classes)."""
     if got.shape != expected.shape or np.allclose(got, expected):
         return None
     if m > 1 and np.allclose(got, expected * m):
         return f"{label} is m = {m} times too large: a sum over the examples, expected their mean"
-    if n != m and np.allclose(got, expected * m / n):
-        return f"{label} looks divided by n = {n} (the pixels per image) instead of m = {m} (the examples)"
-    if h != m and np.allclose(got, expected * m / h):
-        return f"{label} looks divided by h = {h} (the hidden units) instead of m = {m} (the examples)"
+    for count, what in counts.items():
+        if count != m and np.allclose(got, expected * m / count):
+            return f"{label} looks divided by {count} ({what}) instead of m = {m} (the examples)"
     return None
+
+
+def _counts(p: dict[str, np.ndarray]) -> dict[int, str]:
+    """The sizes of the problem other than m: count -> what it counts (equal counts merged)."""
+    counts: dict[int, list[str]] = {}
+    for count, what in ((p["X"].shape[0], "n, the pixels per image"), (p["A1"].shape[0], "the hidden units")):
+        counts.setdefault(count, []).append(what)
+    counts.setdefault(p["A2"].shape[0], []).append("the classes")
+    return {count: " or ".join(whats) for count, whats in counts.items()}
 
 
 def _expect_gradient(
     name: str, label: str, got: np.ndarray, expected: np.ndarray, p: dict, hint: str
 ) -> None:
     """expect_array for a gradient, naming a division by the wrong count first."""
-    h, m = p["A1"].shape
-    problem = _scale_problem(label, got, expected, m, p["X"].shape[0], h)
+    problem = _scale_problem(label, got, expected, p["X"].shape[1], _counts(p))
     if problem:
         fail(name, f"the shape is right but the values are off: {problem} ({hint})")
     expect_array(name, label, got, expected, hint=hint)

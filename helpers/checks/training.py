@@ -171,7 +171,7 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
     name = "get_accuracy"
     rng = np.random.default_rng(0)
     cases = []
-    for m, n_wrong in ((20, 6), (8, 0), (16, 16)):
+    for m, n_wrong in ((20, 6), (8, 0), (16, 16), (7, 2)):  # 5 of 7: a fraction with many digits
         y = rng.integers(0, 10, m)
         pred = y.copy()
         wrong = rng.choice(m, n_wrong, replace=False)
@@ -197,6 +197,12 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
                 fail(name, f"returned {value:g}, a percentage; expected a fraction between 0 and 1")
             if np.isclose(value, 1 - expected):
                 fail(name, f"returned {value:g}, the fraction of wrong predictions; expected {expected:g}")
+            if any(np.isclose(value, round(expected, d), rtol=0, atol=1e-12) for d in range(4)):
+                if value != np.floor(expected):
+                    fail(
+                        name,
+                        f"returned {value:g} for {correct} of {m}: the fraction was rounded; keep all of it",
+                    )
             if np.isclose(value, np.floor(expected)):
                 fail(
                     name,
@@ -323,11 +329,13 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
     __tracebackhide__ = True  # noqa: F841
     name = "confusion_matrix"
     rng = np.random.default_rng(6)
-    for m in (50, 7):
+    for m in (50, 7, 300):
         y_true = rng.integers(0, 10, m)
         y_pred = np.where(rng.random(m) < 0.6, y_true, rng.integers(0, 10, m))
         if m == 7:  # a digit that never occurs must still have its row and column
             y_true, y_pred = np.minimum(y_true, 8), np.minimum(y_pred, 8)
+        if m == 300:  # one digit, always right: a count above 255, too large for a byte
+            y_true, y_pred = np.full(m, 3), np.full(m, 3)
         result = call_untouched(name, confusion_matrix_fn, ("y_true", "y_pred"), y_true, y_pred)
         arr = _as_float(result)
         if arr is None:
@@ -343,6 +351,11 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
                 fail(name, "returned fractions of all examples, expected counts of examples")
             if np.all(np.diag(arr) == 0) and np.diag(expected).any():
                 fail(name, "the diagonal (the correct predictions) is all zero: count every example")
+            if expected.max() > 255 and _close(arr, expected % 256):
+                fail(
+                    name,
+                    f"a count of {expected.max():g} came out as {arr.max():g}: the counts overflowed",
+                )
             if arr.sum() != m:
                 fail(name, f"the entries add up to {arr.sum():g}, expected {m} (one count per example)")
         expect_array(name, "C", arr, expected, hint=f"with {m} examples")

@@ -55,7 +55,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
                 "divided by the hidden units",
                 "m = A1.shape[0]\ndZ2 = A2 - Y\n"
                 "return dZ2, dZ2 @ A1.T / m, dZ2.sum(axis=1, keepdims=True) / m",
-                ("hidden units",),
+                ("the hidden units or the classes",),
             ),
             M(
                 "edits A2 in place",
@@ -89,7 +89,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
                 "the notes' 1/n slip",
                 "m = X.shape[1]\ndZ1 = (W2.T @ dZ2) * (Z1 > 0)\n"
                 "return dZ1, dZ1 @ X.T / X.shape[0], dZ1.sum(axis=1, keepdims=True) / m",
-                ("784", "m"),
+                ("784", "pixels", "m = 6"),
             ),
             M(
                 "W2 not transposed",
@@ -177,6 +177,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
             M("element-wise", "return predictions == Y", ("one number",)),
             M("integer division", "return np.sum(predictions == Y) // Y.size", ("whole number",)),
             M("over the classes", "return np.sum(predictions == Y) / 10", ("accuracy",)),
+            M("rounded", "return round(float(np.mean(predictions == Y)), 2)", ("rounded",)),
         ],
     ),
     "training_loop": (
@@ -261,6 +262,11 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
                 "fractions of all",
                 "C = np.zeros((10, 10))\nnp.add.at(C, (y_true, y_pred), 1)\nreturn C / y_true.size",
                 ("fractions",),
+            ),
+            M(
+                "counts in bytes",
+                "C = np.zeros((10, 10), dtype=np.uint8)\nnp.add.at(C, (y_true, y_pred), 1)\nreturn C",
+                ("overflowed",),
             ),
             M(
                 "mistakes only",
