@@ -90,10 +90,7 @@ def check_output_layer_grads(output_layer_grads: Callable[..., tuple]) -> None:
     name = "output_layer_grads"
     for h, m in CASES:
         p = _pass(h, m)
-        A2 = p["A2"].copy()
-        out = call_student(name, output_layer_grads, p["A1"], A2, p["Y"], _copy_args=False)
-        if not np.array_equal(A2, p["A2"]):
-            fail(name, "it changed its input A2 in place; leave the inputs as they are")
+        out = call_untouched(name, output_layer_grads, ("A1", "A2", "Y"), p["A1"], p["A2"], p["Y"])
         out = expect_tuple(name, out, ("dZ2", "dW2", "db2"))
         dZ2, dW2, db2 = (as_array(name, k, v) for k, v in zip(("dZ2", "dW2", "db2"), out))
         hint = f"with {h} hidden units and m = {m}"
