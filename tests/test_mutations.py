@@ -6,9 +6,8 @@ Each exercise (in the package ``mutants`` beside this file) lists its mutants as
 bodies: the text that replaces the notebook's ``### BEGIN SOLUTION`` .. ``### END SOLUTION``
 block. For an exercise in the notebooks the function around it is the notebook's own solution
 cell and the hidden tests are those of the locked check cell after it; an exercise that no
-notebook holds yet (the teaching round's new ones) uses the reference cell in
-``mutants.new_exercises``, and its hidden tests are checked once a notebook gains a check cell
-for it.
+notebook holds yet (the teaching round's new ones) uses the reference cell and the hidden tests
+in ``mutants.new_exercises``, until a notebook holds the exercise and its check cell.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from mutants import EXERCISES, NEW_EXERCISES
+from mutants import EXERCISES, HIDDEN_TESTS, NEW_EXERCISES
 
 import helpers
 import helpers.checks
@@ -106,7 +105,7 @@ def _verdict(gid: str, func) -> tuple[bool, str]:
 
 def _hidden_tests_pass(gid: str, ns: dict) -> bool:
     """Run the hidden tests the way the notebook does (warnings are not errors there)."""
-    hidden = IN_NOTEBOOKS[gid][2]
+    hidden = IN_NOTEBOOKS[gid][2] if gid in IN_NOTEBOOKS else HIDDEN_TESTS[gid]
     assert hidden, f"{gid}: its check cell has no hidden tests"
     with (
         contextlib.redirect_stdout(io.StringIO()),
@@ -124,7 +123,6 @@ def _hidden_tests_pass(gid: str, ns: dict) -> bool:
 
 CASES = [(gid, m) for gid, (_, mutants) in EXERCISES.items() for m in mutants]
 CASE_IDS = [f"{gid}:{m.id}" for gid, m in CASES]
-HIDDEN_CASES = [(gid, m) for gid, m in CASES if gid in IN_NOTEBOOKS]
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,8 +142,7 @@ def test_the_solution_passes_the_checker_and_the_hidden_tests(gid):
     func, ns = _function(gid)
     passed, line = _verdict(gid, func)
     assert passed and line.startswith("✓"), line
-    if gid in IN_NOTEBOOKS:
-        assert _hidden_tests_pass(gid, ns)
+    assert _hidden_tests_pass(gid, ns)
 
 
 @pytest.mark.parametrize(("gid", "mutant"), CASES, ids=CASE_IDS)
@@ -160,7 +157,7 @@ def test_the_checker_rejects_the_mutant_and_names_the_problem(gid, mutant):
         assert code.lower() not in text, f"the verdict gives code away ({code!r}): {line!r}"
 
 
-@pytest.mark.parametrize(("gid", "mutant"), HIDDEN_CASES, ids=[f"{g}:{m.id}" for g, m in HIDDEN_CASES])
+@pytest.mark.parametrize(("gid", "mutant"), CASES, ids=CASE_IDS)
 def test_the_hidden_tests_reject_the_mutant(gid, mutant):
     _, ns = _function(gid, mutant.body)
     assert not _hidden_tests_pass(gid, ns), f"{gid}: the hidden tests passed {mutant.id!r}"
