@@ -59,7 +59,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
             M("bias squeezed", "return W1 @ X + b1.squeeze()", ("shape",)),
             M("bias of one unit", "return W1 @ X + b1[0]", ("b1",)),
             M("with the ReLU", "return np.maximum(W1 @ X + b1, 0)", ("relu",)),
-            M("squeeze then newaxis", "return W1 @ X + b1.squeeze()[:, np.newaxis]", ("raised",)),
+            M("squeeze then newaxis", "return W1 @ X + b1.squeeze()[:, np.newaxis]", ("raised indexerror",)),
         ],
     ),
     "forward_prop": (
@@ -127,9 +127,9 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
             M(
                 "only for 2-D arrays",
                 "return np.array([[max(z, 0.0) for z in row] for row in Z])",
-                ("raised",),
+                ("raised typeerror",),
             ),
-            M("Python's max", "return max(Z, 0)", ("raised",)),
+            M("Python's max", "return max(Z, 0)", ("raised valueerror",)),
         ],
     ),
     "relu_deriv": (
@@ -143,23 +143,30 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
             M(
                 "only for 2-D arrays",
                 "return np.array([[1.0 if z > 0 else 0.0 for z in row] for row in Z])",
-                ("raised",),
+                ("raised typeerror",),
             ),
         ],
     ),
     "softmax": (
         "check_softmax",
         [
-            M("naive", "E = np.exp(Z)\nreturn E / E.sum(axis=0, keepdims=True)", ("nan",)),
+            M(
+                "naive",
+                "E = np.exp(Z)\nreturn E / E.sum(axis=0, keepdims=True)",
+                ("nan",),
+                ("subtract", "maximum", "largest"),
+            ),
             M(
                 "shifted by the global max",
                 "E = np.exp(Z - Z.max())\nreturn E / E.sum(axis=0, keepdims=True)",
                 ("nan", "column"),
+                ("subtract", "maximum", "largest"),
             ),
             M(
                 "shifted by the column mean",
                 "E = np.exp(Z - Z.mean(axis=0, keepdims=True))\nreturn E / E.sum(axis=0, keepdims=True)",
                 ("nan",),
+                ("subtract", "maximum", "largest"),
             ),
             M(
                 "sums reshaped into a column",

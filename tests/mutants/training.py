@@ -78,6 +78,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
                 "m = X.shape[1]\ndZ1 = (W2.T @ dZ2) * (Z1 >= 0)\n"
                 "return dZ1, dZ1 @ X.T / m, dZ1.sum(axis=1, keepdims=True) / m",
                 ("z1 = 0",),
+                ("z1 > 0",),
             ),
             M(
                 "ignores the ReLU",
