@@ -140,6 +140,13 @@ def test_scale_pixels_wrong_answers():
     fails(checks.check_scale_pixels, lambda r: (r / 255).T, "transposed")
 
 
+def test_scale_pixels_accepts_float32(capsys):
+    """float32 keeps 7 digits, plenty for pixels (and what helpers.train uses); float16 does not."""
+    checks.check_scale_pixels(lambda r: r.astype(np.float32) / 255)
+    assert capsys.readouterr().out.startswith("✓")
+    fails(checks.check_scale_pixels, lambda r: r.astype(np.float16) / 255, "float16")
+
+
 def test_one_hot_wrong_answers():
     fails(checks.check_one_hot, lambda y: np.eye(10)[y], "has shape (8, 10), expected (10, 8)", "transposed")
     fails(checks.check_one_hot, lambda y: np.eye(10)[:, y] * 2, "column 0 of Y sums to 2")

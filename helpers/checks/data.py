@@ -31,8 +31,13 @@ def _scale_inputs() -> list[tuple[str, np.ndarray]]:
 
 def _scale_problem(rows: np.ndarray, out: object, arr: np.ndarray) -> str | None:
     """Name a common mistake in ``arr``, the scaled ``rows`` of the same shape, or None."""
-    if np.issubdtype(np.asarray(out).dtype, np.integer):
-        return f"the result has integer dtype {np.asarray(out).dtype}, expected floats in [0, 1]"
+    dtype = np.asarray(out).dtype
+    if np.issubdtype(dtype, np.integer):
+        return f"the result has integer dtype {dtype}, expected floats in [0, 1]"
+    if dtype == np.float16:
+        return (
+            "the result has dtype float16, whose 3 significant digits blur the pixels; use float32 or float64"
+        )
     if arr.min() < 0:
         return f"the result goes down to {arr.min():.4g}, expected values in [0, 1] (0 must stay 0.0)"
     if arr.max() > 1:

@@ -15,6 +15,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
         [
             M("integer division", "return rows // 255", ("integer",)),
             M("divides by 256", "return rows / 256.0", ("255",)),
+            M("half precision", "return rows.astype(np.float16) / 255", ("float16",)),
             M("divides by the image's max", "return rows / rows.max()", ("largest pixel",)),
             M("overwrites its input", "rows[...] = rows / 255.0\nreturn rows / 255.0", ("input", "in place")),
             M("flattens every image", "return rows.reshape(rows.shape[0], -1) / 255.0", ("shape",)),
