@@ -136,8 +136,15 @@ def test_checker_reports_an_unfinished_stub(check, capsys):
 def test_scale_pixels_wrong_answers():
     fails(checks.check_scale_pixels, lambda r: r // 255, "integer dtype")
     fails(checks.check_scale_pixels, lambda r: r.astype(float), "reaches 255")
-    fails(checks.check_scale_pixels, lambda r: r / 256, "0.9961 times the expected values")
+    fails(checks.check_scale_pixels, lambda r: r / 256, "a white pixel (255) becomes 0.9961")
     fails(checks.check_scale_pixels, lambda r: (r / 255).T, "transposed")
+
+
+def test_scale_pixels_accepts_float32(capsys):
+    """float32 keeps 7 digits, plenty for pixels (and what helpers.train uses); float16 does not."""
+    checks.check_scale_pixels(lambda r: r.astype(np.float32) / 255)
+    assert capsys.readouterr().out.startswith("✓")
+    fails(checks.check_scale_pixels, lambda r: r.astype(np.float16) / 255, "float16")
 
 
 def test_one_hot_wrong_answers():
@@ -149,7 +156,7 @@ def test_one_hot_wrong_answers():
         Y[(y + 1) % 10, np.arange(y.size)] = 1
         return Y
 
-    fails(checks.check_one_hot, off_by_one, "the shape is right but the values are off", "labels y =")
+    fails(checks.check_one_hot, off_by_one, "shifted by one row", "labels y =")
 
 
 def test_first_layer_wrong_answers():
@@ -195,14 +202,14 @@ def test_relu_wrong_answers():
 
     fails(checks.check_relu, in_place, "changed its input Z in place")
     fails(checks.check_relu, lambda Z: np.maximum(Z, 0).ravel(), "has shape (50,), expected (10, 5)")
-    fails(checks.check_relu, lambda Z: np.abs(Z), "the values are off")
+    fails(checks.check_relu, lambda Z: np.abs(Z), "wrong where Z is negative")
     fails(checks.check_relu, lambda Z: np.maximum(Z, 0).sum(), "is a scalar")
 
 
 def test_relu_deriv_wrong_answers():
     fails(checks.check_relu_deriv, nn.relu, "returns ReLU(Z) itself")
     fails(checks.check_relu_deriv, lambda Z: (Z >= 0).astype(float), "except at Z = 0")
-    fails(checks.check_relu_deriv, lambda Z: (Z < 0).astype(float), "the values are off")
+    fails(checks.check_relu_deriv, lambda Z: (Z < 0).astype(float), "wrong where Z < 0")
 
 
 def test_softmax_wrong_answers():
@@ -264,7 +271,7 @@ def test_output_layer_grads_wrong_answers():
         "db2 averages the absolute errors",
     )
     fails(checks.check_output_layer_grads, _output_with(db=lambda d: d.mean(axis=1)), "db2 has shape (10,)")
-    fails(checks.check_output_layer_grads, _output_with(dW_scale=6.0), "dW2 is 6 times", "m = 6")
+    fails(checks.check_output_layer_grads, _output_with(dW_scale=6.0), "dW2 is m = 6 times too large", "mean")
     fails(checks.check_output_layer_grads, _output_with(transpose=True), "dW2", "transposed")
     fails(
         checks.check_output_layer_grads,
@@ -284,7 +291,7 @@ def test_hidden_layer_grads_wrong_answers():
         dZ1, _, db1 = _ref_hidden_grads(Z1, W2, dZ2, X)
         return dZ1, dZ1 @ X.T, db1
 
-    fails(checks.check_hidden_layer_grads, no_one_over_m, "dW1 is 6 times the expected values", "m = 6")
+    fails(checks.check_hidden_layer_grads, no_one_over_m, "dW1 is m = 6 times too large", "a sum")
 
     def transposed(Z1, W2, dZ2, X):
         dZ1, dW1, db1 = _ref_hidden_grads(Z1, W2, dZ2, X)

@@ -3,8 +3,9 @@
 Every locked check cell ends with a ``### BEGIN HIDDEN TESTS`` .. ``### END HIDDEN TESTS`` block
 that tests the student's function on inputs the visible checker does not use. These tests check
 that every check cell has one, that the block is silent and passes for the instructor's solution,
-that it catches a solution that the visible checker lets through, that releasing a notebook
-removes it, and that grading puts it back, so such a solution loses that exercise's points.
+that releasing a notebook removes it, and that grading puts it back, so a solution that passes
+the visible checker but not the hidden tests loses that exercise's points. That the hidden tests
+reject every known wrong solution is tested, mutant by mutant, in ``test_mutations.py``.
 """
 
 from __future__ import annotations
@@ -34,40 +35,6 @@ BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 #: grade_id -> why that check cell has no hidden tests. Empty: every check cell has some.
 WITHOUT_HIDDEN_TESTS: dict[str, str] = {}
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
-
-#: grade_id of a check cell -> (the solution cell's grade_id, a solution body that passes the
-#: visible checker but not the hidden tests). Exercises whose visible checker already covers
-#: the slips we could think of have none (a function that changes its inputs in place, for
-#: one, is told so by the visible checks).
-MUTANTS = {
-    "check_scale_pixels": ("scale_pixels", "return rows.reshape(rows.shape[0], -1) / 255.0"),
-    "check_one_hot": (
-        "one_hot",
-        "Y = np.zeros((10, y.size))\n    Y[y, np.arange(y.size)] = 1\n    return Y",
-    ),
-    "check_first_layer": ("first_layer", "return W1 @ X + b1.squeeze()[:, np.newaxis]"),
-    "check_forward_prop": (
-        "forward_prop",
-        "Z1 = W1 @ X + b1\n    A1 = np.maximum(Z1, 0)\n    Z2 = W2 @ A1 + b2\n"
-        "    A2 = np.exp(Z2) / np.exp(Z2).sum(axis=0)\n    return Z1, A1, Z2, A2",
-    ),
-    "check_relu": ("relu", "return np.array([[max(z, 0.0) for z in row] for row in Z])"),
-    "check_relu_deriv": (
-        "relu_deriv",
-        "return np.array([[1.0 if z > 0 else 0.0 for z in row] for row in Z])",
-    ),
-    "check_softmax": ("softmax", "E = np.exp(Z - Z.max())\n    return E / E.sum(axis=0, keepdims=True)"),
-    "check_cross_entropy": (
-        "cross_entropy",
-        "return float(-np.sum(Y * np.log(np.clip(A2, 1e-7, 1 - 1e-7))) / Y.shape[1])",
-    ),
-    "check_hidden_layer_grads": (
-        "hidden_layer_grads",
-        "m = X.shape[1]\n    dZ1 = (W2.T @ dZ2) * (Z1 >= 0)\n"
-        "    return dZ1, dZ1 @ X.T / m, dZ1.mean(axis=1, keepdims=True)",
-    ),
-    "check_get_predictions": ("get_predictions", "return np.argmax(A2, axis=0).squeeze()"),
-}
 
 
 def _meta(cell) -> dict:
@@ -120,8 +87,7 @@ def test_check_cell_ends_with_hidden_tests(path, gid):
 
 
 # --------------------------------------------------------------------------------------------
-# Running the check cells in-process: the instructor's solution passes silently, a known slip
-# passes the visible checker and fails the hidden tests
+# Running the check cells in-process: the instructor's solution passes silently
 # --------------------------------------------------------------------------------------------
 def _namespace() -> dict:
     ns: dict = {"np": np, "helpers": helpers}
@@ -164,30 +130,6 @@ def test_hidden_tests_pass_silently_for_the_solution(path, gid):
     assert _run(hidden, ns) == ("", ""), f"{gid}: the hidden tests printed something"
 
 
-MUTATED = [(p, gid) for p, gid in CHECK_CELLS if gid in MUTANTS]
-
-
-@pytest.mark.parametrize(("path", "gid"), MUTATED, ids=[gid for _, gid in MUTATED])
-def test_hidden_tests_catch_what_the_checker_lets_through(path, gid):
-    solution_id, body = MUTANTS[gid]
-    solution, visible, hidden = _exercise(path, gid)
-    assert _meta(solution)["grade_id"] == solution_id
-    ns = _namespace()
-    _run(SOLUTION.sub(body + "\n", solution.source), ns)
-    out, _ = _run(visible, ns)
-    assert out.startswith("✓"), f"the slip should pass the visible checker, got {out!r}"
-    try:
-        with np.errstate(all="ignore"):
-            _run(hidden, ns)
-    except Exception:  # noqa: BLE001 - a failed assert or a crash: either scores 0
-        return
-    pytest.fail(f"{gid}: the hidden tests let the slip through")
-
-
-def test_every_mutant_belongs_to_a_check_cell():
-    assert set(MUTANTS) <= {gid for _, gid in CHECK_CELLS}
-
-
 # --------------------------------------------------------------------------------------------
 # Release removes the hidden tests
 # --------------------------------------------------------------------------------------------
@@ -215,8 +157,8 @@ def test_grading_a_solution_that_fails_only_hidden_tests(tmp_path):
     name = "02_relu_and_softmax.ipynb"
     instructor = _read(NOTEBOOKS / name)
     solutions = {_meta(c)["grade_id"]: c.source for c in instructor.cells if _meta(c).get("solution")}
-    # relu correct only for the 2-D shapes the visible checker uses
-    buggy = "return np.array([[max(z, 0.0) for z in row] for row in Z])"
+    # relu correct only for the float arrays the visible checker uses (integer Z comes back as is)
+    buggy = "return np.maximum(Z, 0) if Z.dtype.kind == 'f' else Z"
     solutions["relu"] = SOLUTION.sub(buggy + "\n", solutions["relu"])
     submission = copy.deepcopy(release_notebook(instructor))
     for cell in submission.cells:

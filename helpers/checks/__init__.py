@@ -45,3 +45,15 @@ __all__ = [
     "fail",
     "succeed",
 ]
+
+# The teaching round's exercises: backpropagation from the ground up and optimisation.
+from helpers.checks.backprop_basics import check_neuron_backprop, check_softmax_jacobian  # noqa: E402
+from helpers.checks.optimisation import check_l2_gradient, check_linear_decay, check_momentum_step  # noqa: E402
+
+__all__ += [
+    "check_l2_gradient",
+    "check_linear_decay",
+    "check_momentum_step",
+    "check_neuron_backprop",
+    "check_softmax_jacobian",
+]

@@ -6,13 +6,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
+from helpers.checks.core import as_array, expect_array, expect_tuple, fail, succeed
+from helpers.checks.untouched import call_untouched
 from helpers.nn import forward_prop as reference_forward_prop
 from helpers.nn import relu, softmax
 
-# (hidden units, examples): the course's 10 hidden units, then another size, so that a
-# function with a hard-coded 10 or m fails.
-CASES = ((10, 6), (16, 1))
+# (hidden units, examples): the course's 10 hidden units, then other sizes, so that a
+# function with a hard-coded 10 or m fails, and a single hidden unit (h = 1), where squeezing
+# an (h, 1) bias leaves no axis at all.
+CASES = ((10, 6), (16, 1), (1, 3))
 
 
 def network(n_hidden: int, m: int, seed: int = 0) -> dict[str, np.ndarray]:
@@ -30,37 +32,77 @@ def network(n_hidden: int, m: int, seed: int = 0) -> dict[str, np.ndarray]:
     }
 
 
+def _first_layer_problem(Z1: np.ndarray, p: dict[str, np.ndarray]) -> str | None:
+    """Name a common mistake in Z1 (shape already right), or None."""
+    W1, b1, X = p["W1"], p["b1"], p["X"]
+    expected = W1 @ X + b1
+    if np.allclose(Z1, expected):
+        return None
+    if np.allclose(Z1, W1 @ X):
+        return "Z1 is missing the bias b1"
+    if np.allclose(Z1, (W1 + b1) @ X):
+        return "b1 was added to the weights W1 before the product; the bias belongs to Z1, not W1"
+    if b1.shape[0] > 1 and np.allclose(Z1, W1 @ X + b1[0]):
+        return "every unit got the bias of unit 0: each unit (row) has its own entry in b1"
+    if np.allclose(Z1, relu(expected)):
+        return "Z1 has the ReLU applied already; Z1 is the layer's value before the activation"
+    return None
+
+
 def check_first_layer(first_layer: Callable[..., np.ndarray]) -> None:
     """Check ``first_layer(W1, b1, X)``: Z1 = W1 X + b1, shape (h, m)."""
     name = "first_layer"
     for h, m in CASES:
         p = network(h, m)
-        Z1 = as_array(name, "Z1", call_student(name, first_layer, p["W1"], p["b1"], p["X"]))
+        Z1 = as_array(
+            name, "Z1", call_untouched(name, first_layer, ("W1", "b1", "X"), p["W1"], p["b1"], p["X"])
+        )
         expected = p["W1"] @ p["X"] + p["b1"]
-        if Z1.shape == expected.shape and np.allclose(Z1, p["W1"] @ p["X"]):
-            fail(name, "the shape is right but the values are off: Z1 is missing the bias b1")
-        expect_array(name, "Z1", Z1, expected, hint=f"with {h} hidden units and m = {m}")
+        hint = f"with {h} hidden units and m = {m}"
+        problem = _first_layer_problem(Z1, p) if Z1.shape == expected.shape else None
+        if problem:
+            fail(name, f"the shape is right but the values are off: {problem} ({hint})")
+        expect_array(name, "Z1", Z1, expected, hint=hint)
     succeed(name)
 
 
+def _large_logits() -> dict[str, np.ndarray]:
+    """A network fed raw 0..255 pixels, a blank image first, so that its logits Z2 lie in the
+    thousands in some columns and near 0 in the blank one."""
+    p = network(10, 3, seed=4)
+    p["W2"] = p["W2"] * 6
+    p["X"] = np.zeros((784, 3))
+    p["X"][:, 1] = 255.0
+    p["X"][:, 2] = np.random.default_rng(4).integers(0, 256, 784)
+    return p
+
+
 def check_forward_prop(forward_prop: Callable[..., tuple]) -> None:
-    """Check ``forward_prop(W1, b1, W2, b2, X)`` -> (Z1, A1, Z2, A2) against the reference."""
+    """Check ``forward_prop(W1, b1, W2, b2, X)`` -> (Z1, A1, Z2, A2) against the reference, also
+    on raw pixels, whose large logits break a softmax that does not guard against overflow."""
     name = "forward_prop"
     labels = ("Z1", "A1", "Z2", "A2")
-    for h, m in CASES:
-        p = network(h, m)
+    cases = [(f"with {h} hidden units and m = {m}", network(h, m)) for h, m in CASES]
+    cases.append(("on raw 0..255 pixels, whose logits Z2 are large (thousands)", _large_logits()))
+    for hint, p in cases:
         args = (p["W1"], p["b1"], p["W2"], p["b2"], p["X"])
-        out = expect_tuple(name, call_student(name, forward_prop, *args), labels)
+        out = expect_tuple(
+            name, call_untouched(name, forward_prop, ("W1", "b1", "W2", "b2", "X"), *args), labels
+        )
         got = dict(zip(labels, (as_array(name, k, v) for k, v in zip(labels, out))))
         want = dict(zip(labels, reference_forward_prop(*args)))
-        hint = f"with {h} hidden units and m = {m}"
         expect_array(name, "Z1", got["Z1"], want["Z1"], hint=hint)
         if got["A1"].shape == want["A1"].shape and np.allclose(got["A1"], want["Z1"]):
             fail(name, "A1 equals Z1: the activation is missing")
         expect_array(name, "A1", got["A1"], want["A1"], hint=hint)
-        if got["Z2"].shape == want["Z2"].shape:
+        if got["Z2"].shape == want["Z2"].shape and not np.allclose(got["Z2"], want["Z2"]):
+            W2A1 = p["W2"] @ want["A1"]
             if np.allclose(got["Z2"], p["W2"] @ want["Z1"] + p["b2"]):
                 fail(name, "Z2 is computed from Z1, expected the activations A1")
+            if np.allclose(got["Z2"], W2A1):
+                fail(name, "Z2 is missing the bias b2")
+            if p["b1"].shape == p["b2"].shape and np.allclose(got["Z2"], W2A1 + p["b1"]):
+                fail(name, "Z2 adds b1, the hidden layer's bias, where the output layer's b2 belongs")
         expect_array(name, "Z2", got["Z2"], want["Z2"], hint=hint)
         if got["A2"].shape == want["A2"].shape:
             if np.allclose(got["A2"], relu(want["Z2"])):

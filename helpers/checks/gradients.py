@@ -8,20 +8,64 @@ import numpy as np
 
 from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
 from helpers.checks.forward import CASES, network
+from helpers.checks.untouched import call_untouched
 from helpers.data import one_hot
 from helpers.nn import backward_prop as reference_backward_prop
-from helpers.nn import forward_prop, relu_deriv
+from helpers.nn import relu, relu_deriv, softmax
 
 
 def _pass(h: int, m: int, seed: int = 0) -> dict[str, np.ndarray]:
     """The fixed network of :func:`helpers.checks.forward.network` after a forward pass, with
-    one-hot labels Y (10, m) and the reference's intermediate gradients dZ2 and dZ1."""
+    one-hot labels Y (10, m) and the reference's intermediate gradients dZ2 and dZ1.
+
+    Every third entry of Z1 is exactly 0 (a unit on the edge of ReLU, whose slope the course
+    takes as 0), so that ``Z1 >= 0`` in place of ``Z1 > 0`` shows.
+    """
     p = network(h, m, seed)
-    p["Z1"], p["A1"], p["Z2"], p["A2"] = forward_prop(p["W1"], p["b1"], p["W2"], p["b2"], p["X"])
+    Z1 = p["W1"] @ p["X"] + p["b1"]
+    Z1.flat[::3] = 0.0
+    p["Z1"], p["A1"] = Z1, relu(Z1)
+    p["Z2"] = p["W2"] @ p["A1"] + p["b2"]
+    p["A2"] = softmax(p["Z2"])
     p["Y"] = one_hot(np.random.default_rng(seed + 1).integers(0, 10, m))
     p["dZ2"] = p["A2"] - p["Y"]
     p["dZ1"] = (p["W2"].T @ p["dZ2"]) * relu_deriv(p["Z1"])
     return p
+
+
+def _scale_problem(
+    label: str, got: np.ndarray, expected: np.ndarray, m: int, counts: dict[int, str]
+) -> str | None:
+    """Name a gradient that is ``expected`` divided by the wrong count, or None: a sum over the
+    m examples, or a division by another of the problem's ``counts`` (count -> what it counts:
+    the pixels per image, n = 784 in the notes' slip, the hidden units, the classes)."""
+    if got.shape != expected.shape or np.allclose(got, expected):
+        return None
+    if m > 1 and np.allclose(got, expected * m):
+        return f"{label} is m = {m} times too large: a sum over the examples, expected their mean"
+    for count, what in counts.items():
+        if count != m and np.allclose(got, expected * m / count):
+            return f"{label} looks divided by {count} ({what}) instead of m = {m} (the examples)"
+    return None
+
+
+def _counts(p: dict[str, np.ndarray]) -> dict[int, str]:
+    """The sizes of the problem other than m: count -> what it counts (equal counts merged)."""
+    counts: dict[int, list[str]] = {}
+    for count, what in ((p["X"].shape[0], "n, the pixels per image"), (p["A1"].shape[0], "the hidden units")):
+        counts.setdefault(count, []).append(what)
+    counts.setdefault(p["A2"].shape[0], []).append("the classes")
+    return {count: " or ".join(whats) for count, whats in counts.items()}
+
+
+def _expect_gradient(
+    name: str, label: str, got: np.ndarray, expected: np.ndarray, p: dict, hint: str
+) -> None:
+    """expect_array for a gradient, naming a division by the wrong count first."""
+    problem = _scale_problem(label, got, expected, p["X"].shape[1], _counts(p))
+    if problem:
+        fail(name, f"the shape is right but the values are off: {problem} ({hint})")
+    expect_array(name, label, got, expected, hint=hint)
 
 
 def _expect_bias(name: str, label: str, got: np.ndarray, dZ: np.ndarray, hint: str) -> None:
@@ -32,6 +76,12 @@ def _expect_bias(name: str, label: str, got: np.ndarray, dZ: np.ndarray, hint: s
             fail(name, f"{label} averages the absolute errors; the signs of the errors matter")
     if got.size == 1 and expected.size > 1:
         fail(name, f"{label} is a single number, expected shape {expected.shape}: one value per unit")
+    scaled = got.shape == expected.shape and dZ.shape[1] > 1 and not np.allclose(got, expected)
+    if scaled and np.allclose(got, expected * dZ.shape[1]):
+        fail(
+            name,
+            f"{label} is m = {dZ.shape[1]} times too large: a sum over the examples, expected their mean",
+        )
     expect_array(name, label, got, expected, hint=hint)
 
 
@@ -40,17 +90,31 @@ def check_output_layer_grads(output_layer_grads: Callable[..., tuple]) -> None:
     name = "output_layer_grads"
     for h, m in CASES:
         p = _pass(h, m)
-        A2 = p["A2"].copy()
-        out = call_student(name, output_layer_grads, p["A1"], A2, p["Y"], _copy_args=False)
-        if not np.array_equal(A2, p["A2"]):
-            fail(name, "it changed its input A2 in place; leave the inputs as they are")
+        out = call_untouched(name, output_layer_grads, ("A1", "A2", "Y"), p["A1"], p["A2"], p["Y"])
         out = expect_tuple(name, out, ("dZ2", "dW2", "db2"))
         dZ2, dW2, db2 = (as_array(name, k, v) for k, v in zip(("dZ2", "dW2", "db2"), out))
         hint = f"with {h} hidden units and m = {m}"
         expect_array(name, "dZ2", dZ2, p["dZ2"], hint=hint)
-        expect_array(name, "dW2", dW2, p["dZ2"] @ p["A1"].T / m, hint=hint)
+        _expect_gradient(name, "dW2", dW2, p["dZ2"] @ p["A1"].T / m, p, hint)
         _expect_bias(name, "db2", db2, p["dZ2"], hint)
     succeed(name)
+
+
+def _dz1_problem(dZ1: np.ndarray, p: dict[str, np.ndarray]) -> str | None:
+    """Name a common mistake in dZ1 (shape already right), or None."""
+    if np.allclose(dZ1, p["dZ1"]):
+        return None
+    back = p["W2"].T @ p["dZ2"]
+    if np.allclose(dZ1, back):
+        return "dZ1 ignores the ReLU: units that were off (Z1 <= 0) must get no gradient"
+    if np.allclose(dZ1, back * (p["Z1"] >= 0)):
+        return "dZ1 is wrong where Z1 = 0: the course takes ReLU'(0) = 0, so those units get no gradient"
+    if np.allclose(dZ1, back * relu(p["Z1"])):
+        return "dZ1 is multiplied by ReLU(Z1) itself, expected by ReLU's slope at Z1"
+    square = p["W2"].shape[0] == p["W2"].shape[1]
+    if square and np.allclose(dZ1, (p["W2"] @ p["dZ2"]) * relu_deriv(p["Z1"])):
+        return "dZ1 sends dZ2 back through W2 as it is; going backwards, W2's rows and columns swap roles"
+    return None
 
 
 def check_hidden_layer_grads(hidden_layer_grads: Callable[..., tuple]) -> None:
@@ -58,15 +122,16 @@ def check_hidden_layer_grads(hidden_layer_grads: Callable[..., tuple]) -> None:
     name = "hidden_layer_grads"
     for h, m in CASES:
         p = _pass(h, m)
-        out = call_student(name, hidden_layer_grads, p["Z1"], p["W2"], p["dZ2"], p["X"])
+        labels = ("Z1", "W2", "dZ2", "X")
+        out = call_untouched(name, hidden_layer_grads, labels, *(p[k] for k in labels))
         out = expect_tuple(name, out, ("dZ1", "dW1", "db1"))
         dZ1, dW1, db1 = (as_array(name, k, v) for k, v in zip(("dZ1", "dW1", "db1"), out))
         hint = f"with {h} hidden units and m = {m}"
-        if dZ1.shape == p["dZ1"].shape and np.allclose(dZ1, p["W2"].T @ p["dZ2"]):
-            if not np.allclose(dZ1, p["dZ1"]):
-                fail(name, "dZ1 ignores the ReLU: units that were off (Z1 <= 0) must get no gradient")
+        problem = _dz1_problem(dZ1, p) if dZ1.shape == p["dZ1"].shape else None
+        if problem:
+            fail(name, f"{problem} ({hint})")
         expect_array(name, "dZ1", dZ1, p["dZ1"], hint=hint)
-        expect_array(name, "dW1", dW1, p["dZ1"] @ p["X"].T / m, hint=hint)
+        _expect_gradient(name, "dW1", dW1, p["dZ1"] @ p["X"].T / m, p, hint)
         _expect_bias(name, "db1", db1, p["dZ1"], hint)
     succeed(name)
 
@@ -85,5 +150,5 @@ def check_backward_prop(backward_prop: Callable[..., tuple]) -> None:
         for label in ("dW2", "db2", "dW1", "db1"):
             if label.startswith("db"):
                 _expect_bias(name, label, got[label], p["dZ" + label[-1]], hint)
-            expect_array(name, label, got[label], want[label], hint=hint)
+            _expect_gradient(name, label, got[label], want[label], p, hint)
     succeed(name)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 import numpy as np
 
 from helpers.checks.core import (
-    call_student,
     expect_array,
     expect_scalar,
     expect_tuple,
@@ -23,6 +22,7 @@ from helpers.checks.core import (
     shape_problem,
     succeed,
 )
+from helpers.checks.untouched import call_untouched
 from helpers.metrics import confusion_matrix
 from helpers.nn import (
     Params,
@@ -99,10 +99,8 @@ def check_update_params(update_params_fn: Callable) -> None:
     name = "update_params"
     for seed, alpha, other in ((0, 0.1, 0.5), (1, 0.5, 0.1)):
         params, grads = _update_inputs(seed)
-        inputs = tuple(a.copy() for a in (*params, *grads))
-        result = call_student(name, update_params_fn, *inputs, alpha, _copy_args=False)
-        if not all(np.array_equal(a, b) for a, b in zip(inputs, (*params, *grads))):
-            fail(name, "it changed its inputs in place; create new arrays for the updated parameters")
+        labels = (*PARAM_LABELS, *GRAD_LABELS)
+        result = call_untouched(name, update_params_fn, labels, *params, *grads, alpha)
         result = expect_tuple(name, result, PARAM_LABELS)
         expected = update_params(*params, *grads, alpha)
         for label, actual, P, dP, exp in zip(PARAM_LABELS, result, params, grads, expected):
@@ -130,9 +128,9 @@ def check_get_predictions(get_predictions_fn: Callable) -> None:
     """Check ``get_predictions(A2)``: A2 (10, m) probabilities -> (m,) predicted classes."""
     __tracebackhide__ = True  # noqa: F841
     name = "get_predictions"
-    for k, m, seed in ((10, 7, 0), (10, 10, 1)):
+    for k, m, seed in ((10, 7, 0), (10, 10, 1), (10, 1, 2)):
         A2 = _probabilities(k, m, seed)
-        result = call_student(name, get_predictions_fn, A2)
+        result = call_untouched(name, get_predictions_fn, ("A2",), A2)
         arr = _as_float(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape ({m},), got {type(result).__name__}")
@@ -148,6 +146,10 @@ def check_get_predictions(get_predictions_fn: Callable) -> None:
             fail(name, "the argmax runs along the wrong axis: each column of A2 is one example")
         if arr.shape == (m,) and np.allclose(arr, A2.max(axis=0)):
             fail(name, "returned the largest probabilities, expected the classes (rows) that have them")
+        if arr.shape == (m,) and np.array_equal(arr, A2.argmin(axis=0)):
+            fail(name, "returned the classes with the smallest probabilities, expected the most likely ones")
+        if arr.shape == (m,) and np.array_equal(arr, expected + 1):
+            fail(name, "every prediction is one more than the most likely class: classes count from 0")
         problem = shape_problem("predictions", arr.shape, expected.shape)
         if problem:
             fail(name, problem + " (one predicted class per example)")
@@ -166,14 +168,14 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
     name = "get_accuracy"
     rng = np.random.default_rng(0)
     cases = []
-    for m, n_wrong in ((20, 6), (8, 0), (16, 16)):
+    for m, n_wrong in ((20, 6), (8, 0), (16, 16), (7, 2)):  # 5 of 7: a fraction with many digits
         y = rng.integers(0, 10, m)
         pred = y.copy()
         wrong = rng.choice(m, n_wrong, replace=False)
         pred[wrong] = (y[wrong] + rng.integers(1, 10, n_wrong)) % 10
         cases.append((pred, y))
     for pred, y in cases:
-        result = call_student(name, get_accuracy_fn, pred, y)
+        result = call_untouched(name, get_accuracy_fn, ("predictions", "Y"), pred, y)
         arr = _as_float(result)
         if arr is None or arr.size != 1:
             shape = "nothing numeric" if arr is None else f"an array of shape {arr.shape}"
@@ -192,6 +194,18 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
                 fail(name, f"returned {value:g}, a percentage; expected a fraction between 0 and 1")
             if np.isclose(value, 1 - expected):
                 fail(name, f"returned {value:g}, the fraction of wrong predictions; expected {expected:g}")
+            if any(np.isclose(value, round(expected, d), rtol=0, atol=1e-12) for d in range(4)):
+                if value != np.floor(expected):
+                    fail(
+                        name,
+                        f"returned {value:g} for {correct} of {m}: the fraction was rounded; keep all of it",
+                    )
+            if np.isclose(value, np.floor(expected)):
+                fail(
+                    name,
+                    f"returned {value:g} for {correct} correct out of {m}: the fraction was rounded down "
+                    "to a whole number (integer division)",
+                )
         expect_scalar(name, f"the accuracy of {correct} correct out of {m}", value, expected)
     succeed(name)
 
@@ -239,10 +253,7 @@ def check_training_loop(training_loop_fn: Callable) -> None:
     name = "training_loop"
     X, y, params = _loop_problem()
     for alpha, iterations in ((0.5, 6), (0.2, 3)):
-        given = tuple(p.copy() for p in params)
-        result = call_student(name, training_loop_fn, X, y, given, alpha, iterations, _copy_args=False)
-        if not all(np.array_equal(g, p) for g, p in zip(given, params)):
-            fail(name, "it changed the params it was given in place; leave the inputs as they are")
+        result = call_untouched(name, training_loop_fn, ("X", "Y", "params"), X, y, params, alpha, iterations)
         new_params, losses = expect_tuple(name, result, ("params", "losses"))
         new_params = expect_tuple(name, new_params, PARAM_LABELS)
         trajectory, ref_losses = _reference_trajectory(X, y, params, alpha, iterations + 1)
@@ -266,6 +277,15 @@ def check_training_loop(training_loop_fn: Callable) -> None:
                 f"{ref_losses[0]:.4g}: start from the params you are given",
             )
         if not _params_equal(new_params, expected):
+            for other in (0.1, 0.01, 0.05, 1.0, 0.5, 0.2):
+                if other != alpha and _params_equal(
+                    new_params, _reference_trajectory(X, y, params, other, iterations)[0][-1]
+                ):
+                    fail(
+                        name,
+                        f"with alpha={alpha:g} the final parameters are those of a learning rate of "
+                        f"{other:g}: use the alpha argument",
+                    )
             done = [k for k, p in enumerate(trajectory) if _params_equal(new_params, p)]
             if done == [0]:
                 fail(name, "the parameters did not change: keep the result of update_params each iteration")
@@ -303,12 +323,14 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
     __tracebackhide__ = True  # noqa: F841
     name = "confusion_matrix"
     rng = np.random.default_rng(6)
-    for m in (50, 7):
+    for m in (50, 7, 300):
         y_true = rng.integers(0, 10, m)
         y_pred = np.where(rng.random(m) < 0.6, y_true, rng.integers(0, 10, m))
         if m == 7:  # a digit that never occurs must still have its row and column
             y_true, y_pred = np.minimum(y_true, 8), np.minimum(y_pred, 8)
-        result = call_student(name, confusion_matrix_fn, y_true, y_pred)
+        if m == 300:  # one digit, always right: a count above 255, too large for a byte
+            y_true, y_pred = np.full(m, 3), np.full(m, 3)
+        result = call_untouched(name, confusion_matrix_fn, ("y_true", "y_pred"), y_true, y_pred)
         arr = _as_float(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape (10, 10), got {type(result).__name__}")
@@ -321,6 +343,13 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
                 fail(name, "returned shares of each row, expected counts of examples")
             if _close(arr, expected / m):
                 fail(name, "returned fractions of all examples, expected counts of examples")
+            if np.all(np.diag(arr) == 0) and np.diag(expected).any():
+                fail(name, "the diagonal (the correct predictions) is all zero: count every example")
+            if expected.max() > 255 and _close(arr, expected % 256):
+                fail(
+                    name,
+                    f"a count of {expected.max():g} came out as {arr.max():g}: the counts overflowed",
+                )
             if arr.sum() != m:
                 fail(name, f"the entries add up to {arr.sum():g}, expected {m} (one count per example)")
         expect_array(name, "C", arr, expected, hint=f"with {m} examples")

@@ -1,0 +1,240 @@
+"""Checkers for the optimisation exercises: a momentum step, the linear learning-rate decay and
+the gradient of L2 weight decay.
+
+The conventions are those of :func:`helpers.nn.train`: the velocity collects gradients,
+``V := beta V + dP``, and the step is ``P := P - alpha V``; the learning rate at step t of T
+(t = 0, 1, ..., T - 1) is ``alpha (1 - t / T)``, so the first step uses alpha and the schedule
+reaches 0 just after the last one. Weight decay adds ``(lambd / 2m) (sum W1^2 + sum W2^2)`` to the
+loss: the weights only, not the biases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from helpers.checks.backprop_basics import central_difference
+from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
+from helpers.checks.untouched import call_untouched
+from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params
+
+PARAM_LABELS = ("W1", "b1", "W2", "b2")
+
+
+def _close(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-8))
+
+
+def _arrays(name: str, what: str, values: object) -> tuple[np.ndarray, ...]:
+    """Four float arrays (one per parameter) from the student's ``values``, or a verdict."""
+    values = expect_tuple(name, values, tuple(f"{what} {p}" for p in PARAM_LABELS))
+    return tuple(as_array(name, f"the {what} {p}", v) for p, v in zip(PARAM_LABELS, values))
+
+
+# --------------------------------------------------------------------------------------------
+# Momentum
+# --------------------------------------------------------------------------------------------
+def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noqa: PLR0913
+    """Name a common mistake in one parameter's new value and velocity, or None."""
+    new_v = beta * V + dP
+    if _close(got_p, P - alpha * new_v) and _close(got_v, new_v):
+        return None
+    if _close(got_p, P - alpha * dP):
+        return "it moved by alpha times the gradient alone: the velocities play no part in the step"
+    if _close(got_v, beta * V + alpha * dP):
+        return "the new velocities include the learning rate alpha; here they collect gradients only"
+    if _close(got_v, beta * V + (1 - beta) * dP):
+        return "the gradient enters the velocity damped by (1 - beta); here it enters whole"
+    if _close(got_p, P - alpha * V):
+        return "the step used the old velocities; the parameters move with the updated ones"
+    if _close(got_p, P + alpha * new_v):
+        return "the parameters moved uphill: the step should go against the velocity"
+    if _close(got_p, P + alpha * (beta * V - dP)):
+        return "the velocity has the opposite sign of this course's (it should follow the gradient)"
+    if alpha != beta and _close(got_p, P - beta * (alpha * V + dP)):
+        return "alpha and beta look swapped: beta weighs the old velocity, alpha the step"
+    return None
+
+
+def check_momentum_step(momentum_step: Callable) -> None:
+    """Check ``momentum_step(params, velocities, grads, alpha, beta)`` -> ``(params, velocities)``.
+
+    params, velocities and grads are tuples (W1, b1, W2, b2) of arrays of shapes (h, n), (h, 1),
+    (k, h), (k, 1). For every parameter P with velocity V and gradient dP the new velocity is
+    ``beta V + dP`` and the new parameter ``P - alpha (beta V + dP)``, as in
+    :func:`helpers.nn.train`. Both tuples come back as new arrays; the inputs stay as they were.
+
+    The notebook cell a student sees::
+
+        def momentum_step(params, velocities, grads, alpha, beta):
+            \"\"\"One step of gradient descent with momentum for (W1, b1, W2, b2).\"\"\"
+            # YOUR CODE HERE
+            raise NotImplementedError()
+
+        check_momentum_step(momentum_step)
+    """
+    __tracebackhide__ = True  # noqa: F841
+    name = "momentum_step"
+    for seed, alpha, beta in ((0, 0.05, 0.9), (1, 0.5, 0.6)):
+        rng = np.random.default_rng(seed)
+        params = init_params(5, 3, 4, seed=seed, scheme="notes")
+        velocities = tuple(rng.standard_normal(p.shape) for p in params)
+        grads = tuple(rng.standard_normal(p.shape) for p in params)
+        labels = ("params", "velocities", "grads")
+        result = call_untouched(name, momentum_step, labels, params, velocities, grads, alpha, beta)
+        new_params, new_velocities = expect_tuple(name, result, ("params", "velocities"))
+        got_p = _arrays(name, "new", new_params)
+        got_v = _arrays(name, "new velocity", new_velocities)
+        for label, P, V, dP, gp, gv in zip(PARAM_LABELS, params, velocities, grads, got_p, got_v):
+            if gp.shape == P.shape and gv.shape == V.shape:
+                problem = _momentum_problem(P, V, dP, gp, gv, alpha, beta)
+                if problem:
+                    fail(name, f"with alpha={alpha:g}, beta={beta:g}, {label}: {problem}")
+            new_v = beta * V + dP
+            expect_array(name, f"the new velocity of {label}", gv, new_v)
+            expect_array(name, f"the new {label}", gp, P - alpha * new_v)
+    succeed(name)
+
+
+# --------------------------------------------------------------------------------------------
+# Linear learning-rate decay
+# --------------------------------------------------------------------------------------------
+def check_linear_decay(linear_decay: Callable[[float, int, int], float]) -> None:
+    """Check ``linear_decay(alpha, step, total_steps)`` -> the learning rate at ``step``
+    (0, 1, ..., total_steps - 1): ``alpha (1 - step / total_steps)``, falling by the same amount
+    every step from alpha at step 0 towards 0, which it reaches just after the last step, as in
+    :func:`helpers.nn.train`.
+
+    The notebook cell a student sees::
+
+        def linear_decay(alpha, step, total_steps):
+            \"\"\"The learning rate at step `step` of `total_steps`, from alpha down to 0.\"\"\"
+            # YOUR CODE HERE
+            raise NotImplementedError()
+
+        check_linear_decay(linear_decay)
+    """
+    __tracebackhide__ = True  # noqa: F841
+    name = "linear_decay"
+    for alpha, total in ((0.02, 10), (0.5, 4), (3.0, 1)):
+        rates = []
+        for step in range(total):
+            value = as_array(name, "the rate", call_student(name, linear_decay, alpha, step, total))
+            if value.size != 1:
+                fail(
+                    name,
+                    f"should return one number (the rate at one step), got an array of shape {value.shape}",
+                )
+            rates.append(float(value.reshape(())))
+        got = np.array(rates)
+        want = alpha * (1 - np.arange(total) / total)
+        given = f"with alpha={alpha:g} and {total} steps"
+        if _close(got, want):
+            continue
+        if not np.isclose(got[0], alpha):
+            fail(name, f"at step 0 the rate is {got[0]:.4g}, expected the full alpha = {alpha:g} ({given})")
+        if total > 1 and np.allclose(got, got[0]):
+            fail(name, f"the rate stays constant at {got[0]:.4g}; it should decay ({given})")
+        if total > 1 and np.isclose(got[-1], 0):
+            fail(
+                name,
+                f"at the last step (step {total - 1}) the rate is already 0, so that step is wasted; "
+                f"the rate reaches 0 only after the last step ({given})",
+            )
+        if total > 2 and not np.allclose(np.diff(got), got[1] - got[0]):
+            fail(
+                name,
+                f"the rate does not fall by the same amount at every step: expected a linear decay ({given})",
+            )
+        t = int(np.argmax(~np.isclose(got, want)))
+        fail(name, f"at step {t} the rate is {got[t]:.4g}, expected {want[t]:.4g} ({given})")
+    succeed(name)
+
+
+# --------------------------------------------------------------------------------------------
+# L2 weight decay
+# --------------------------------------------------------------------------------------------
+def _l2_problem() -> tuple[Params, np.ndarray, np.ndarray]:
+    """A small network, 6 inputs, 3 hidden units, 4 classes, and 5 examples X (6, 5), labels y (5,)."""
+    rng = np.random.default_rng(12)
+    params = tuple(p + rng.normal(0, 0.1, p.shape) for p in init_params(6, 3, 4, seed=12, scheme="he"))
+    return params, rng.normal(0, 1, (6, 5)), rng.integers(0, 4, 5)  # type: ignore[return-value]
+
+
+def regularised_loss(params: Params, X: np.ndarray, y: np.ndarray, lambd: float) -> float:
+    """Cross-entropy of the network on (X, y) plus (lambd / 2m) (sum W1^2 + sum W2^2)."""
+    W1, b1, W2, b2 = params
+    m = X.shape[1]
+    loss = cross_entropy(forward_prop(W1, b1, W2, b2, X)[3], y)
+    return loss + lambd / (2 * m) * (float(np.sum(W1**2)) + float(np.sum(W2**2)))
+
+
+def _numerical_gradients(
+    params: Params, X: np.ndarray, y: np.ndarray, lambd: float
+) -> tuple[np.ndarray, ...]:
+    """Central differences of :func:`regularised_loss` in every entry of every parameter."""
+    out = []
+    for i, P in enumerate(params):
+
+        def loss_at(v: np.ndarray, i: int = i) -> float:
+            return regularised_loss(tuple(v if j == i else p for j, p in enumerate(params)), X, y, lambd)  # type: ignore[arg-type]
+
+        out.append(central_difference(loss_at, P))
+    return tuple(out)
+
+
+def check_l2_gradient(l2_gradient: Callable) -> None:
+    """Check ``l2_gradient(grads, params, lambd, m)`` -> the gradients (dW1, db1, dW2, db2) of
+    the loss plus the weight-decay term (lambd / 2m) (sum W1^2 + sum W2^2), given ``grads``, the
+    gradients of the loss alone (from backward_prop), ``params`` = (W1, b1, W2, b2) and m, the
+    number of examples. The biases are not penalised. Shapes: (h, n), (h, 1), (k, h), (k, 1)
+    for both tuples and the result. The result is compared with central differences of the
+    regularised loss, computed here.
+
+    The notebook cell a student sees::
+
+        def l2_gradient(grads, params, lambd, m):
+            \"\"\"The gradients (dW1, db1, dW2, db2) of the loss plus (lambd/2m)(sum W1^2 + sum W2^2).\"\"\"
+            # YOUR CODE HERE
+            raise NotImplementedError()
+
+        check_l2_gradient(l2_gradient)
+    """
+    __tracebackhide__ = True  # noqa: F841
+    name = "l2_gradient"
+    params, X, y = _l2_problem()
+    m = X.shape[1]
+    Z1, A1, Z2, A2 = forward_prop(*params, X)
+    data = backward_prop(Z1, A1, Z2, A2, params[0], params[2], X, y)
+    for lambd in (0.7, 2.0):
+        result = call_untouched(name, l2_gradient, ("grads", "params"), data, params, lambd, m)
+        got = _arrays(name, "gradient", result)
+        want = _numerical_gradients(params, X, y, lambd)
+        hint = f"with lambd={lambd:g} and m = {m}"
+        for i, label in ((0, "dW1"), (2, "dW2")):
+            G, D, R = got[i], data[i], lambd / m * params[i]
+            if G.shape != D.shape or _close(G, D + R):
+                continue
+            if _close(G, D):
+                fail(name, f"{label} has no weight-decay term ({hint})")
+            if _close(G, R):
+                fail(
+                    name,
+                    f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
+                )
+            if _close(G, D + m * R):
+                fail(name, f"the weight-decay term of {label} is m = {m} times too large ({hint})")
+            if _close(G, D + R / 2):
+                fail(name, f"the weight-decay term of {label} is half what it should be ({hint})")
+            if _close(G, D - R):
+                fail(name, f"the weight-decay term of {label} has the wrong sign ({hint})")
+        for i, label in ((1, "db1"), (3, "db2")):
+            if got[i].shape == data[i].shape and not _close(got[i], data[i]):
+                if _close(got[i], data[i] + lambd / m * params[i]):
+                    fail(
+                        name, f"{label} was decayed too; the penalty covers the weights only, not the biases"
+                    )
+        for label, G, W in zip(("dW1", "db1", "dW2", "db2"), got, want):
+            expect_array(name, label, G, W, rtol=1e-4, atol=1e-7, hint=f"{hint}, against central differences")
+    succeed(name)

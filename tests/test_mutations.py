@@ -1,0 +1,163 @@
+"""A mutation suite for the exercise checkers: the mistakes students really make, for every
+exercise, each rejected by the visible checker with a verdict that names the problem (without
+the code of the fix) and by the exercise's hidden tests in the notebook.
+
+Each exercise (in the package ``mutants`` beside this file) lists its mutants as solution
+bodies: the text that replaces the notebook's ``### BEGIN SOLUTION`` .. ``### END SOLUTION``
+block. For an exercise in the notebooks the function around it is the notebook's own solution
+cell and the hidden tests are those of the locked check cell after it; an exercise that no
+notebook holds yet (the teaching round's new ones) uses the reference cell and the hidden tests
+in ``mutants.new_exercises``, until a notebook holds the exercise and its check cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import warnings
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from mutants import EXERCISES, HIDDEN_TESTS, NEW_EXERCISES
+
+import helpers
+import helpers.checks
+import helpers.checks.training
+from helpers.checks import CheckFailed
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+BEGIN, END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+SOLUTION = re.compile(r"( *)### BEGIN SOLUTION\n.*?### END SOLUTION\n?", re.S)
+#: Code that a verdict must never contain: it would hand the student the fix.
+CODE = ("np.", "keepdims", "axis=", ".T", "@", "return np", "return (", "astype", "[:,", "lambda")
+
+
+# --------------------------------------------------------------------------------------------
+# Machinery: the exercise cells, a mutant's function, its verdict and the hidden tests
+# --------------------------------------------------------------------------------------------
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _notebook_exercises() -> dict[str, tuple[str, str, str | None]]:
+    """solution grade_id -> (notebook name, solution cell source, hidden tests of the check cell
+    after it or None) for every exercise in the notebooks."""
+    found = {}
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        for i, cell in enumerate(cells):
+            if not _meta(cell).get("solution"):
+                continue
+            check = next(
+                (c for c in cells[i + 1 :] if _meta(c).get("grade") and not _meta(c).get("solution")), None
+            )
+            hidden = None
+            if check is not None and BEGIN in check.source:
+                hidden = check.source.partition(BEGIN + "\n")[2].partition("\n" + END)[0]
+            found[_meta(cell)["grade_id"]] = (path.name, cell.source, hidden)
+    return found
+
+
+IN_NOTEBOOKS = _notebook_exercises()
+
+
+def _source(gid: str) -> str:
+    return IN_NOTEBOOKS[gid][1] if gid in IN_NOTEBOOKS else NEW_EXERCISES[gid]
+
+
+def _namespace() -> dict:
+    """What the notebooks' cells see: NumPy, helpers and the functions notebook 05 imports."""
+    ns: dict = {"np": np, "helpers": helpers}
+    for name in ("forward_prop", "cross_entropy", "backward_prop", "update_params"):
+        ns[name] = getattr(helpers, name)
+    return ns
+
+
+def _function(gid: str, body: str | None = None):
+    """The exercise's function: the solution, or the solution block replaced by ``body``."""
+    source = _source(gid)
+    if body is not None:
+        source = SOLUTION.sub(
+            lambda m: "\n".join(m.group(1) + line for line in body.split("\n")) + "\n", source
+        )
+        assert "BEGIN SOLUTION" not in source
+    ns = _namespace()
+    exec(compile(source, f"<{gid}>", "exec"), ns)
+    return ns[gid], ns
+
+
+def _verdict(gid: str, func) -> tuple[bool, str]:
+    """(passed, printed line) of the visible checker on ``func``."""
+    name = EXERCISES[gid][0]
+    checker = getattr(helpers.checks, name, None) or getattr(helpers.checks.training, name)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            checker(func)
+        except CheckFailed as exc:
+            assert out.getvalue().strip() == str(exc), "the verdict is printed once, as raised"
+            return False, str(exc)
+    return True, out.getvalue().strip()
+
+
+def _hidden_tests_pass(gid: str, ns: dict) -> bool:
+    """Run the hidden tests the way the notebook does (warnings are not errors there)."""
+    hidden = IN_NOTEBOOKS[gid][2] if gid in IN_NOTEBOOKS else HIDDEN_TESTS[gid]
+    assert hidden, f"{gid}: its check cell has no hidden tests"
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+        warnings.catch_warnings(),
+        np.errstate(all="ignore"),
+    ):
+        warnings.simplefilter("ignore")
+        try:
+            exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), ns)
+        except Exception:  # noqa: BLE001 - a failed assert or a crash both score 0
+            return False
+    return True
+
+
+CASES = [(gid, m) for gid, (_, mutants) in EXERCISES.items() for m in mutants]
+CASE_IDS = [f"{gid}:{m.id}" for gid, m in CASES]
+
+
+# --------------------------------------------------------------------------------------------
+# The tests
+# --------------------------------------------------------------------------------------------
+def test_every_exercise_has_at_least_five_mutants():
+    assert IN_NOTEBOOKS, "no exercises found in the notebooks"
+    assert set(IN_NOTEBOOKS) <= set(EXERCISES), set(IN_NOTEBOOKS) - set(EXERCISES)
+    assert set(EXERCISES) <= set(IN_NOTEBOOKS) | set(NEW_EXERCISES)
+    for gid, (_, mutants) in EXERCISES.items():
+        assert len(mutants) >= 5, f"{gid}: {len(mutants)} mutants"
+        assert len({m.id for m in mutants}) == len(mutants)
+
+
+@pytest.mark.parametrize("gid", list(EXERCISES))
+def test_the_solution_passes_the_checker_and_the_hidden_tests(gid):
+    func, ns = _function(gid)
+    passed, line = _verdict(gid, func)
+    assert passed and line.startswith("✓"), line
+    assert _hidden_tests_pass(gid, ns)
+
+
+@pytest.mark.parametrize(("gid", "mutant"), CASES, ids=CASE_IDS)
+def test_the_checker_rejects_the_mutant_and_names_the_problem(gid, mutant):
+    func, _ = _function(gid, mutant.body)
+    passed, line = _verdict(gid, func)
+    assert not passed, f"{gid}: the checker passed {mutant.id!r}"
+    text = line.lower()
+    for word in mutant.words:
+        assert word.lower() in text, f"{word!r} not in {line!r}"
+    for code in CODE + mutant.not_words:
+        assert code.lower() not in text, f"the verdict gives code away ({code!r}): {line!r}"
+
+
+@pytest.mark.parametrize(("gid", "mutant"), CASES, ids=CASE_IDS)
+def test_the_hidden_tests_reject_the_mutant(gid, mutant):
+    _, ns = _function(gid, mutant.body)
+    assert not _hidden_tests_pass(gid, ns), f"{gid}: the hidden tests passed {mutant.id!r}"
