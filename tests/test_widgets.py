@@ -56,6 +56,11 @@ def test_clear_blank_and_too_little_ink(trained):
     w.draw(ONE)
     w.clear()
     assert w.prediction == -1 and w.strokes == [] and w.x is None
+    w2 = DrawDigit(params, np.ones((784, 1), dtype=np.float32) * 0.5)
+    w2.load_example(0)
+    assert w2.prediction >= 0 and w2.x is not None
+    w2.background = []  # what the browser's Clear button sends (strokes were already empty)
+    assert w2.prediction == -1 and w2.x is None and w2.grid == []
 
 
 def test_test_digits_are_shown_as_the_network_sees_them(trained):

@@ -87,7 +87,8 @@ function render({ model, el }) {
     bars(el.querySelector(".nn-probs"), probs, { highlight: best, max: 1 });
     el.querySelector(".nn-prediction").textContent =
       best >= 0 ? `${best} (p = ${probs[best].toFixed(2)})` : "nothing drawn";
-    el.dataset.prediction = String(best);
+    el.dataset.prediction = String(best); // read by the browser tests
+    el.dataset.probs = JSON.stringify(probs);
     el.querySelector(".nn-message").textContent = model.get("message");
   }
   function sync() {

@@ -109,6 +109,7 @@ class DrawDigit(anywidget.AnyWidget):
                 raise ValueError(f"y_examples must hold {X.shape[1]} labels, got shape {y.shape}")
             self._examples = (X, y)
         self._next_example = 0
+        self._quiet = False
         self.x: np.ndarray | None = None  # the current input column (784, 1)
         super().__init__(**kwargs)
         self.clear()
@@ -142,10 +143,14 @@ class DrawDigit(anywidget.AnyWidget):
     # -- the network ---------------------------------------------------------------------------
     def set_state_from_x(self, x: np.ndarray | None, **state) -> None:
         """Run the network on input column ``x`` (784, 1) (None: nothing drawn) and sync everything."""
-        self.x = x
         with self.hold_sync():
-            for name, value in state.items():
-                setattr(self, name, value)
+            self._quiet = True  # our own changes of strokes/background trigger nothing
+            try:
+                for name, value in state.items():
+                    setattr(self, name, value)
+            finally:
+                self._quiet = False
+            self.x = x
             if x is None:
                 self.grid, self.hidden, self.probs, self.prediction = [], [], [], -1
                 return
@@ -155,11 +160,13 @@ class DrawDigit(anywidget.AnyWidget):
             self.probs = _rounded(A2, 6)
             self.prediction = int(np.argmax(A2[:, 0]))
 
-    @traitlets.observe("strokes")
+    @traitlets.observe("strokes", "background")
     def _on_strokes(self, change) -> None:
-        strokes = [s for s in change["new"] if s]
+        if self._quiet:
+            return
+        strokes = [s for s in self.strokes if s]
         if not strokes:
-            if not self.background:
+            if not self.background:  # cleared in the browser
                 self.set_state_from_x(None, message="Draw a digit in the box.")
             return
         try:

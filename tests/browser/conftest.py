@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from labdriver import CHROMIUM_ARGS, ROOT, chromium_path, start_lab
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -58,9 +57,13 @@ def chromium():
 
 @pytest.fixture(scope="session")
 def course(tmp_path_factory):
-    """A temporary course folder: notebooks/ copied, data/ empty (the offline sample: fast)."""
+    """A temporary course folder: notebooks/ copied, data/ empty (the offline sample: fast).
+
+    JupyterLab serves this folder; notebooks open as notebooks/NAME, student versions as student/NAME.
+    """
     root = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    skip = shutil.ignore_patterns(".ipynb_checkpoints")
+    shutil.copytree(ROOT / "notebooks", root / "notebooks", ignore=skip)
     shutil.copytree(ROOT / "benchmarks" / "results", root / "benchmarks" / "results")
     (root / "data").mkdir()
     return root
@@ -68,7 +71,7 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def lab(chromium, course):
-    server = start_lab(course / "notebooks", course / "jupyterlab.log")
+    server = start_lab(course, course / "jupyterlab.log")
     yield server
     server.stop()
 
