@@ -33,7 +33,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The browser tests (tests/browser) run when Debian's Chromium is installed; `make test` then
+# installs Playwright for Python (the `browser` extra) and keeps failure screenshots in
+# tests/browser/artifacts/.
 test: lint
+	@if command -v chromium >/dev/null 2>&1; then \
+		$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[browser]'; \
+	else \
+		echo "note: the browser tests (tests/browser) are skipped: Chromium is not installed."; \
+		echo "      To run them: sudo apt-get install chromium, then make test again."; \
+	fi
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
