@@ -55,6 +55,26 @@ def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
         nbformat.write(nb, f)
 
 
+def drop_widget_views(nb: nbformat.NotebookNode) -> None:
+    """Remove widget views from the outputs: without a kernel they only say "model not found".
+
+    An output that also has a picture (the course's widgets) keeps the picture and its text;
+    one that is only a widget (a progress bar) is removed.
+    """
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        kept = []
+        for out in cell.outputs:
+            data = out.get("data", {})
+            if WIDGET_VIEW in data:
+                if "image/png" not in data:
+                    continue
+                del data[WIDGET_VIEW]
+            kept.append(out)
+        cell.outputs = kept
+
+
 def run_notebook(path: Path, timeout: int = 600, kernel: str = "python3") -> float:
     """Execute ``path`` in place (cwd = notebooks/); return the seconds it took.
 
@@ -78,10 +98,7 @@ def run_notebook(path: Path, timeout: int = 600, kernel: str = "python3") -> flo
     nb.metadata.pop("widgets", None)
     spec = KernelSpecManager().get_kernel_spec(kernel)
     nb.metadata["kernelspec"] = {"display_name": spec.display_name, "language": spec.language, "name": kernel}
-    for cell in nb.cells:
-        for out in cell.get("outputs", []):
-            if WIDGET_VIEW in out.get("data", {}) and "image/png" in out["data"]:
-                del out["data"][WIDGET_VIEW]
+    drop_widget_views(nb)
     nbformat.validate(nb)
     write_atomically(nb, path)
     return seconds

@@ -58,7 +58,13 @@ def test_kernelspec_is_what_jupyterlab_writes(path):
     saved = read(path).metadata.get("kernelspec", {})
     want = {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
     assert saved == want, f"{path.name}: kernelspec {saved} is not the installed kernel's {want}"
-    assert "widgets" not in read(path).metadata, f"{path.name}: widget state saved in the notebook"
+    nb = read(path)
+    assert "widgets" not in nb.metadata, f"{path.name}: widget state saved in the notebook"
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {}), (
+                f"{path.name}: cell {i} saved a widget view, which shows 'model not found' when opened"
+            )
 
 
 @pytest.mark.parametrize("path", EXECUTED, ids=ids(EXECUTED))
