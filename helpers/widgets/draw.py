@@ -211,7 +211,9 @@ class DrawDigit(anywidget.AnyWidget):
         axes[3].set_xticks(range(10))
         axes[3].set_ylim(0, 1.05)
         seen = self.prediction >= 0
-        axes[3].set_title(f"prediction: {self.prediction} (p={probs.max():.2f})" if seen else "probabilities")
+        axes[3].set_title(
+            f"prediction: {self.prediction} (p={probs.max():.2f})" if seen else "probabilities", fontsize=10
+        )
         fig.suptitle(f"Draw a digit: {self.message}", fontsize=11)
         fig.tight_layout()
         return fig
