@@ -1,6 +1,7 @@
 """Every instructor notebook, opened in JupyterLab and run as a student would: Restart and Run All.
 
-Asserts: opening it does not modify it (the saved kernelspec is what JupyterLab writes); after
+Asserts: opening it does not modify it (the saved kernelspec is what JupyterLab writes), and
+nbgrader's instructor menus are hidden (the course's `make lab` settings); after
 the run every code cell ran, no output is an error or unexpected stderr, every figure the saved
 notebook has is rendered as an image, widgets render, and MathJax reports no error.
 """
@@ -38,6 +39,8 @@ def test_instructor_notebook_runs_clean_in_jupyterlab(page, lab, name):
     assert page.locator(".lm-TabBar-tab.jp-mod-current.jp-mod-dirty").count() == 0, (
         f"{name}: opening the notebook modified it (its metadata differ from what JupyterLab writes)"
     )
+    nbgrader_menu = page.locator(".lm-MenuBar-itemLabel:text-is('Nbgrader')").count()
+    assert nbgrader_menu == 0, "make lab's settings (.jupyter/) must hide nbgrader's menus"
     disk = (lab.root / "notebooks" / name).stat().st_mtime_ns
     run_all(page)
     cells = code_cells(page)
