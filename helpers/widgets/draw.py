@@ -19,9 +19,9 @@ With ipycanvas every pointer event is a Python callback in the kernel (``on_mous
 each browser mousemove) and the ink comes back as canvas commands, so the pen lags by one
 kernel round trip per segment and stalls whenever the kernel is busy. With anywidget the page
 draws the ink at once and only the prediction makes the round trip: the browser test measures
-one round trip (Clear -> kernel -> bars emptied) at 22 ms with the machine loaded (load
-average 12), and the kernel's share for a
-drawing (rasterise + preprocess + forward pass) is about 13 ms. anywidget's documentation lists
+one round trip (Clear -> kernel -> bars emptied) at 22 ms on the loaded machine (load average
+12), and the kernel's share for a drawing (rasterise + preprocess + forward pass) is about
+13 ms. anywidget's documentation lists
 JupyterLab 4, Notebook 7, VS Code and Colab as supported frontends, with no extension to
 enable, and its ES modules stay readable plain JavaScript. Nothing here speaks a hand-written
 comms protocol: traitlets sync the state both ways.
