@@ -1,7 +1,7 @@
 # The course's commands. Each creates .venv with the project installed when it is missing.
 #   make run        download MNIST (or fall back to the offline sample), train, write a report
 #   make test       lint, unit tests and every notebook re-executed by nbval
-#   make lab        open the notebooks in JupyterLab
+#   make lab        open the notebooks in JupyterLab (students: no nbgrader menus, see .jupyter/)
 #   make notebooks  re-execute every notebook in place (what readers on the web see)
 #   make benchmark  the speed and accuracy figures on full MNIST (needs `make download`)
 
@@ -13,7 +13,7 @@ RECIPE ?= fast
 OUT    ?= reports/latest
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help run test lint lab notebooks download benchmark instructor clean
+.PHONY: help run test lint lab lab-instructor notebooks download benchmark instructor clean
 
 help:
 	@sed -n '2,7p' Makefile
@@ -33,10 +33,22 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# The browser tests (tests/browser) run when Debian's Chromium is installed; `make test` then
+# installs Playwright for Python (the `browser` extra) and keeps failure screenshots in
+# tests/browser/artifacts/.
 test: lint
+	@if command -v chromium >/dev/null 2>&1; then \
+		$(BIN)/python -c 'import playwright' 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[browser]'; \
+	else \
+		echo "note: the browser tests (tests/browser) are skipped: Chromium is not installed."; \
+		echo "      To run them: sudo apt-get install chromium, then make test again."; \
+	fi
 	$(BIN)/python -m pytest
 
 lab: $(STAMP)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab notebooks/
+
+lab-instructor: instructor  # nbgrader's Create Assignment and Formgrader menus shown
 	$(BIN)/jupyter lab notebooks/
 
 notebooks: $(STAMP)

@@ -7,6 +7,11 @@ Each notebook runs top to bottom in a fresh ``python3`` kernel with ``notebooks/
 working directory (the notebooks load data with ``load_mnist("../data")``: full MNIST when it is
 in ``data/``, otherwise the offline sample). The executed notebook, figures included, replaces
 the file only when every cell succeeded; it is written to a temporary file and renamed.
+
+The saved notebook is what JupyterLab itself would save, so opening it changes nothing: the
+kernelspec's display name is the installed kernel's (a mismatch makes JupyterLab rewrite it on
+open), and no widget state is stored. A widget's output keeps its static picture and text and
+drops the widget view, which would only say "model not found" without a running kernel.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
@@ -25,6 +31,7 @@ from helpers.atomic import atomic_write
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def notebook_paths(names: list[str] | None = None) -> list[Path]:
@@ -48,6 +55,26 @@ def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
         nbformat.write(nb, f)
 
 
+def drop_widget_views(nb: nbformat.NotebookNode) -> None:
+    """Remove widget views from the outputs: without a kernel they only say "model not found".
+
+    An output that also has a picture (the course's widgets) keeps the picture and its text;
+    one that is only a widget (a progress bar) is removed.
+    """
+    for cell in nb.cells:
+        if "outputs" not in cell:
+            continue
+        kept = []
+        for out in cell.outputs:
+            data = out.get("data", {})
+            if WIDGET_VIEW in data:
+                if "image/png" not in data:
+                    continue
+                del data[WIDGET_VIEW]
+            kept.append(out)
+        cell.outputs = kept
+
+
 def run_notebook(path: Path, timeout: int = 600, kernel: str = "python3") -> float:
     """Execute ``path`` in place (cwd = notebooks/); return the seconds it took.
 
@@ -62,11 +89,16 @@ def run_notebook(path: Path, timeout: int = 600, kernel: str = "python3") -> flo
         kernel_name=kernel,
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,  # no per-cell timestamps: re-running changes only what changed
+        store_widget_state=False,  # widget state lives in the kernel, not in the file
     )
     for cell in nb.cells:
         cell.metadata.pop("execution", None)  # timestamps saved by earlier runs
     client.execute()
     seconds = time.perf_counter() - start
+    nb.metadata.pop("widgets", None)
+    spec = KernelSpecManager().get_kernel_spec(kernel)
+    nb.metadata["kernelspec"] = {"display_name": spec.display_name, "language": spec.language, "name": kernel}
+    drop_widget_views(nb)
     nbformat.validate(nb)
     write_atomically(nb, path)
     return seconds

@@ -49,6 +49,24 @@ def test_notebook_is_valid_nbformat(path):
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", f"{path.name}: kernel is not python3"
 
 
+@pytest.mark.parametrize("path", PATHS, ids=ids(PATHS))
+def test_kernelspec_is_what_jupyterlab_writes(path):
+    """JupyterLab rewrites a kernelspec that differs from the installed one: git sees a change on open."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    saved = read(path).metadata.get("kernelspec", {})
+    want = {"display_name": spec.display_name, "language": spec.language, "name": "python3"}
+    assert saved == want, f"{path.name}: kernelspec {saved} is not the installed kernel's {want}"
+    nb = read(path)
+    assert "widgets" not in nb.metadata, f"{path.name}: widget state saved in the notebook"
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            assert "application/vnd.jupyter.widget-view+json" not in out.get("data", {}), (
+                f"{path.name}: cell {i} saved a widget view, which shows 'model not found' when opened"
+            )
+
+
 @pytest.mark.parametrize("path", EXECUTED, ids=ids(EXECUTED))
 def test_notebook_was_executed_without_errors(path):
     nb = read(path)
