@@ -16,8 +16,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
+import math
 import os
 import socket
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -57,7 +59,23 @@ class DownloadError(RuntimeError):
 
 
 class _Unreachable(Exception):
-    """The mirror itself cannot be reached (DNS, refused connection, connect timeout)."""
+    """The mirror cannot be reached or stalls (DNS, refused, timeouts): not tried again."""
+
+
+class _WriteFailed(Exception):
+    """Writing the download on this machine failed (full disk, ...): no mirror can help."""
+
+
+def _raw_size(name: str) -> int:
+    """The decompressed size of MNIST file ``name``: 4 + 4 * ndim header bytes + the pixels."""
+    shape = _data.MNIST_SHAPES[name]
+    return 4 + 4 * len(shape) + math.prod(shape)
+
+
+def size_limit(name: str) -> int:
+    """The most bytes a download of ``<name>.gz`` may take (gzip adds a little at worst)."""
+    raw = _raw_size(name)
+    return raw + raw // 100 + 4096
 
 
 def _mirror_list(mirrors: Mirror | Sequence[Mirror] | None) -> list[str]:
@@ -66,6 +84,8 @@ def _mirror_list(mirrors: Mirror | Sequence[Mirror] | None) -> list[str]:
         env = os.environ.get(MIRROR_ENV, "").strip()
         if env:
             mirrors = [m.strip() for m in env.split(",") if m.strip()]
+            if not mirrors:
+                raise ValueError(f"the environment variable {MIRROR_ENV}={env!r} names no mirror")
         else:
             mirrors = list(DEFAULT_MIRRORS)  # read at call time, so it can be patched
     elif isinstance(mirrors, str | os.PathLike):
@@ -93,7 +113,7 @@ def _local_dir(mirror: str) -> Path | None:
     return Path(mirror).expanduser()
 
 
-def _check_payload(path: Path, expected_md5: str) -> None:
+def _check_payload(path: Path, name: str, expected_md5: str) -> None:
     """Raise ValueError(reason) unless ``path`` is gzip data whose decompressed MD5 is expected.
 
     Catches what a broken mirror typically delivers: an HTML or XML error page saved under the
@@ -106,12 +126,14 @@ def _check_payload(path: Path, expected_md5: str) -> None:
         if text.lower().startswith(("<!doctype", "<html", "<?xml", "<error")):
             raise ValueError(f"not gzip data but an HTML/XML page (starts with {text[:30]!r})")
         raise ValueError(f"not gzip data (starts with {head[:8]!r}, {path.stat().st_size} bytes)")
-    md5, size = hashlib.md5(), 0
+    md5, size, limit = hashlib.md5(), 0, _raw_size(name)
     try:
         with gzip.open(path, "rb") as f:
             while chunk := f.read(1 << 20):
                 md5.update(chunk)
                 size += len(chunk)
+                if size > limit:
+                    raise ValueError(f"decompresses to more than {limit:,} bytes, the size of {name}")
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"corrupt or truncated gzip data ({exc})") from None
     if md5.hexdigest() != expected_md5:
@@ -121,21 +143,42 @@ def _check_payload(path: Path, expected_md5: str) -> None:
 
 
 def _existing_ok(data_dir: Path, name: str, expected_md5: str) -> tuple[Path | None, list[Path]]:
-    """The copy of ``name`` (raw or .gz) in data_dir that verifies, and the copies that do not."""
+    """The copy of ``name`` in data_dir that verifies, and the copies that do not.
+
+    The loader reads ``<name>.gz`` when it is there, so only a verified .gz counts when one
+    exists; a raw ``<name>`` counts only when there is no .gz.
+    """
     bad = []
     for candidate in (data_dir / f"{name}.gz", data_dir / name):
         if candidate.is_file():
             try:
-                if _data.md5_of_payload(candidate) == expected_md5:
-                    return candidate, []
-            except ValueError:
-                pass
+                ok = _data.md5_of_payload(candidate, max_bytes=_raw_size(name)) == expected_md5
+            except (ValueError, OSError):
+                ok = False
+            if ok:
+                return candidate, []
             bad.append(candidate)
     return None, bad
 
 
-def _copy(src: BinaryIO, out: BinaryIO, total: int | None, desc: str, progress: bool) -> int:
-    """Copy src to out in chunks with a byte progress bar; return the number of bytes copied."""
+class _Budget:
+    """What one file's download may still take: bytes (the size cap) and seconds (a deadline)."""
+
+    def __init__(self, name: str, max_bytes: int, deadline: float) -> None:
+        self.name, self.max_bytes, self.deadline = name, max_bytes, deadline
+        self.end = time.monotonic() + deadline
+
+    def check(self, done: int) -> None:
+        if done > self.max_bytes:
+            raise ValueError(f"sent more than {self.max_bytes:,} bytes, the most {self.name} can take")
+        if time.monotonic() > self.end:
+            raise _Unreachable(
+                f"too slow: {self.name} not complete within {self.deadline:g} s ({done:,} bytes)"
+            )
+
+
+def _copy(src: BinaryIO, out: BinaryIO, total: int | None, desc: str, progress: bool, budget: _Budget) -> int:
+    """Copy src to out in chunks with a byte progress bar, within the budget; return the bytes copied."""
     done = 0
     with tqdm(
         total=total,
@@ -147,16 +190,22 @@ def _copy(src: BinaryIO, out: BinaryIO, total: int | None, desc: str, progress: 
         leave=False,
     ) as bar:
         while chunk := src.read(_CHUNK):
-            out.write(chunk)
             done += len(chunk)
+            budget.check(done)
+            try:
+                out.write(chunk)
+            except OSError as exc:
+                raise _WriteFailed(exc.strerror or str(exc)) from None
             bar.update(len(chunk))
     return done
 
 
-def _fetch_http(url: str, out: BinaryIO, timeout: float, desc: str, progress: bool) -> None:
-    """Download url into out. Every wait (connect, each read) is bounded by ``timeout`` seconds.
+def _fetch_http(url: str, out: BinaryIO, timeout: float, desc: str, progress: bool, budget: _Budget) -> None:
+    """Download url into out. Every wait (connect, each read) is bounded by ``timeout`` seconds,
+    the whole download by the budget's deadline and size cap.
 
-    Raises _Unreachable when no connection could be made, ValueError(reason) otherwise.
+    Raises _Unreachable when no connection could be made or the mirror stalls,
+    ValueError(reason) otherwise.
     """
     request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
     try:
@@ -165,7 +214,11 @@ def _fetch_http(url: str, out: BinaryIO, timeout: float, desc: str, progress: bo
                 raise ValueError(f"HTTP {response.status} {response.reason}")
             length = response.headers.get("Content-Length")
             total = int(length) if length and length.isdigit() else None
-            received = _copy(response, out, total, desc, progress)
+            if total is not None and total > budget.max_bytes:
+                raise ValueError(
+                    f"announces {total:,} bytes, more than the {budget.max_bytes:,} {desc} can take"
+                )
+            received = _copy(response, out, total, desc, progress, budget)
     except urllib.error.HTTPError as exc:
         raise ValueError(f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:  # no connection: DNS failure, refused, connect timeout
@@ -174,30 +227,36 @@ def _fetch_http(url: str, out: BinaryIO, timeout: float, desc: str, progress: bo
             reason = f"no answer within {timeout:g} s"
         raise _Unreachable(f"cannot connect: {reason}") from None
     except TimeoutError:
-        raise ValueError(f"timed out: no data for {timeout:g} s") from None
+        raise _Unreachable(f"stalled: no data for {timeout:g} s") from None
     except (OSError, http.client.HTTPException) as exc:
         raise ValueError(f"connection failed: {type(exc).__name__}: {exc}") from None
     if total is not None and received < total:
         raise ValueError(f"connection closed after {received:,} of {total:,} bytes")
 
 
-def _fetch_local(directory: Path, name: str, out: BinaryIO, desc: str, progress: bool) -> None:
+def _fetch_local(
+    directory: Path, name: str, out: BinaryIO, desc: str, progress: bool, budget: _Budget
+) -> None:
     """Copy ``<name>.gz`` (or raw ``<name>``, gzip-compressing it) from a local directory."""
     if not directory.is_dir():
         raise _Unreachable(f"no such directory: {directory}")
     packed, raw = directory / f"{name}.gz", directory / name
     if packed.is_file():
+        if packed.stat().st_size > budget.max_bytes:
+            raise ValueError(f"{packed} has {packed.stat().st_size:,} bytes, more than {name}.gz can take")
         with open(packed, "rb") as src:
-            _copy(src, out, packed.stat().st_size, desc, progress)
+            _copy(src, out, packed.stat().st_size, desc, progress, budget)
     elif raw.is_file():
+        if raw.stat().st_size > _raw_size(name):
+            raise ValueError(f"{raw} has {raw.stat().st_size:,} bytes, more than {name} can take")
         with open(raw, "rb") as src, gzip.GzipFile(name, "wb", compresslevel=6, fileobj=out, mtime=0) as gz:
-            _copy(src, gz, raw.stat().st_size, desc, progress)
+            _copy(src, gz, raw.stat().st_size, desc, progress, budget)
     else:
         raise ValueError(f"neither {packed.name} nor {raw.name} is in {directory}")
 
 
 def _fetch_one(
-    data_dir: Path, name: str, expected_md5: str, mirror: str, timeout: float, progress: bool
+    data_dir: Path, name: str, expected_md5: str, mirror: str, timeout: float, deadline: float, progress: bool
 ) -> Path:
     """Fetch ``<name>.gz`` from one mirror into data_dir via a verified temp file.
 
@@ -207,14 +266,32 @@ def _fetch_one(
     target = data_dir / f"{name}.gz"
     local = _local_dir(mirror)
     with atomic_write(
-        target, "wb", suffix=".part", verify=lambda tmp: _check_payload(tmp, expected_md5)
+        target, "wb", suffix=".part", verify=lambda tmp: _check_payload(tmp, name, expected_md5)
     ) as out:
+        budget = _Budget(target.name, size_limit(name), deadline)
         if local is None:
             url = mirror.rstrip("/") + "/" + target.name
-            _fetch_http(url, out, timeout, target.name, progress)
+            _fetch_http(url, out, timeout, target.name, progress, budget)
         else:
-            _fetch_local(local, name, out, target.name, progress)
+            _fetch_local(local, name, out, target.name, progress, budget)
+        try:
+            out.flush()
+            os.fsync(out.fileno())
+        except OSError as exc:
+            raise _WriteFailed(exc.strerror or str(exc)) from None
     return target
+
+
+def _check_writable(data_dir: Path) -> None:
+    """Raise OSError naming data_dir unless it is (or can be made) a writable folder."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise NotADirectoryError(f"{data_dir}: exists and is not a folder; cannot download MNIST into it")
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OSError(f"cannot create the data folder {data_dir}: {exc.strerror or exc}") from None
+    if not os.access(data_dir, os.W_OK | os.X_OK):
+        raise PermissionError(f"{data_dir}: the data folder is not writable")
 
 
 def download_mnist(
@@ -222,6 +299,7 @@ def download_mnist(
     mirrors: Mirror | Sequence[Mirror] | None = None,
     *,
     timeout: float = 10.0,
+    deadline: float = 300.0,
     progress: bool = True,
     log: Callable[[str], None] | None = print,
 ) -> Path:
@@ -231,9 +309,10 @@ def download_mnist(
     ``$MNIST_MIRROR`` (comma-separated) when set, else :data:`DEFAULT_MIRRORS`. A mirror is an
     http(s):// URL, a file:// URL or a local directory. Files already in data_dir whose
     decompressed MD5 verifies are kept and not fetched again. ``timeout`` bounds the connect
-    and each read, in seconds; a mirror that cannot be reached is not tried again for the
-    remaining files. ``progress`` shows a byte progress bar per file; ``log`` receives short
-    status lines (None for silence).
+    and each read, in seconds, ``deadline`` each file's whole download; a mirror that cannot
+    be reached or stalls is not tried again for the remaining files. No download may exceed
+    the size its file can have (:func:`size_limit`). ``progress`` shows a byte progress bar
+    per file; ``log`` receives short status lines (None for silence).
 
     Returns data_dir as a Path. Raises DownloadError, naming each mirror and what went wrong
     with it, when no mirror delivers a verified copy of some file.
@@ -241,7 +320,7 @@ def download_mnist(
     say = log or (lambda _msg: None)
     data_dir = Path(data_dir)
     mirror_list = _mirror_list(mirrors)
-    data_dir.mkdir(parents=True, exist_ok=True)
+    _check_writable(data_dir)
     unreachable: dict[str, str] = {}
     for name, expected_md5 in dict(_data.MNIST_FILES).items():  # read at call time
         present, bad = _existing_ok(data_dir, name, expected_md5)
@@ -257,7 +336,12 @@ def download_mnist(
                 continue
             say(f"{name}.gz: fetching from {mirror}")
             try:
-                target = _fetch_one(data_dir, name, expected_md5, mirror, timeout, progress)
+                target = _fetch_one(data_dir, name, expected_md5, mirror, timeout, deadline, progress)
+            except _WriteFailed as exc:
+                raise DownloadError(
+                    f"cannot write {name}.gz into {data_dir}: {exc}. This is not the mirror's fault: "
+                    "free some space or choose another data folder (--data-dir)."
+                ) from None
             except _Unreachable as exc:
                 unreachable[mirror] = str(exc)
                 failures.append(f"{mirror}: {exc}")
@@ -266,9 +350,6 @@ def download_mnist(
                 failures.append(f"{mirror}: {exc}")
                 say(f"  failed: {exc}")
             else:
-                for path in bad:  # a corrupt raw copy would shadow the new .gz in find_idx
-                    if path != target:
-                        path.unlink(missing_ok=True)
                 say(f"{target.name}: MD5 verified, saved in {data_dir}")
                 break
         else:
@@ -280,4 +361,4 @@ def download_mnist(
     return data_dir
 
 
-__all__ = ["DEFAULT_MIRRORS", "MIRROR_ENV", "DownloadError", "download_mnist"]
+__all__ = ["DEFAULT_MIRRORS", "MIRROR_ENV", "DownloadError", "download_mnist", "size_limit"]
