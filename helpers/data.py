@@ -48,7 +48,7 @@ MNIST_SHAPES: dict[str, tuple[int, ...]] = {
 }
 MAX_IDX_BYTES = 64 << 20  #: :func:`read_idx` refuses larger payloads (MNIST's largest: 47 MB)
 MAX_CSV_BYTES = 256 << 20  #: :func:`read_kaggle_csv` refuses larger files (Kaggle's: 73 MB)
-MIN_EXAMPLES = 60  #: fewer labelled digits cannot be split into training, dev and test sets
+MIN_EXAMPLES = 12  #: fewer labelled digits cannot be split into training, dev and test sets
 _GZIP_MAGIC = b"\x1f\x8b"
 
 

@@ -350,6 +350,9 @@ def download_mnist(
                 failures.append(f"{mirror}: {exc}")
                 say(f"  failed: {exc}")
             else:
+                for path in bad:  # a copy that does not verify is never left beside the new one
+                    if path != target:
+                        path.unlink(missing_ok=True)
                 say(f"{target.name}: MD5 verified, saved in {data_dir}")
                 break
         else:

@@ -170,7 +170,7 @@ def test_bad_mirror_then_good_one(tmp_path, server, payloads, bad):
         ("corrupt", "MD5"),
         ("truncated", "connection closed after"),
         ("missing", "HTTP 404"),
-        ("stall", "timed out"),
+        ("stall", "stalled: no data for 0.5 s"),
     ],
 )
 def test_every_mirror_fails(tmp_path, server, bad, reason, closed_port_url):
@@ -196,7 +196,7 @@ def test_unreachable_mirror_is_not_retried_for_later_files(tmp_path, server, pay
 
 
 def test_interrupt_leaves_no_file(tmp_path, server, monkeypatch):
-    def interrupt(path, expected):
+    def interrupt(path, name, expected):
         assert path.is_file() and path.parent == tmp_path and path.name.startswith(".")
         raise KeyboardInterrupt
 
