@@ -13,7 +13,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from helpers.models import load_params, save_params
+from helpers import models
+from helpers.models import MAX_ABS_WEIGHT, MAX_HIDDEN, load_params, save_params
 from helpers.nn import init_params
 
 
@@ -167,3 +168,106 @@ def test_load_params_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "none.npz"))):
         load_params(tmp_path / "none.npz")
 
+
+# --------------------------------------------------------------------------------------------
+# Hostile model files: sizes are checked from the headers, before anything is read
+# --------------------------------------------------------------------------------------------
+def _npy_header(shape, descr="<f8") -> bytes:
+    """A .npy version 1.0 header for an array of ``shape``, built by hand (no data follows)."""
+    text = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {tuple(shape)!r}, }}"
+    text += " " * (63 - (10 + len(text)) % 64) + "\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode("latin-1")
+
+
+def _zip_model(path, entries: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(f"{name}.npy", data)
+    return path
+
+
+def _model_entries(h=4, n=784, k=10, scale=0.1) -> dict[str, bytes]:
+    entries = {}
+    for name, shape in (("W1", (h, n)), ("b1", (h, 1)), ("W2", (k, h)), ("b2", (k, 1))):
+        entries[name] = _npy_header(shape) + np.full(shape, scale).tobytes()
+    return entries
+
+
+def test_header_claiming_100_gib_is_refused_without_allocating(tmp_path):
+    entries = _model_entries()
+    entries["W1"] = _npy_header((4, 3_355_443_200))  # 100 GiB of float64, and no data
+    path = _zip_model(tmp_path / "claims.npz", entries)
+    assert path.stat().st_size < 4096
+    with pytest.raises(ValueError, match=r"W1 has 3355443200 inputs; a model has 1 to 4096"):
+        load_params(path)
+
+
+def test_zip_bomb_entry_is_refused_before_decompressing(tmp_path):
+    """An entry that inflates to 256 MiB under a header promising 32 values: never inflated."""
+    path = tmp_path / "bomb.npz"
+    entries = _model_entries(h=4, n=8, k=3)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("b1", "W2", "b2"):
+            zf.writestr(f"{name}.npy", entries[name])
+        with zf.open("W1.npy", "w", force_zip64=True) as f:  # streamed: never 256 MiB in memory
+            f.write(entries["W1"][:128])
+            zeros = bytes(1 << 20)
+            for _ in range(256):
+                f.write(zeros)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(ValueError, match=r"promises 256 bytes of data but the entry holds 268,435,"):
+        load_params(path)
+
+
+@pytest.mark.parametrize(
+    ("h", "n", "k", "words"),
+    [
+        (0, 784, 10, "0 hidden units; a model has 1 to 4096"),
+        (MAX_HIDDEN + 1, 784, 10, f"{MAX_HIDDEN + 1} hidden units"),
+        (4, 784, 1000, "W2 has 1000 outputs, expected 10"),
+        (4, 784, 3, "W2 has 3 outputs, expected 10"),
+        (4, 100, 10, "W1 has 100 inputs, expected 784"),
+    ],
+)
+def test_the_cli_shapes_are_exact(tmp_path, h, n, k, words):
+    path = _zip_model(tmp_path / "model.npz", _model_entries(h, n, k))
+    with pytest.raises(ValueError, match=words):
+        load_params(path, n_input=784, n_output=10)
+
+
+def test_huge_finite_weights_are_refused(tmp_path):
+    """1e38 is finite, yet W2 @ A1 overflows to inf and softmax answers NaN: refused at load."""
+    path = _zip_model(tmp_path / "model.npz", _model_entries(scale=1e38))
+    with pytest.raises(ValueError, match=r"W1 holds a weight of size 1e\+38, above the limit 1e\+06"):
+        load_params(path)
+    with pytest.raises(ValueError, match="above the limit"):
+        save_params(
+            tmp_path / "new.npz", tuple(np.full(s, 1e38) for s in [(4, 784), (4, 1), (10, 4), (10, 1)])
+        )
+
+
+def test_weights_at_the_limit_give_finite_probabilities(tmp_path):
+    """The bound is a guarantee: the largest accepted weights still give finite answers."""
+    from helpers.nn import predict_proba
+
+    rng = np.random.default_rng(0)
+    params = tuple(
+        np.where(rng.random(s) < 0.5, -MAX_ABS_WEIGHT, MAX_ABS_WEIGHT).astype(np.float32)
+        for s in [(64, 784), (64, 1), (10, 64), (10, 1)]
+    )
+    loaded = load_params(save_params(tmp_path / "model.npz", params), n_input=784, n_output=10)
+    A2 = predict_proba(loaded, rng.random((784, 5)).astype(np.float32))
+    assert np.all(np.isfinite(A2))
+
+
+def test_random_bytes_message_gives_no_unsafe_advice(tmp_path):
+    path = tmp_path / "random.npz"
+    path.write_bytes(np.random.default_rng(0).bytes(4000))
+    with pytest.raises(ValueError) as info:
+        load_params(path)
+    assert "pickle" not in str(info.value) and str(path) in str(info.value)
+
+
+def test_models_module_never_unpickles():
+    source = open(models.__file__, encoding="utf-8").read()
+    assert "import pickle" not in source and "allow_pickle" not in source and "np.load(" not in source

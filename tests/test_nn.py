@@ -425,7 +425,6 @@ def test_predict_and_evaluate():
     assert evaluate(params, X, one_hot_of(y, 10)) == (loss, acc)
 
 
-
 def test_nn_module_has_no_pickle():
     source = open(nn.__file__, encoding="utf-8").read()
     assert "import pickle" not in source and "allow_pickle=True" not in source
