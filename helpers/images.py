@@ -58,7 +58,10 @@ def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
                     opened.draft("L", (MAX_INPUT, MAX_INPUT))  # JPEG: decode at a reduced scale
                     img = _shrunk(ImageOps.exif_transpose(opened))  # phones store a rotation tag
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ValueError(f"{path}: too many pixels to decode safely ({exc})") from None
+            raise ValueError(
+                f"{path}: too many pixels, above the budget of {MAX_PIXELS:,} pixels for a picture of a "
+                f"digit ({str(exc).split(',')[0]})"
+            ) from None
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise ValueError(f"{path}: cannot read it as an image ({exc})") from None
     if _has_alpha(img):
