@@ -98,8 +98,16 @@ def atomic_write(
     fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent)
     tmp = Path(name)
     try:
-        with os.fdopen(fd, mode, **open_kwargs) as f:
+        f = os.fdopen(fd, mode, **open_kwargs)
+        try:
             yield f
+        except BaseException:
+            try:
+                f.close()  # a second error here (the full disk again) must not hide the first
+            except OSError:
+                pass
+            raise
+        f.close()
         if verify is not None:
             verify(tmp)
         os.chmod(tmp, 0o644)

@@ -31,7 +31,7 @@ from typing import BinaryIO
 from tqdm.auto import tqdm
 
 from helpers import data as _data
-from helpers.atomic import atomic_write
+from helpers.atomic import atomic_write, remove_stale
 
 #: Public mirrors tried in order (the ones torchvision uses). The original host now answers
 #: 403/404 for these files, so it is a fallback only.
@@ -189,7 +189,8 @@ def _copy(src: BinaryIO, out: BinaryIO, total: int | None, desc: str, progress: 
         disable=not progress,
         leave=False,
     ) as bar:
-        while chunk := src.read(_CHUNK):
+        read = getattr(src, "read1", src.read)  # read1: what has arrived, so the deadline holds
+        while chunk := read(_CHUNK):
             done += len(chunk)
             budget.check(done)
             try:
@@ -292,6 +293,7 @@ def _check_writable(data_dir: Path) -> None:
         raise OSError(f"cannot create the data folder {data_dir}: {exc.strerror or exc}") from None
     if not os.access(data_dir, os.W_OK | os.X_OK):
         raise PermissionError(f"{data_dir}: the data folder is not writable")
+    remove_stale(data_dir)  # what a killed download left behind
 
 
 def download_mnist(
