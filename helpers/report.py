@@ -42,15 +42,19 @@ def check_out_dir(out: str | os.PathLike, what: str = "--out") -> Path:
     if not os.fspath(out).strip():
         raise ValueError(f"{what} is empty; give the report folder, e.g. {what} reports/latest")
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"{what} {out}: exists and is not a folder")
     if out.name in ("", ".", ".."):
         raise ValueError(f"{what} {out}: name the report folder itself, e.g. {out / 'report'}")
     try:
+        if out.exists() and not out.is_dir():
+            raise NotADirectoryError(f"{what} {out}: exists and is not a folder")
         out.parent.mkdir(parents=True, exist_ok=True)
         remove_stale(out.parent)
         probe = tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmpdir", dir=out.parent)
         os.rmdir(probe)
+    except NotADirectoryError as exc:
+        if str(exc).startswith(what):
+            raise
+        raise OSError(f"{what} {out}: cannot write a report there ({exc.strerror or exc})") from None
     except OSError as exc:
         raise OSError(f"{what} {out}: cannot write a report there ({exc.strerror or exc})") from None
     if out.exists() and not os.access(out.parent, os.W_OK):
