@@ -9,16 +9,16 @@ then copies whole 784-pixel runs instead of picking one float out of every row.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import math
 import os
-import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
+from helpers.idx import parse_idx as parse_idx  # re-exported: helpers.data.parse_idx
+from helpers.idx import read_idx as read_idx  # re-exported: helpers.data.read_idx
 from helpers.labels import as_labels
 
 #: The four standard MNIST files, with the MD5 of each *decompressed* payload.
@@ -29,16 +29,6 @@ MNIST_FILES: dict[str, str] = {
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
 
-# IDX type codes (third byte of the magic number) -> big-endian dtype.
-_IDX_DTYPES = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
-
 #: The shape of each MNIST file's array: the most a file of that name may hold.
 MNIST_SHAPES: dict[str, tuple[int, ...]] = {
     "train-images-idx3-ubyte": (60000, 28, 28),
@@ -46,10 +36,8 @@ MNIST_SHAPES: dict[str, tuple[int, ...]] = {
     "t10k-images-idx3-ubyte": (10000, 28, 28),
     "t10k-labels-idx1-ubyte": (10000,),
 }
-MAX_IDX_BYTES = 64 << 20  #: :func:`read_idx` refuses larger payloads (MNIST's largest: 47 MB)
 MAX_CSV_BYTES = 256 << 20  #: :func:`read_kaggle_csv` refuses larger files (Kaggle's: 73 MB)
 MIN_EXAMPLES = 12  #: fewer labelled digits cannot be split into training, dev and test sets
-_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def sample_hint(data_dir: str | os.PathLike = "data") -> str:
@@ -60,105 +48,6 @@ def sample_hint(data_dir: str | os.PathLike = "data") -> str:
         f"`helpers.download_mnist({d!r})`, in a shell `python -m helpers download --data-dir {d}` "
         f"(or put the four MNIST files, or Kaggle's train.csv, into {d})."
     )
-
-
-def _not_gzip(path: Path, head: bytes) -> ValueError:
-    text = head[:40].decode("latin-1").strip()
-    hint = " (it looks like an HTML page)" if text.lower().startswith(("<!doctype", "<html")) else ""
-    return ValueError(f"{path}: named .gz but is not gzip data{hint}; starts with {text[:20]!r}")
-
-
-def _read_exact(f, n: int, path: Path, what: str) -> bytearray:
-    """Exactly n bytes from f into a new buffer, or a ValueError saying where the data ended."""
-    buf = bytearray(n)
-    view, done = memoryview(buf), 0
-    while done < n:
-        got = f.readinto(view[done:])
-        if not got:
-            raise ValueError(f"{path}: truncated: {what} needs {n:,} bytes, the data ends after {done:,}")
-        done += got
-    return buf
-
-
-def _read_idx_file(path: Path, max_bytes: int) -> np.ndarray:
-    """Read an IDX file, checking the header and the size limit before reading the payload."""
-    with open(path, "rb") as raw:
-        head = raw.read(2)
-        raw.seek(0)
-        if head != _GZIP_MAGIC and path.suffix == ".gz":
-            raise _not_gzip(path, raw.read(40))
-        f = gzip.GzipFile(fileobj=raw, mode="rb") if head == _GZIP_MAGIC else raw
-        try:
-            magic = f.read(4)
-            if len(magic) < 4:
-                raise ValueError(f"{path}: too short for an IDX file ({len(magic)} bytes)")
-            zero, type_code, ndim = int.from_bytes(magic[:2], "big"), magic[2], magic[3]
-            if zero != 0 or type_code not in _IDX_DTYPES or not 1 <= ndim <= 4:
-                raise ValueError(
-                    f"{path}: not an IDX file (magic number {magic.hex()}; expected 0000, a type code "
-                    f"in {sorted(f'{t:02x}' for t in _IDX_DTYPES)} and 1 to 4 dimensions)"
-                )
-            dims = _read_exact(f, 4 * ndim, path, f"a header of {ndim} dimensions")
-            shape = tuple(int.from_bytes(dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
-            dtype = _IDX_DTYPES[type_code]
-            nbytes = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
-            if nbytes > max_bytes:
-                raise ValueError(
-                    f"{path}: dimensions {shape} need {nbytes:,} bytes, above the limit of "
-                    f"{max_bytes:,} bytes for this file"
-                )
-            if f is raw and os.fstat(raw.fileno()).st_size != 4 + 4 * ndim + nbytes:
-                size, expected = os.fstat(raw.fileno()).st_size, 4 + 4 * ndim + nbytes
-                what = "truncated" if size < expected else "has trailing bytes"
-                raise ValueError(
-                    f"{path}: {what}: dimensions {shape} need {expected} bytes, the file has {size}"
-                )
-            payload = _read_exact(f, nbytes, path, f"dimensions {shape}")
-            if f.read(1):
-                raise ValueError(
-                    f"{path}: has trailing bytes after the {nbytes:,} bytes of dimensions {shape}"
-                )
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
-    array = np.frombuffer(payload, dtype=dtype).reshape(shape)
-    return array.astype(dtype.newbyteorder("=")) if dtype.itemsize > 1 else array
-
-
-def read_idx(path: str | os.PathLike, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
-    """Read an IDX file (gzip-compressed or raw) into an array of the shape its header gives.
-
-    The header is checked before the payload is read or decompressed: a payload above
-    ``max_bytes`` is refused, and so is a wrong, truncated or non-IDX file, each with a
-    ValueError naming the file and the problem. Returns a writable array in native byte order.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such IDX file")
-    return _read_idx_file(path, max_bytes)
-
-
-def md5_of_payload(path: str | os.PathLike, max_bytes: int = MAX_IDX_BYTES + 4096) -> str:
-    """MD5 of the file's decompressed bytes (the checksum MNIST publishes), reading at most max_bytes.
-
-    Raises ValueError for corrupt gzip data or a payload larger than ``max_bytes``.
-    """
-    path = Path(path)
-    md5, size = hashlib.md5(), 0
-    with open(path, "rb") as raw:
-        head = raw.read(2)
-        raw.seek(0)
-        if head != _GZIP_MAGIC and path.suffix == ".gz":
-            raise _not_gzip(path, raw.read(40))
-        f = gzip.GzipFile(fileobj=raw, mode="rb") if head == _GZIP_MAGIC else raw
-        try:
-            while chunk := f.read(1 << 20):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise ValueError(f"{path}: holds more than {max_bytes:,} bytes, the limit for this file")
-                md5.update(chunk)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
-    return md5.hexdigest()
 
 
 def images_to_columns(images: np.ndarray, dtype: type | np.dtype = np.float32) -> np.ndarray:

@@ -32,6 +32,7 @@ from tqdm.auto import tqdm
 
 from helpers import data as _data
 from helpers.atomic import atomic_write, remove_stale
+from helpers.idx import md5_of_payload
 
 #: Public mirrors tried in order (the ones torchvision uses). The original host now answers
 #: 403/404 for these files, so it is a fallback only.
@@ -152,7 +153,7 @@ def _existing_ok(data_dir: Path, name: str, expected_md5: str) -> tuple[Path | N
     for candidate in (data_dir / f"{name}.gz", data_dir / name):
         if candidate.is_file():
             try:
-                ok = _data.md5_of_payload(candidate, max_bytes=_raw_size(name)) == expected_md5
+                ok = md5_of_payload(candidate, max_bytes=_raw_size(name)) == expected_md5
             except (ValueError, OSError):
                 ok = False
             if ok:

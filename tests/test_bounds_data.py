@@ -16,7 +16,8 @@ import pytest
 from bounded import run_bounded
 
 from helpers import data
-from helpers.data import MAX_IDX_BYTES, load_mnist, read_idx, read_kaggle_csv
+from helpers.data import load_mnist, read_idx, read_kaggle_csv
+from helpers.idx import MAX_IDX_BYTES
 
 
 def _header(shape, type_code=0x08) -> bytes:

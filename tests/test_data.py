@@ -19,12 +19,12 @@ from helpers.data import (
     MNIST_FILES,
     load_mnist,
     load_sample,
-    md5_of_payload,
     one_hot,
     read_idx,
     read_kaggle_csv,
     train_dev_split,
 )
+from helpers.idx import md5_of_payload
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared/data/mnist"
