@@ -4,6 +4,7 @@
 #   make lab        open the notebooks in JupyterLab
 #   make notebooks  re-execute every notebook in place (what readers on the web see)
 #   make benchmark  the speed and accuracy figures on full MNIST (needs `make download`)
+#   make test-oldest  the unit tests on the oldest versions pyproject.toml declares
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,10 +14,10 @@ RECIPE ?= fast
 OUT    ?= reports/latest
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help run test lint lab notebooks download benchmark instructor clean
+.PHONY: help run test test-oldest lint lab notebooks download benchmark instructor clean
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,8p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -36,6 +37,17 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+# A separate venv with every dependency pinned to its declared floor (requirements-oldest.txt),
+# so the versions pyproject.toml promises are versions that are tested.
+OLDEST := .venv-oldest
+test-oldest:
+	@test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -c requirements-oldest.txt -e '.[test]'
+	$(OLDEST)/bin/python -m pip check
+	PATH="$(abspath $(OLDEST))/bin:$$PATH" OLDEST_VERSIONS=requirements-oldest.txt \
+		$(OLDEST)/bin/python -m pytest -p no:nbval -o addopts="-p no:cacheprovider" tests
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
@@ -53,4 +65,4 @@ instructor: $(STAMP)  # nbgrader; `make test` installs it too
 	$(BIN)/python -m pip install --quiet -e '.[instructor]'
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache
+	rm -rf $(VENV) $(OLDEST) reports .pytest_cache
