@@ -161,7 +161,15 @@ def test_huge_csv_is_refused_from_its_size(tmp_path):
     path = tmp_path / "train.csv"
     with open(path, "wb") as f:
         f.truncate(data.MAX_CSV_BYTES + 1)  # sparse
-    with pytest.raises(ValueError, match="above the limit of 268,435,456 for a train.csv"):
+    with pytest.raises(ValueError, match="above the limit of 134,217,728 for a train.csv"):
+        read_kaggle_csv(path)
+
+
+def test_csv_with_too_many_rows_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "train.csv"
+    header = "label," + ",".join(f"pixel{i}" for i in range(784))
+    path.write_text(header + "\n" + "\n" * 70_001)
+    with pytest.raises(ValueError, match="70,001 rows, above the limit of 70,000"):
         read_kaggle_csv(path)
 
 
