@@ -170,6 +170,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         params, history = run_recipe(args.recipe, X_train, y_train, **kwargs)
     else:  # the notes' network on mini-batches (--epochs with recipe notes)
         params, history = train(X_train, y_train, **kwargs)
+    from helpers.models import check_model_shapes
+
+    # The model the report describes as 784-h-10 must be one: a label of 10 would have added
+    # an eleventh output (labels are checked where they are loaded; this is the last guard).
+    check_model_shapes({n: p.shape for n, p in zip(("W1", "b1", "W2", "b2"), params)}, 784, 10)
 
     results = {}
     for split, X, y in (
