@@ -28,6 +28,8 @@ MAX_OUTPUT = 1000  #: the most outputs (10 for MNIST)
 #: The largest weight magnitude accepted. With inputs in [0, 1] and the sizes above, every
 #: pre-activation stays below 4096 * 4096 * 1e6 * (1 + 1e6) ~ 2e25, far inside float32.
 MAX_ABS_WEIGHT = 1e6
+#: The largest model file: the largest model allowed, float64, with room for the zip's overhead.
+MAX_FILE_BYTES = 160 << 20
 _DTYPES = (np.dtype("<f4"), np.dtype("<f8"), np.dtype(">f4"), np.dtype(">f8"))
 
 
@@ -142,6 +144,9 @@ def load_params(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise ValueError(f"{path}: {size:,} bytes, above the limit of {MAX_FILE_BYTES:,} for a model file")
     try:
         with zipfile.ZipFile(path) as zf:
             headers = _headers(zf)

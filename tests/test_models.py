@@ -271,3 +271,11 @@ def test_random_bytes_message_gives_no_unsafe_advice(tmp_path):
 def test_models_module_never_unpickles():
     source = open(models.__file__, encoding="utf-8").read()
     assert "import pickle" not in source and "allow_pickle" not in source and "np.load(" not in source
+
+
+def test_a_model_file_larger_than_any_model_is_refused_from_its_size(tmp_path):
+    path = tmp_path / "huge.npz"
+    with open(path, "wb") as f:
+        f.truncate(models.MAX_FILE_BYTES + 1)  # sparse
+    with pytest.raises(ValueError, match="above the limit of 167,772,160 for a model file"):
+        load_params(path)
