@@ -95,17 +95,27 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     if not has_rows:
         raise ValueError(f"{path}: the header is there but no data rows follow it")
     try:
-        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int32, ndmin=2, encoding="utf-8")
+        # float32 holds every integer a valid file has exactly, and parses "0.5" the same way
+        # on every NumPy version (1.26's integer parsing truncated it silently); checked below.
+        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2, encoding="utf-8")
     except ValueError as exc:
         raise ValueError(f"{path}: malformed row: {exc}") from None
     if table.shape[1] != 785:
         raise ValueError(f"{path}: rows have {table.shape[1]} columns, expected 785")
+    whole = np.isfinite(table) & (table == np.round(table))
+    if not whole.all():
+        row, col = np.argwhere(~whole)[0]
+        raise ValueError(
+            f"{path}: row {row + 1} holds {table[row, col]:g}, not a whole number, in column {col}"
+        )
     return _checked_rows(table[:, 1:], table[:, 0], path)
 
 
 def _checked_rows(pixels: np.ndarray, labels: np.ndarray, source) -> tuple[np.ndarray, np.ndarray]:
     if pixels.size and (pixels.min() < 0 or pixels.max() > 255):
-        raise ValueError(f"{source}: pixel values must lie in 0..255, found {pixels.min()}..{pixels.max()}")
+        raise ValueError(
+            f"{source}: pixel values must lie in 0..255, found {pixels.min():g}..{pixels.max():g}"
+        )
     y = as_labels(labels, name=f"{source}: the labels", k=10, one_hot=False)
     return images_to_columns(pixels.astype(np.uint8)), y.astype(np.int64)
 
