@@ -15,23 +15,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.client
 import math
 import os
-import socket
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
-
-from tqdm.auto import tqdm
 
 from helpers import data as _data
 from helpers.atomic import atomic_write, remove_stale
+from helpers.fetch import Budget, Unreachable, WriteFailed, fetch_http, fetch_local, local_dir
 from helpers.idx import md5_of_payload
 
 #: Public mirrors tried in order (the ones torchvision uses). The original host now answers
@@ -44,8 +36,8 @@ DEFAULT_MIRRORS: list[str] = [
 #: Environment variable naming the mirror(s) to use when none is passed (comma-separated).
 MIRROR_ENV = "MNIST_MIRROR"
 
-_CHUNK = 1 << 16
-_USER_AGENT = "nn-from-scratch-mnist-downloader/1.0 (Python urllib)"
+CHUNK = 1 << 16
+USER_AGENT = "nn-from-scratch-mnist-downloader/1.0 (Python urllib)"
 _HINT = (
     "Hint: use `python -m helpers download --mirror DIR_OR_URL` (or set MNIST_MIRROR) to fetch "
     "from another mirror or a local copy of the four files. Without them, load_mnist() uses "
@@ -57,14 +49,6 @@ Mirror = str | os.PathLike
 
 class DownloadError(RuntimeError):
     """No mirror delivered a verified copy of an MNIST file; the message lists each failure."""
-
-
-class _Unreachable(Exception):
-    """The mirror cannot be reached or stalls (DNS, refused, timeouts): not tried again."""
-
-
-class _WriteFailed(Exception):
-    """Writing the download on this machine failed (full disk, ...): no mirror can help."""
 
 
 def _raw_size(name: str) -> int:
@@ -95,23 +79,6 @@ def _mirror_list(mirrors: Mirror | Sequence[Mirror] | None) -> list[str]:
     if not result:
         raise ValueError("download_mnist: the list of mirrors is empty")
     return result
-
-
-def _local_dir(mirror: str) -> Path | None:
-    """The directory a file:// URL or a plain path names; None for an http(s) URL.
-
-    Raises _Unreachable for another URL scheme.
-    """
-    lower = mirror.lower()
-    if lower.startswith(("http://", "https://")):
-        return None
-    if lower.startswith("file:"):
-        return Path(urllib.request.url2pathname(urllib.parse.urlparse(mirror).path))
-    if "://" in mirror:
-        raise _Unreachable(
-            f"unsupported URL scheme (use http://, https://, file:// or a directory): {mirror}"
-        )
-    return Path(mirror).expanduser()
 
 
 def _check_payload(path: Path, name: str, expected_md5: str) -> None:
@@ -162,125 +129,30 @@ def _existing_ok(data_dir: Path, name: str, expected_md5: str) -> tuple[Path | N
     return None, bad
 
 
-class _Budget:
-    """What one file's download may still take: bytes (the size cap) and seconds (a deadline)."""
-
-    def __init__(self, name: str, max_bytes: int, deadline: float) -> None:
-        self.name, self.max_bytes, self.deadline = name, max_bytes, deadline
-        self.end = time.monotonic() + deadline
-
-    def check(self, done: int) -> None:
-        if done > self.max_bytes:
-            raise ValueError(f"sent more than {self.max_bytes:,} bytes, the most {self.name} can take")
-        if time.monotonic() > self.end:
-            raise _Unreachable(
-                f"too slow: {self.name} not complete within {self.deadline:g} s ({done:,} bytes)"
-            )
-
-
-def _copy(src: BinaryIO, out: BinaryIO, total: int | None, desc: str, progress: bool, budget: _Budget) -> int:
-    """Copy src to out in chunks with a byte progress bar, within the budget; return the bytes copied."""
-    done = 0
-    with tqdm(
-        total=total,
-        desc=desc,
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        disable=not progress,
-        leave=False,
-    ) as bar:
-        read = getattr(src, "read1", src.read)  # read1: what has arrived, so the deadline holds
-        while chunk := read(_CHUNK):
-            done += len(chunk)
-            budget.check(done)
-            try:
-                out.write(chunk)
-            except OSError as exc:
-                raise _WriteFailed(exc.strerror or str(exc)) from None
-            bar.update(len(chunk))
-    return done
-
-
-def _fetch_http(url: str, out: BinaryIO, timeout: float, desc: str, progress: bool, budget: _Budget) -> None:
-    """Download url into out. Every wait (connect, each read) is bounded by ``timeout`` seconds,
-    the whole download by the budget's deadline and size cap.
-
-    Raises _Unreachable when no connection could be made or the mirror stalls,
-    ValueError(reason) otherwise.
-    """
-    request = urllib.request.Request(url, headers={"User-Agent": _USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            if response.status != 200:
-                raise ValueError(f"HTTP {response.status} {response.reason}")
-            length = response.headers.get("Content-Length")
-            total = int(length) if length and length.isdigit() else None
-            if total is not None and total > budget.max_bytes:
-                raise ValueError(
-                    f"announces {total:,} bytes, more than the {budget.max_bytes:,} {desc} can take"
-                )
-            received = _copy(response, out, total, desc, progress, budget)
-    except urllib.error.HTTPError as exc:
-        raise ValueError(f"HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:  # no connection: DNS failure, refused, connect timeout
-        reason = exc.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
-            reason = f"no answer within {timeout:g} s"
-        raise _Unreachable(f"cannot connect: {reason}") from None
-    except TimeoutError:
-        raise _Unreachable(f"stalled: no data for {timeout:g} s") from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise ValueError(f"connection failed: {type(exc).__name__}: {exc}") from None
-    if total is not None and received < total:
-        raise ValueError(f"connection closed after {received:,} of {total:,} bytes")
-
-
-def _fetch_local(
-    directory: Path, name: str, out: BinaryIO, desc: str, progress: bool, budget: _Budget
-) -> None:
-    """Copy ``<name>.gz`` (or raw ``<name>``, gzip-compressing it) from a local directory."""
-    if not directory.is_dir():
-        raise _Unreachable(f"no such directory: {directory}")
-    packed, raw = directory / f"{name}.gz", directory / name
-    if packed.is_file():
-        if packed.stat().st_size > budget.max_bytes:
-            raise ValueError(f"{packed} has {packed.stat().st_size:,} bytes, more than {name}.gz can take")
-        with open(packed, "rb") as src:
-            _copy(src, out, packed.stat().st_size, desc, progress, budget)
-    elif raw.is_file():
-        if raw.stat().st_size > _raw_size(name):
-            raise ValueError(f"{raw} has {raw.stat().st_size:,} bytes, more than {name} can take")
-        with open(raw, "rb") as src, gzip.GzipFile(name, "wb", compresslevel=6, fileobj=out, mtime=0) as gz:
-            _copy(src, gz, raw.stat().st_size, desc, progress, budget)
-    else:
-        raise ValueError(f"neither {packed.name} nor {raw.name} is in {directory}")
-
-
 def _fetch_one(
     data_dir: Path, name: str, expected_md5: str, mirror: str, timeout: float, deadline: float, progress: bool
 ) -> Path:
     """Fetch ``<name>.gz`` from one mirror into data_dir via a verified temp file.
 
-    Raises _Unreachable or ValueError(reason); the temp file is removed on any failure,
+    Raises Unreachable or ValueError(reason); the temp file is removed on any failure,
     including KeyboardInterrupt.
     """
     target = data_dir / f"{name}.gz"
-    local = _local_dir(mirror)
+    local = local_dir(mirror)
     with atomic_write(
         target, "wb", suffix=".part", verify=lambda tmp: _check_payload(tmp, name, expected_md5)
     ) as out:
-        budget = _Budget(target.name, size_limit(name), deadline)
+        budget = Budget(target.name, size_limit(name), deadline, _raw_size(name))
         if local is None:
             url = mirror.rstrip("/") + "/" + target.name
-            _fetch_http(url, out, timeout, target.name, progress, budget)
+            fetch_http(url, out, timeout, target.name, progress, budget)
         else:
-            _fetch_local(local, name, out, target.name, progress, budget)
+            fetch_local(local, name, out, target.name, progress, budget)
         try:
             out.flush()
             os.fsync(out.fileno())
         except OSError as exc:
-            raise _WriteFailed(exc.strerror or str(exc)) from None
+            raise WriteFailed(exc.strerror or str(exc)) from None
     return target
 
 
@@ -340,12 +212,12 @@ def download_mnist(
             say(f"{name}.gz: fetching from {mirror}")
             try:
                 target = _fetch_one(data_dir, name, expected_md5, mirror, timeout, deadline, progress)
-            except _WriteFailed as exc:
+            except WriteFailed as exc:
                 raise DownloadError(
                     f"cannot write {name}.gz into {data_dir}: {exc}. This is not the mirror's fault: "
                     "free some space or choose another data folder (--data-dir)."
                 ) from None
-            except _Unreachable as exc:
+            except Unreachable as exc:
                 unreachable[mirror] = str(exc)
                 failures.append(f"{mirror}: {exc}")
                 say(f"  failed: {exc}")
