@@ -143,6 +143,10 @@ def _dev_size(args: argparse.Namespace, data) -> int:
         if args.dev_size >= m:
             raise UsageError(f"--dev-size {args.dev_size} leaves no training images out of {m:,}")
         return args.dev_size
+    if m < 10:
+        raise ValueError(
+            f"only {m} training images in {data.source.split(' (')[0]}: too few to hold out a dev set"
+        )
     return min(1000 if data.kind == "full" else 500, m // 5)
 
 

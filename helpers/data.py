@@ -181,6 +181,8 @@ def _load_full_idx(data_dir: Path) -> MNIST:
         images = _read_mnist_file(image_path, f"{split}-images-idx3-ubyte")  # type: ignore[arg-type]
         y = _read_mnist_file(label_path, f"{split}-labels-idx1-ubyte")  # type: ignore[arg-type]
         labels[split] = as_labels(y, name=str(label_path), k=10, one_hot=False).astype(np.int64)
+        if images.shape[0] == 0:
+            raise ValueError(f"{image_path}: holds no images")
         if images.shape[0] != labels[split].shape[0]:
             raise ValueError(f"{image_path}: images {images.shape} do not match labels {labels[split].shape}")
         columns[split] = images_to_columns(images)
@@ -209,6 +211,8 @@ def load_mnist(data_dir: str | os.PathLike = "data", source: str = "auto") -> MN
     if source not in ("auto", "full", "sample"):
         raise ValueError(f"source must be 'auto', 'full' or 'sample', got {source!r}")
     data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise NotADirectoryError(f"{data_dir}: the data folder is a file, not a folder")
     if source != "sample":
         if all(find_idx(data_dir, name) for name in MNIST_FILES):
             return _load_full_idx(data_dir)

@@ -189,3 +189,12 @@ def test_corrupt_gzip_is_one_clear_error(tmp_path):
     path.write_bytes(b"\x1f\x8b" + zlib.compress(b"junk"))
     with pytest.raises(ValueError, match="corrupt or truncated gzip data"):
         read_idx(path)
+
+
+def test_empty_idx_images_and_a_data_file_are_named(tmp_path):
+    _fake_mnist(tmp_path / "none", m=(0, 2))
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz: holds no images"):
+        load_mnist(tmp_path / "none")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match="the data folder is a file"):
+        load_mnist(tmp_path / "afile")
