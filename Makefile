@@ -4,6 +4,8 @@
 #   make lab        open the notebooks in JupyterLab (students: no nbgrader menus, see .jupyter/)
 #   make notebooks  re-execute every notebook in place (what readers on the web see)
 #   make benchmark  the speed and accuracy figures on full MNIST (needs `make download`)
+#   make test-oldest  the unit tests on the oldest versions pyproject.toml declares
+#   make lab-instructor  JupyterLab with nbgrader's instructor menus
 
 PYTHON ?= python3
 VENV   := .venv
@@ -13,10 +15,10 @@ RECIPE ?= fast
 OUT    ?= reports/latest
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help run test lint lab lab-instructor notebooks download benchmark instructor clean
+.PHONY: help run test test-oldest lint lab lab-instructor notebooks download benchmark instructor clean
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,9p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -45,6 +47,17 @@ test: lint
 	fi
 	$(BIN)/python -m pytest
 
+# A separate venv with every dependency pinned to its declared floor (requirements-oldest.txt),
+# so the versions pyproject.toml promises are versions that are tested.
+OLDEST := .venv-oldest
+test-oldest:
+	@test -x $(OLDEST)/bin/python || $(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -c requirements-oldest.txt -e '.[test]'
+	$(OLDEST)/bin/python -m pip check
+	PATH="$(abspath $(OLDEST))/bin:$$PATH" OLDEST_VERSIONS=requirements-oldest.txt \
+		$(OLDEST)/bin/python -m pytest -p no:nbval -o addopts="-p no:cacheprovider" tests
+
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab notebooks/
 
@@ -65,4 +78,4 @@ instructor: $(STAMP)  # nbgrader; `make test` installs it too
 	$(BIN)/python -m pip install --quiet -e '.[instructor]'
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache
+	rm -rf $(VENV) $(OLDEST) reports .pytest_cache

@@ -21,6 +21,7 @@ from helpers.data import (
 from helpers.download import DownloadError, download_mnist
 from helpers.images import image_to_column, image_to_grid
 from helpers.metrics import confusion_matrix, most_confused_pairs, per_class_accuracy, top_mistakes
+from helpers.models import load_params, save_params
 from helpers.nn import (
     History,
     TrainingDiverged,
@@ -32,12 +33,10 @@ from helpers.nn import (
     get_predictions,
     gradient_descent,
     init_params,
-    load_params,
     predict,
     predict_proba,
     relu,
     relu_deriv,
-    save_params,
     softmax,
     train,
     update_params,

@@ -13,22 +13,26 @@ else that went wrong (a missing or corrupt file, a failed download, diverged tra
 from __future__ import annotations
 
 import argparse
-import json
-import math
+import signal
 import sys
-import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from helpers.atomic import atomic_write, write_text
+from helpers.commands import (
+    UsageError,
+    cmd_download,
+    cmd_evaluate,
+    cmd_predict,
+    cmd_train,
+    one_line,
+)
+from helpers.commands import confusion_table as confusion_table  # re-exported for tests and users
+from helpers.commands import training_plan as training_plan
 
 PROG = "python -m helpers"
-
-
-class UsageError(Exception):
-    """Arguments that do not fit together (exit code 2)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,7 +46,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     """Exceptions reported as one line; anything else is a bug and keeps its traceback."""
     from helpers.nn import TrainingDiverged
 
-    errors: list[type[BaseException]] = [ValueError, OSError, TrainingDiverged]
+    errors: list[type[BaseException]] = [ValueError, OSError, TrainingDiverged, FloatingPointError]
     try:
         from helpers.download import DownloadError
     except ModuleNotFoundError:  # pragma: no cover - only while download.py does not exist
@@ -52,288 +56,27 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
-    return text or type(exc).__name__
-
-
-# --------------------------------------------------------------------------------------------
-# Writing files: temp file in the same folder, then rename.
-# --------------------------------------------------------------------------------------------
-def write_json(path: Path, obj) -> Path:
-    """Write ``obj`` as indented JSON, atomically."""
-    return write_text(path, json.dumps(obj, indent=2, default=_jsonable) + "\n")
-
-
-def save_figure(path: Path, fig) -> Path:
-    """Save a matplotlib Figure as PNG, atomically."""
-    with atomic_write(path) as f:
-        fig.savefig(f, format="png", dpi=110, bbox_inches="tight")
-    return path
-
-
-def _jsonable(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, type | np.dtype):
-        return np.dtype(obj).name
-    raise TypeError(f"cannot write {type(obj).__name__} to JSON")
-
-
-# --------------------------------------------------------------------------------------------
-# download
-# --------------------------------------------------------------------------------------------
-def cmd_download(args: argparse.Namespace) -> int:
-    from helpers.download import download_mnist
-
-    path = download_mnist(args.data_dir, args.mirror, progress=not args.no_progress)
-    print(f"MNIST is in {path}")
-    return 0
-
-
-# --------------------------------------------------------------------------------------------
-# train
-# --------------------------------------------------------------------------------------------
-def _full_mnist_present(data_dir: str) -> bool:
-    from helpers.data import MNIST_FILES, find_idx
-
-    return all(find_idx(data_dir, name) for name in MNIST_FILES)
-
-
-def _maybe_download(args: argparse.Namespace) -> None:
-    """``train --download``: fetch MNIST when it is missing; on failure, say so and go on."""
-    if not args.download or args.source == "sample" or _full_mnist_present(args.data_dir):
-        return
-    from helpers.download import DownloadError, download_mnist
-
-    try:
-        download_mnist(args.data_dir, args.mirror, progress=not args.no_progress)
-    except DownloadError as exc:
-        first = _one_line(exc).split(";")[0]
-        what = "training on the 5,000-digit sample instead" if args.source == "auto" else "giving up"
-        print(f"notice: could not download MNIST ({first}); {what}", file=sys.stderr)
-
-
-def training_plan(args: argparse.Namespace) -> tuple[str, dict]:
-    """The training function ("gradient_descent" or "train") and its keyword arguments.
-
-    Starts from ``RECIPES[args.recipe]``; explicit flags override its values. ``--epochs`` or
-    ``--batch-size`` on the full-batch "notes" recipe switch to mini-batches with the same
-    network and learning rate.
-    """
-    from helpers.recipes import RECIPES
-
-    settings = dict(RECIPES[args.recipe])
-    full_batch = "iterations" in settings
-    minibatch_flags = args.epochs is not None or args.batch_size is not None
-    if args.iterations is not None and not full_batch:
-        raise UsageError(
-            f"--iterations counts full-batch gradient-descent steps (recipe notes); recipe "
-            f"{args.recipe} trains on mini-batches: use --epochs and --batch-size"
-        )
-    if full_batch and minibatch_flags:
-        settings = {
-            "n_hidden": settings["n_hidden"],
-            "alpha": settings["alpha"],
-            "epochs": 10,
-            "batch_size": 64,
-        }
-        full_batch = False
-    overrides = {
-        "n_hidden": args.hidden,
-        "alpha": args.alpha,
-        "iterations": args.iterations,
-        "epochs": args.epochs,
-        "batch_size": args.batch_size,
-    }
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    settings["seed"] = args.seed
-    return ("gradient_descent" if full_batch else "train"), settings
-
-
-def _describe(method: str, s: dict) -> str:
-    net = f"784-{s['n_hidden']}-10"
-    if method == "gradient_descent":
-        return f"full-batch gradient descent, {net}, alpha={s['alpha']:g}, {s['iterations']} iterations"
-    extra = f", {s['schedule']} learning rate" if s.get("schedule", "constant") != "constant" else ""
-    return (
-        f"mini-batch SGD, {net}, alpha={s['alpha']:g}{extra}, {s['epochs']} epochs of "
-        f"batches of {s['batch_size']}"
-    )
-
-
-def _positive(name: str, value, allow_zero: bool = False) -> None:
-    if value is not None and (value < 0 or (value == 0 and not allow_zero)):
-        raise UsageError(f"--{name} must be positive, got {value}")
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from helpers.data import load_mnist, train_dev_split
-    from helpers.nn import evaluate, predict_proba, train
-    from helpers.recipes import RECIPES, run_recipe
-
-    for name in ("hidden", "iterations", "epochs", "batch_size", "dev_size"):
-        _positive(name.replace("_", "-"), getattr(args, name))
-    if args.alpha is not None and not (math.isfinite(args.alpha) and args.alpha > 0):
-        raise UsageError(f"--alpha must be a positive number, got {args.alpha}")
-    method, settings = training_plan(args)
-    progress = not args.no_progress
-
-    _maybe_download(args)
-    data = load_mnist(args.data_dir, args.source)
-    print(f"data: {data.source}")
-    dev_size = args.dev_size if args.dev_size is not None else (1000 if data.kind == "full" else 500)
-    X_train, y_train, X_dev, y_dev = train_dev_split(data.X_train, data.y_train, dev_size, seed=0)
-    print(
-        f"training: recipe {args.recipe}: {_describe(method, settings)}; "
-        f"{X_train.shape[1]:,} training images, {X_dev.shape[1]:,} dev images"
-    )
-    kwargs = {**settings, "X_dev": X_dev, "Y_dev": y_dev, "progress": progress}
-    recipe_method = "gradient_descent" if "iterations" in RECIPES[args.recipe] else "train"
-    if method == recipe_method:
-        params, history = run_recipe(args.recipe, X_train, y_train, **kwargs)
-    else:  # the notes' network on mini-batches (--epochs with recipe notes)
-        params, history = train(X_train, y_train, **kwargs)
-
-    results = {}
-    for split, X, y in (
-        ("train", X_train, y_train),
-        ("dev", X_dev, y_dev),
-        ("test", data.X_test, data.y_test),
-    ):
-        loss, acc = evaluate(params, X, y)
-        results[split] = {"accuracy": acc, "loss": loss, "examples": int(X.shape[1])}
-        print(f"{split + ' accuracy':<15}{acc:7.2%}   (loss {loss:.4f}, {X.shape[1]:,} images)")
-    print(f"time: {history.seconds:.1f} s")
-
-    out = Path(args.out)
-    A2_test = predict_proba(params, data.X_test)
-    write_report(out, params, history, A2_test, data, results, args, method, settings)
-    print(f"report: {out}")
-    return 0
-
-
-def write_report(out: Path, params, history, A2_test, data, results, args, method, settings) -> None:
-    """model.npz, metrics.json, history.json and four PNG figures in ``out``."""
-    from helpers import plots
-    from helpers.metrics import confusion_matrix, most_confused_pairs, per_class_accuracy
-    from helpers.nn import save_params
-
-    out.mkdir(parents=True, exist_ok=True)
-    save_params(out / "model.npz", params)
-    y_pred = A2_test.argmax(axis=0)
-    cm = confusion_matrix(data.y_test, y_pred)
-    metrics = {
-        "data_source": data.source,
-        "data_kind": data.kind,
-        "recipe": args.recipe,
-        "method": method,
-        "settings": settings,
-        "train_accuracy": results["train"]["accuracy"],
-        "dev_accuracy": results["dev"]["accuracy"],
-        "test_accuracy": results["test"]["accuracy"],
-        "train_loss": results["train"]["loss"],
-        "dev_loss": results["dev"]["loss"],
-        "test_loss": results["test"]["loss"],
-        "examples": {split: r["examples"] for split, r in results.items()},
-        "seconds": history.seconds,
-        "test_per_class_accuracy": per_class_accuracy(cm).tolist(),
-        "test_most_confused": [
-            {"true": t, "predicted": p, "count": c} for t, p, c in most_confused_pairs(cm, 5)
-        ],
-        "test_confusion_matrix": cm.tolist(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
-    write_json(out / "metrics.json", metrics)
-    write_json(out / "history.json", history.as_dict())
-    figures = {
-        "training_curves.png": lambda: plots.plot_history(history, labels=[args.recipe]),
-        "confusion_matrix.png": lambda: plots.plot_confusion(data.y_test, y_pred),
-        "mistakes.png": lambda: plots.plot_mistakes(data.X_test, data.y_test, A2_test, n=24),
-        "weights.png": lambda: plots.plot_weights(
-            params[0], ncols=5 if params[0].shape[0] <= 20 else 10, n=50
-        ),
-    }
-    for name, make in figures.items():
-        save_figure(out / name, make())
-
-
-# --------------------------------------------------------------------------------------------
-# evaluate
-# --------------------------------------------------------------------------------------------
-def confusion_table(cm: np.ndarray) -> str:
-    """The confusion matrix as a text table: rows = true digit, columns = predicted digit."""
-    k = cm.shape[0]
-    width = max(4, len(str(int(cm.max()))) + 1)
-    head = "true\\pred" + "".join(f"{j:>{width}}" for j in range(k))
-    rows = [f"{i:>9}" + "".join(f"{int(v):>{width}}" for v in cm[i]) for i in range(k)]
-    return "\n".join([head, *rows])
-
-
-def cmd_evaluate(args: argparse.Namespace) -> int:
-    from helpers.data import load_mnist
-    from helpers.metrics import confusion_matrix, most_confused_pairs, per_class_accuracy
-    from helpers.nn import cross_entropy, load_params, predict_proba
-
-    params = load_params(args.model)
-    _check_input_size(args.model, params)
-    data = load_mnist(args.data_dir, args.source)
-    print(f"data: {data.source}")
-    A2 = predict_proba(params, data.X_test)
-    y_pred = A2.argmax(axis=0)
-    cm = confusion_matrix(data.y_test, y_pred)
-    acc = float(np.trace(cm) / cm.sum())
-    print(f"test accuracy {acc:.2%} (loss {cross_entropy(A2, data.y_test):.4f}, {cm.sum():,} images)")
-    print("\nconfusion matrix (rows: true digit, columns: predicted digit)")
-    print(confusion_table(cm))
-    print("\naccuracy per digit")
-    print("  ".join(f"{d}:{a:.1%}" for d, a in enumerate(per_class_accuracy(cm))))
-    pairs = most_confused_pairs(cm, 5)
-    if pairs:
-        print("most confused: " + ", ".join(f"{t} as {p} ({c}x)" for t, p, c in pairs))
-    if args.out is not None:
-        from helpers.plots import plot_confusion
-
-        path = save_figure(Path(args.out) / "confusion_matrix.png", plot_confusion(data.y_test, y_pred))
-        print(f"figure: {path}")
-    return 0
-
-
-# --------------------------------------------------------------------------------------------
-# predict
-# --------------------------------------------------------------------------------------------
-def _check_input_size(model, params) -> None:
-    if params[0].shape[1] != 784:
-        raise ValueError(f"{model}: W1 has {params[0].shape[1]} inputs, expected 784 (28 x 28 images)")
-
-
-def cmd_predict(args: argparse.Namespace) -> int:
-    from helpers.images import image_to_column
-    from helpers.nn import load_params, predict_proba
-
-    params = load_params(args.model)
-    _check_input_size(args.model, params)
-    failed = 0
-    for image in args.images:
-        try:
-            x = image_to_column(image)
-        except (ValueError, OSError) as exc:
-            print(f"error: {_one_line(exc)}", file=sys.stderr)
-            failed += 1
-            continue
-        p = predict_proba(params, x.astype(params[0].dtype))[:, 0]
-        best = int(p.argmax())
-        probs = " ".join(f"{d}:{v:.2f}" for d, v in enumerate(p))
-        print(f"{image}: {best} (p={p[best]:.2f})  {probs}")
-    return 1 if failed else 0
-
-
 # --------------------------------------------------------------------------------------------
 # The parser
 # --------------------------------------------------------------------------------------------
 _FMT = argparse.RawDescriptionHelpFormatter
+_DATA_HELP = "the checkout's data/ folder, wherever you run from; outside a checkout ./data"
+
+
+def default_data_dir() -> str:
+    """The repository's ``data/`` when helpers runs from a checkout, else ``data`` (cwd-relative).
+
+    So ``python -m helpers download`` fills the folder the notebooks read (``../data`` from
+    ``notebooks/``) whichever folder it is run from. Shown relative when it is ``./data``.
+    """
+    repo = Path(__file__).resolve().parents[1]
+    data = repo / "data"
+    if not ((repo / "pyproject.toml").is_file() and data.is_dir()):
+        return "data"
+    try:
+        return "data" if Path("data").resolve() == data else str(data)
+    except OSError:
+        return str(data)
 
 
 def _add_data_args(p: argparse.ArgumentParser, source_default: str = "auto") -> None:
@@ -345,7 +88,10 @@ def _add_data_args(p: argparse.ArgumentParser, source_default: str = "auto") -> 
         "present, else the sample (default: %(default)s)",
     )
     p.add_argument(
-        "--data-dir", default="data", metavar="DIR", help="where MNIST lives (default: %(default)s)"
+        "--data-dir",
+        default=default_data_dir(),
+        metavar="DIR",
+        help=f"where MNIST lives (default: {_DATA_HELP})",
     )
 
 
@@ -388,7 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a mirror to use instead of the defaults: http(s):// URL, file:// URL or folder; repeatable",
     )
     p.add_argument(
-        "--data-dir", default="data", metavar="DIR", help="where to put the files (default: %(default)s)"
+        "--data-dir",
+        default=default_data_dir(),
+        metavar="DIR",
+        help=f"where to put the files (default: {_DATA_HELP})",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_download)
@@ -501,21 +250,44 @@ def _show(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Handle SIGTERM (sent by ``timeout``, systemd, CI cancellation) like Ctrl-C.
+
+    Both raise KeyboardInterrupt, so temporary files and folders are removed on the way out.
+    Only possible in the main thread; elsewhere nothing changes.
+    """
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m helpers`` with ``argv`` (default: sys.argv[1:]); returns the exit code."""
     expected = _expected_errors()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
-        return int(args.func(args) or 0)
+        with _sigterm_as_interrupt():
+            return int(args.func(args) or 0)
     except UsageError as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 2
     except SystemExit as exc:  # --help exits 0
         return exc.code if isinstance(exc.code, int) else 0
     except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
+        print("error: interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130
     except expected as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         return 1

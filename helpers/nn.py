@@ -35,16 +35,14 @@ from __future__ import annotations
 import math
 import os
 import time
-import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from helpers.atomic import atomic_write
+from helpers.labels import as_labels
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -101,23 +99,6 @@ def check_params(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray)
     _check_shape("b1", b1, (n_hidden, 1))
     _check_shape("W2", W2, (n_output, n_hidden))
     _check_shape("b2", b2, (n_output, 1))
-
-
-def as_labels(Y: np.ndarray, m: int | None = None, name: str = "Y") -> np.ndarray:
-    """Integer labels of shape (m,) from labels (m,) or a one-hot matrix (k, m)."""
-    Y = np.asarray(Y)
-    if Y.ndim == 2:
-        labels = Y.argmax(axis=0)
-    elif Y.ndim == 1:
-        if Y.size and Y.dtype.kind not in "iu":  # not an integer dtype
-            if not np.all(Y == np.round(Y)):
-                raise ValueError(f"{name} holds non-integer labels, e.g. {Y[Y != np.round(Y)][0]}")
-        labels = Y.astype(np.intp, copy=False)
-    else:
-        raise ValueError(f"{name} must be labels of shape (m,) or one-hot (10, m), got {Y.shape}")
-    if m is not None and labels.shape[0] != m:
-        raise ValueError(f"{name} has {labels.shape[0]} examples, expected {m} (one per column of X)")
-    return labels
 
 
 def _check_label_range(labels: np.ndarray, k: int) -> None:
@@ -763,53 +744,3 @@ def train(
                 callback(epoch, params, history)
     history.seconds = time.perf_counter() - start
     return params, history  # type: ignore[return-value]
-
-
-# --------------------------------------------------------------------------------------------
-# Saving and loading (.npz, never pickle)
-# --------------------------------------------------------------------------------------------
-def save_params(path: str | os.PathLike, params: Params) -> Path:
-    """Save ``(W1, b1, W2, b2)`` to ``path`` (.npz), atomically: temp file, then rename."""
-    check_params(*params)
-    path = Path(path)
-    if path.suffix != ".npz":
-        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
-    # load_params checks what was written before it replaces anything
-    with atomic_write(path, "wb", verify=load_params) as f:
-        np.savez(f, **dict(zip(PARAM_NAMES, params)))
-    return path
-
-
-def load_params(path: str | os.PathLike) -> Params:
-    """Load ``(W1, b1, W2, b2)`` from an .npz written by :func:`save_params`.
-
-    Checks the file is an .npz with exactly W1, b1, W2, b2, floating dtypes, shapes that fit
-    together and finite values; anything else raises a ValueError naming the file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such model file")
-    try:
-        loaded = np.load(path, allow_pickle=False)
-        if not isinstance(loaded, np.lib.npyio.NpzFile):
-            raise ValueError("it holds a single array (.npy), not an .npz archive of W1, b1, W2, b2")
-        with loaded as npz:
-            names = sorted(npz.files)
-            if names != sorted(PARAM_NAMES):
-                raise ValueError(f"it holds arrays {names}, expected {list(PARAM_NAMES)}")
-            arrays = {name: npz[name] for name in PARAM_NAMES}
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ValueError(f"{path}: not a readable .npz model file ({exc})") from None
-    except ValueError as exc:
-        raise ValueError(f"{path}: not a valid model file: {exc}") from None
-    for name, a in arrays.items():
-        if not np.issubdtype(a.dtype, np.floating):
-            raise ValueError(f"{path}: {name} has dtype {a.dtype}, expected a float dtype")
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{path}: {name} holds NaN or infinite values")
-    params = tuple(arrays[name] for name in PARAM_NAMES)
-    try:
-        check_params(*params)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"{path}: {exc}") from None
-    return params  # type: ignore[return-value]

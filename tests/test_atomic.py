@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from helpers.atomic import atomic_write, write_text
+from helpers.atomic import atomic_dir, atomic_write, remove_stale, write_text
 
 
 def _leftovers(folder):
@@ -50,3 +50,82 @@ def test_keyboard_interrupt_leaves_nothing(tmp_path):
         f.write(b"x")
         raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Folders: built aside, swapped in whole; what killed processes left is cleaned up
+# --------------------------------------------------------------------------------------------
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_atomic_dir_replaces_the_whole_folder(tmp_path):
+    target = tmp_path / "report"
+    target.mkdir()
+    (target / "old.txt").write_text("old")
+    with atomic_dir(target) as tmp:
+        assert tmp.parent == tmp_path and tmp.name.startswith(".report.") and not target.samefile(tmp)
+        (tmp / "new.txt").write_text("new")
+    assert sorted(p.name for p in target.iterdir()) == ["new.txt"]  # old files do not linger
+    assert _leftovers(tmp_path) == []
+
+
+def test_atomic_dir_error_keeps_the_old_folder(tmp_path):
+    target = tmp_path / "report"
+    target.mkdir()
+    (target / "a.txt").write_text("old")
+    for error in (OSError(28, "No space left on device"), KeyboardInterrupt()):
+        with pytest.raises(type(error)), atomic_dir(target) as tmp:
+            (tmp / "a.txt").write_text("new")
+            raise error
+        assert (target / "a.txt").read_text() == "old" and _leftovers(tmp_path) == []
+
+
+def test_atomic_dir_refuses_to_replace_a_file(tmp_path):
+    target = tmp_path / "report"
+    target.write_text("a file")
+    with pytest.raises(NotADirectoryError), atomic_dir(target) as tmp:
+        (tmp / "x").write_text("x")
+    assert target.read_text() == "a file" and _leftovers(tmp_path) == []
+
+
+def test_concurrent_folder_writers_never_mix(tmp_path):
+    """Eight threads write the same folder, each a complete set of its own: one set wins whole."""
+    import threading
+
+    target = tmp_path / "report"
+
+    def write(i: int) -> None:
+        with atomic_dir(target) as tmp:
+            for name in ("model", "metrics", "figure"):
+                (tmp / name).write_text(str(i))
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({(target / n).read_text() for n in ("model", "metrics", "figure")}) == 1
+    assert _leftovers(tmp_path) == []
+
+
+def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
+    dead, alive = _dead_pid(), os.getpid()
+    stale_file = tmp_path / f".model.npz.{dead}.abc123.tmp"
+    stale_dir = tmp_path / f".latest.{dead}.xyz.tmpdir"
+    stale_part = tmp_path / f".train-images-idx3-ubyte.gz.{dead}.q1.part"
+    live = tmp_path / f".other.{alive}.k9.tmp"  # a write in progress: left alone
+    theirs = tmp_path / ".hidden.123.tmp"  # not one of our names: left alone
+    for p in (stale_file, stale_part, live, theirs):
+        p.write_text("x")
+    stale_dir.mkdir()
+    (stale_dir / "metrics.json").write_text("{}")
+    removed = remove_stale(tmp_path)
+    assert sorted(removed) == sorted([stale_file, stale_dir, stale_part])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, theirs.name])
+    write_text(tmp_path / "x.txt", "hi")  # every write cleans its folder first

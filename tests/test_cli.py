@@ -14,7 +14,8 @@ from helpers import RECIPES
 from helpers.cli import build_parser, confusion_table, main, training_plan
 from helpers.data import load_mnist
 from helpers.images import image_to_column
-from helpers.nn import evaluate, load_params, predict_proba
+from helpers.models import load_params
+from helpers.nn import evaluate, predict_proba
 
 FIGURES = ("training_curves.png", "confusion_matrix.png", "mistakes.png", "weights.png")
 PNG = b"\x89PNG\r\n\x1a\n"

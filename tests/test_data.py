@@ -19,15 +19,22 @@ from helpers.data import (
     MNIST_FILES,
     load_mnist,
     load_sample,
-    md5_of_payload,
     one_hot,
     read_idx,
     read_kaggle_csv,
     train_dev_split,
 )
+from helpers.idx import md5_of_payload
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared/data/mnist"
+SHARED_MNIST = next(  # the course machines keep a copy beside the checkout (or its worktrees)
+    (
+        p / "shared" / "data" / "mnist"
+        for p in Path(__file__).resolve().parents[2:4]
+        if (p / "shared").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist",
+)
 
 
 def idx_bytes(a: np.ndarray, type_code: int) -> bytes:

@@ -1,0 +1,280 @@
+"""What each command of ``python -m helpers`` does: download, train, evaluate, predict.
+
+:mod:`helpers.cli` parses the arguments and calls these. Every check of the arguments, the
+output folder and the data happens before the work starts; errors are exceptions that the
+command line prints as one line (:class:`UsageError`: exit code 2, others: 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+class UsageError(Exception):
+    """Arguments that do not fit together (exit code 2)."""
+
+
+def one_line(exc: BaseException) -> str:
+    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
+    return text or type(exc).__name__
+
+
+# --------------------------------------------------------------------------------------------
+# download
+# --------------------------------------------------------------------------------------------
+def cmd_download(args: argparse.Namespace) -> int:
+    from helpers.download import download_mnist
+
+    path = download_mnist(args.data_dir, args.mirror, progress=not args.no_progress)
+    print(f"MNIST is in {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# train
+# --------------------------------------------------------------------------------------------
+def _full_mnist_present(data_dir: str) -> bool:
+    from helpers.data import MNIST_FILES, find_idx
+
+    return all(find_idx(data_dir, name) for name in MNIST_FILES)
+
+
+def _maybe_download(args: argparse.Namespace) -> None:
+    """``train --download``: fetch MNIST when it is missing; on failure, say so and go on."""
+    if not args.download or args.source == "sample" or _full_mnist_present(args.data_dir):
+        return
+    from helpers.download import DownloadError, download_mnist
+
+    try:
+        download_mnist(args.data_dir, args.mirror, progress=not args.no_progress)
+    except DownloadError as exc:
+        reason = one_line(exc).split(" Hint:")[0]
+        what = "training on the 5,000-digit sample instead" if args.source == "auto" else "giving up"
+        print(f"notice: {reason}; {what}", file=sys.stderr)
+
+
+def training_plan(args: argparse.Namespace) -> tuple[str, dict]:
+    """The training function ("gradient_descent" or "train") and its keyword arguments.
+
+    Starts from ``RECIPES[args.recipe]``; explicit flags override its values. ``--epochs`` or
+    ``--batch-size`` on the full-batch "notes" recipe switch to mini-batches with the same
+    network and learning rate.
+    """
+    from helpers.recipes import RECIPES
+
+    settings = dict(RECIPES[args.recipe])
+    full_batch = "iterations" in settings
+    minibatch_flags = args.epochs is not None or args.batch_size is not None
+    if args.iterations is not None and not full_batch:
+        raise UsageError(
+            f"--iterations counts full-batch gradient-descent steps (recipe notes); recipe "
+            f"{args.recipe} trains on mini-batches: use --epochs and --batch-size"
+        )
+    if full_batch and minibatch_flags:
+        settings = {
+            "n_hidden": settings["n_hidden"],
+            "alpha": settings["alpha"],
+            "epochs": 10,
+            "batch_size": 64,
+        }
+        full_batch = False
+    overrides = {
+        "n_hidden": args.hidden,
+        "alpha": args.alpha,
+        "iterations": args.iterations,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+    }
+    settings.update({k: v for k, v in overrides.items() if v is not None})
+    settings["seed"] = args.seed
+    return ("gradient_descent" if full_batch else "train"), settings
+
+
+def _describe(method: str, s: dict) -> str:
+    net = f"784-{s['n_hidden']}-10"
+    if method == "gradient_descent":
+        return f"full-batch gradient descent, {net}, alpha={s['alpha']:g}, {s['iterations']} iterations"
+    extra = f", {s['schedule']} learning rate" if s.get("schedule", "constant") != "constant" else ""
+    return (
+        f"mini-batch SGD, {net}, alpha={s['alpha']:g}{extra}, {s['epochs']} epochs of "
+        f"batches of {s['batch_size']}"
+    )
+
+
+def _positive(name: str, value, allow_zero: bool = False) -> None:
+    if value is not None and (value < 0 or (value == 0 and not allow_zero)):
+        raise UsageError(f"--{name} must be positive, got {value}")
+
+
+def check_train_args(args: argparse.Namespace) -> None:
+    """Refuse bad ``train`` flags (UsageError, exit 2) before anything is loaded or trained."""
+    from helpers.models import MAX_HIDDEN
+
+    for name in ("hidden", "iterations", "epochs", "batch_size", "dev_size"):
+        _positive(name.replace("_", "-"), getattr(args, name))
+    if args.alpha is not None and not (math.isfinite(args.alpha) and args.alpha > 0):
+        raise UsageError(f"--alpha must be a positive number, got {args.alpha}")
+    if args.hidden is not None and args.hidden > MAX_HIDDEN:
+        raise UsageError(f"--hidden must be at most {MAX_HIDDEN}, got {args.hidden}")
+    if not 0 <= args.seed < 2**32:
+        raise UsageError(f"--seed must lie in 0..{2**32 - 1}, got {args.seed}")
+    limits = {"iterations": 1_000_000, "epochs": 10_000, "batch_size": 60_000}
+    for name, limit in limits.items():
+        value = getattr(args, name)
+        if value is not None and value > limit:
+            raise UsageError(f"--{name.replace('_', '-')} must be at most {limit:,}, got {value:,}")
+    try:
+        from helpers.report import check_out_dir
+
+        check_out_dir(args.out)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _dev_size(args: argparse.Namespace, data) -> int:
+    """The dev set's size: --dev-size, else 1000 (full MNIST) or 500; refuses sizes that do not fit."""
+    m = data.X_train.shape[1]
+    if args.dev_size is not None:
+        if args.dev_size >= m:
+            raise UsageError(f"--dev-size {args.dev_size} leaves no training images out of {m:,}")
+        return args.dev_size
+    if m < 10:
+        raise ValueError(
+            f"only {m} training images in {data.source.split(' (')[0]}: too few to hold out a dev set"
+        )
+    return min(1000 if data.kind == "full" else 500, m // 5)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from helpers.data import load_mnist, train_dev_split
+    from helpers.nn import evaluate, predict_proba, train
+    from helpers.recipes import RECIPES, run_recipe
+
+    check_train_args(args)
+    method, settings = training_plan(args)
+    progress = not args.no_progress
+
+    _maybe_download(args)
+    data = load_mnist(args.data_dir, args.source)
+    print(f"data: {data.source}")
+    dev_size = _dev_size(args, data)
+    X_train, y_train, X_dev, y_dev = train_dev_split(data.X_train, data.y_train, dev_size, seed=0)
+    print(
+        f"training: recipe {args.recipe}: {_describe(method, settings)}; "
+        f"{X_train.shape[1]:,} training images, {X_dev.shape[1]:,} dev images"
+    )
+    kwargs = {**settings, "X_dev": X_dev, "Y_dev": y_dev, "progress": progress}
+    recipe_method = "gradient_descent" if "iterations" in RECIPES[args.recipe] else "train"
+    if method == recipe_method:
+        params, history = run_recipe(args.recipe, X_train, y_train, **kwargs)
+    else:  # the notes' network on mini-batches (--epochs with recipe notes)
+        params, history = train(X_train, y_train, **kwargs)
+    from helpers.models import check_model_shapes
+
+    # The model the report describes as 784-h-10 must be one: a label of 10 would have added
+    # an eleventh output (labels are checked where they are loaded; this is the last guard).
+    check_model_shapes({n: p.shape for n, p in zip(("W1", "b1", "W2", "b2"), params)}, 784, 10)
+
+    results = {}
+    for split, X, y in (
+        ("train", X_train, y_train),
+        ("dev", X_dev, y_dev),
+        ("test", data.X_test, data.y_test),
+    ):
+        loss, acc = evaluate(params, X, y)
+        if not (math.isfinite(loss) and math.isfinite(acc)):
+            raise FloatingPointError(f"the trained network gives a {split} loss of {loss}: no report written")
+        results[split] = {"accuracy": acc, "loss": loss, "examples": int(X.shape[1])}
+        print(f"{split + ' accuracy':<15}{acc:7.2%}   (loss {loss:.4f}, {X.shape[1]:,} images)")
+    print(f"time: {history.seconds:.1f} s")
+
+    from helpers.report import metrics_of, write_report
+
+    A2_test = predict_proba(params, data.X_test)
+    extra = {"recipe": args.recipe, "method": method, "settings": settings}
+    out = write_report(args.out, params, history, A2_test, data, metrics_of(data, A2_test, results, extra))
+    print(f"report: {out}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# evaluate
+# --------------------------------------------------------------------------------------------
+def confusion_table(cm: np.ndarray) -> str:
+    """The confusion matrix as a text table: rows = true digit, columns = predicted digit."""
+    k = cm.shape[0]
+    width = max(4, len(str(int(cm.max()))) + 1)
+    head = "true\\pred" + "".join(f"{j:>{width}}" for j in range(k))
+    rows = [f"{i:>9}" + "".join(f"{int(v):>{width}}" for v in cm[i]) for i in range(k)]
+    return "\n".join([head, *rows])
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from helpers.data import load_mnist
+    from helpers.metrics import confusion_matrix, most_confused_pairs, per_class_accuracy
+    from helpers.models import load_params
+    from helpers.nn import cross_entropy, predict_proba
+
+    if args.out is not None:
+        from helpers.report import check_out_dir
+
+        check_out_dir(args.out)
+    params = load_params(args.model, n_input=784, n_output=10)
+    data = load_mnist(args.data_dir, args.source)
+    print(f"data: {data.source}")
+    A2 = _finite(args.model, predict_proba(params, data.X_test))
+    y_pred = A2.argmax(axis=0)
+    cm = confusion_matrix(data.y_test, y_pred)
+    acc = float(np.trace(cm) / cm.sum())
+    print(f"test accuracy {acc:.2%} (loss {cross_entropy(A2, data.y_test):.4f}, {cm.sum():,} images)")
+    print("\nconfusion matrix (rows: true digit, columns: predicted digit)")
+    print(confusion_table(cm))
+    print("\naccuracy per digit (n/a: no test image of that digit)")
+    per_class = per_class_accuracy(cm)
+    print("  ".join(f"{d}:{a:.1%}" if np.isfinite(a) else f"{d}:n/a" for d, a in enumerate(per_class)))
+    pairs = most_confused_pairs(cm, 5)
+    if pairs:
+        print("most confused: " + ", ".join(f"{t} as {p} ({c}x)" for t, p, c in pairs))
+    if args.out is not None:
+        from helpers.plots import plot_confusion
+        from helpers.report import save_figure
+
+        path = save_figure(Path(args.out) / "confusion_matrix.png", plot_confusion(data.y_test, y_pred))
+        print(f"figure: {path}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------
+# predict
+# --------------------------------------------------------------------------------------------
+def _finite(model, A2: np.ndarray) -> np.ndarray:
+    """A2 unchanged; a ValueError when any probability is NaN (never printed as an answer)."""
+    if not np.all(np.isfinite(A2)):
+        raise ValueError(f"{model}: the model's probabilities are not finite numbers; no answer printed")
+    return A2
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from helpers.images import image_to_column
+    from helpers.models import load_params
+    from helpers.nn import predict_proba
+
+    params = load_params(args.model, n_input=784, n_output=10)
+    failed = 0
+    for image in args.images:
+        try:
+            x = image_to_column(image)
+        except (ValueError, OSError) as exc:
+            print(f"error: {one_line(exc)}", file=sys.stderr)
+            failed += 1
+            continue
+        p = _finite(args.model, predict_proba(params, x.astype(params[0].dtype)))[:, 0]
+        best = int(p.argmax())
+        probs = " ".join(f"{d}:{v:.2f}" for d, v in enumerate(p))
+        print(f"{image}: {best} (p={p[best]:.2f})  {probs}")
+    return 1 if failed else 0

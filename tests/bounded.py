@@ -1,0 +1,30 @@
+"""Run code in a fresh Python whose address space is capped, to prove memory stays bounded.
+
+The tests' hostile inputs (bombs) would take gigabytes if handled carelessly; under a
+``resource.setrlimit(RLIMIT_AS)`` cap of a few hundred MiB such a slip ends in MemoryError
+instead of filling the machine, and the test sees it.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+
+
+def run_bounded(code: str, mib: int = 512, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run ``code`` with ``python -c`` under an address-space limit of ``mib`` MiB."""
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (mib << 20, mib << 20))
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        preexec_fn=limit,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )

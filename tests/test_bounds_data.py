@@ -1,0 +1,200 @@
+"""Hostile data files: sizes are checked from headers before anything is allocated or inflated.
+
+Bombs are generated small and sparse here (a gzip stream of zeros, a sparse file), never
+written at full size; the reading runs under an address-space limit (tests/bounded.py).
+"""
+
+from __future__ import annotations
+
+import gzip
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bounded import run_bounded
+
+from helpers import data
+from helpers.data import load_mnist, read_idx, read_kaggle_csv
+from helpers.idx import MAX_IDX_BYTES
+
+
+def _header(shape, type_code=0x08) -> bytes:
+    return struct.pack(">HBB", 0, type_code, len(shape)) + b"".join(struct.pack(">I", n) for n in shape)
+
+
+def _gzip_bomb(path: Path, head: bytes, zeros_mib: int) -> Path:
+    """A gzip file: ``head`` then ``zeros_mib`` MiB of zero bytes, compressed as it is made."""
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9) as gz:
+        gz.write(head)
+        zeros = bytes(1 << 20)
+        for _ in range(zeros_mib):
+            gz.write(zeros)
+    return path
+
+
+def _idx(array: np.ndarray, type_code=0x08) -> bytes:
+    dtype = {0x08: ">u1", 0x0C: ">i4", 0x0E: ">f8"}[type_code]
+    return _header(array.shape, type_code) + array.astype(dtype).tobytes()
+
+
+def _fake_mnist(folder: Path, m=(12, 6), gz=True, **replace: bytes) -> Path:
+    rng = np.random.default_rng(0)
+    files = {}
+    for split, count in zip(("train", "t10k"), m):
+        files[f"{split}-images-idx3-ubyte"] = _idx(rng.integers(0, 256, (count, 28, 28)))
+        files[f"{split}-labels-idx1-ubyte"] = _idx(rng.integers(0, 10, count))
+    files.update(replace)
+    folder.mkdir(exist_ok=True)
+    for name, payload in files.items():
+        if gz:
+            (folder / f"{name}.gz").write_bytes(gzip.compress(payload))
+        else:
+            (folder / name).write_bytes(payload)
+    return folder
+
+
+# --------------------------------------------------------------------------------------------
+# Bombs: refused from the header, with memory bounded
+# --------------------------------------------------------------------------------------------
+def test_gzip_bomb_claiming_6_gb_is_refused_from_its_header(tmp_path):
+    path = _gzip_bomb(tmp_path / "t10k-images-idx3-ubyte.gz", _header((7_700_000, 28, 28)), 64)
+    assert path.stat().st_size < 200_000
+    code = f"from helpers.data import read_idx\ntry:\n    read_idx({str(path)!r})\n"
+    code += "except ValueError as e:\n    print(e)"
+    result = run_bounded(code)
+    assert result.returncode == 0, result.stderr
+    assert "need 6,036,800,000 bytes, above the limit of 67,108,864 bytes" in result.stdout
+    assert str(path) in result.stdout
+
+
+def test_gzip_stream_longer_than_its_header_is_refused_after_one_extra_byte(tmp_path):
+    """A valid MNIST header followed by far more data than it promises: never inflated whole."""
+    path = _gzip_bomb(tmp_path / "t10k-labels-idx1-ubyte.gz", _header((10,)), 256)
+    code = (
+        "import resource\nfrom helpers.data import read_idx\ntry:\n"
+        f"    read_idx({str(path)!r})\nexcept ValueError as e:\n    print(e)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)"
+    )
+    result = run_bounded(code, mib=400)
+    assert result.returncode == 0, result.stderr
+    message, peak_mib = result.stdout.splitlines()
+    assert "has trailing bytes after the 10 bytes" in message
+    assert int(peak_mib) < 150  # 256 MiB were never inflated
+
+
+def test_sparse_6_gb_raw_file_is_refused_before_reading(tmp_path):
+    bad_magic, big_header = tmp_path / "bad-magic", tmp_path / "train-images-idx3-ubyte"
+    for path, head in ((bad_magic, b"\x50\x4b\x03\x04"), (big_header, _header((60000, 28, 28)))):
+        with open(path, "wb") as f:
+            f.write(head)
+            f.truncate(6 << 30)  # sparse: no data blocks are written
+    code = (
+        "from helpers.data import read_idx\n"
+        f"for p in ({str(bad_magic)!r}, {str(big_header)!r}):\n"
+        "    try:\n        read_idx(p)\n    except ValueError as e:\n        print(e)"
+    )
+    result = run_bounded(code)
+    assert result.returncode == 0, result.stderr
+    first, second = result.stdout.splitlines()
+    assert "not an IDX file (magic number 504b0304" in first
+    assert "has trailing bytes" in second and "6442450944" in second
+
+
+def test_read_idx_limit_is_a_parameter(tmp_path):
+    path = tmp_path / "x.idx"
+    path.write_bytes(_idx(np.zeros((4, 5), np.uint8)))
+    assert read_idx(path).shape == (4, 5)
+    with pytest.raises(ValueError, match="need 20 bytes, above the limit of 19 bytes"):
+        read_idx(path, max_bytes=19)
+    assert MAX_IDX_BYTES >= 47_040_000  # MNIST's largest file fits
+
+
+def test_mnist_file_larger_than_mnist_is_refused(tmp_path):
+    """Each MNIST name has a known size: 60,001 labels in the test labels file are refused."""
+    _fake_mnist(tmp_path, **{"t10k-labels-idx1-ubyte": _idx(np.zeros(10_001, np.uint8))})
+    with pytest.raises(
+        ValueError, match=r"t10k-labels-idx1-ubyte.gz: dimensions \(10001,\) need 10,001 bytes"
+    ):
+        load_mnist(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# Silent wrong answers: labels and pixels are checked where they enter
+# --------------------------------------------------------------------------------------------
+def test_idx_label_of_10_is_refused(tmp_path):
+    labels = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 1])
+    _fake_mnist(tmp_path, **{"train-labels-idx1-ubyte": _idx(labels)})
+    with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte.gz.*labels 0\.\.10, expected 0\.\.9"):
+        load_mnist(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("type_code", "values"), [(0x0E, np.full((12, 28, 28), 0.5)), (0x0C, np.full((12, 28, 28), -3))]
+)
+def test_idx_images_that_are_not_bytes_are_refused(tmp_path, type_code, values):
+    _fake_mnist(tmp_path, **{"train-images-idx3-ubyte": _idx(values, type_code)})
+    with pytest.raises(ValueError, match="MNIST files hold unsigned bytes"):
+        load_mnist(tmp_path)
+
+
+def test_the_verified_gz_is_loaded_not_a_raw_file_beside_it(tmp_path):
+    """download_mnist verifies <name>.gz; a corrupt raw copy next to it must not be what loads."""
+    _fake_mnist(tmp_path)
+    good = load_mnist(tmp_path)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(_idx(np.full(12, 7)))  # a stray raw copy
+    again = load_mnist(tmp_path)
+    np.testing.assert_array_equal(again.y_train, good.y_train)
+    assert data.find_idx(tmp_path, "train-labels-idx1-ubyte").name.endswith(".gz")
+
+
+def test_one_row_csv_says_it_is_too_small_not_dev_size(tmp_path):
+    header = "label," + ",".join(f"pixel{i}" for i in range(784))
+    (tmp_path / "train.csv").write_text(header + "\n3," + ",".join(["0"] * 784) + "\n")
+    with pytest.raises(ValueError, match=r"only 1 labelled digits; at least 12 are needed") as info:
+        load_mnist(tmp_path)
+    assert "dev_size" not in str(info.value)
+
+
+def test_huge_csv_is_refused_from_its_size(tmp_path):
+    path = tmp_path / "train.csv"
+    with open(path, "wb") as f:
+        f.truncate(data.MAX_CSV_BYTES + 1)  # sparse
+    with pytest.raises(ValueError, match="above the limit of 134,217,728 for a train.csv"):
+        read_kaggle_csv(path)
+
+
+def test_csv_with_too_many_rows_is_refused_before_parsing(tmp_path):
+    path = tmp_path / "train.csv"
+    header = "label," + ",".join(f"pixel{i}" for i in range(784))
+    path.write_text(header + "\n" + "\n" * 70_001)
+    with pytest.raises(ValueError, match="70,001 rows, above the limit of 70,000"):
+        read_kaggle_csv(path)
+
+
+def test_sample_notice_names_the_folder_and_the_command(tmp_path):
+    d = load_mnist(tmp_path / "nowhere")
+    assert f"helpers.download_mnist({str(tmp_path / 'nowhere')!r})" in d.source
+    assert f"python -m helpers download --data-dir {tmp_path / 'nowhere'}" in d.source
+    notebook = load_mnist("../data", source="sample")  # what the notebooks pass
+    assert "helpers.download_mnist('../data')" in notebook.source
+
+
+def test_corrupt_gzip_is_one_clear_error(tmp_path):
+    path = tmp_path / "x.gz"
+    path.write_bytes(gzip.compress(_idx(np.zeros(50, np.uint8)))[:-12])
+    with pytest.raises(ValueError, match=f"{path}: "):
+        read_idx(path)
+    path.write_bytes(b"\x1f\x8b" + zlib.compress(b"junk"))
+    with pytest.raises(ValueError, match="corrupt or truncated gzip data"):
+        read_idx(path)
+
+
+def test_empty_idx_images_and_a_data_file_are_named(tmp_path):
+    _fake_mnist(tmp_path / "none", m=(0, 2))
+    with pytest.raises(ValueError, match=r"train-images-idx3-ubyte.gz: holds no images"):
+        load_mnist(tmp_path / "none")
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(NotADirectoryError, match="the data folder is a file"):
+        load_mnist(tmp_path / "afile")

@@ -1,0 +1,231 @@
+"""Hostile mirrors and local faults for download_mnist; mirrors are served from 127.0.0.1.
+
+Every download has a size cap (the file's known size) and an overall deadline; a mirror that
+stalls is skipped for the remaining files; a local write failure (full disk) is reported as
+ours, not the mirror's; SIGTERM leaves nothing behind, and what SIGKILL leaves is removed by
+the next run.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+
+from helpers import data, download
+from helpers.cli import main
+from helpers.download import MIRROR_ENV, DownloadError, download_mnist
+
+SHAPES = {
+    "train-images-idx3-ubyte": (7, 28, 28),
+    "train-labels-idx1-ubyte": (7,),
+    "t10k-images-idx3-ubyte": (3, 28, 28),
+    "t10k-labels-idx1-ubyte": (3,),
+}
+
+
+def _payloads() -> dict[str, bytes]:
+    rng = np.random.default_rng(1)
+    out = {}
+    for name, shape in SHAPES.items():
+        header = struct.pack(">HBB", 0, 8, len(shape)) + b"".join(struct.pack(">I", n) for n in shape)
+        out[name] = header + rng.integers(0, 10 if len(shape) == 1 else 256, shape).astype(np.uint8).tobytes()
+    return out
+
+
+PAYLOADS = _payloads()
+FAKE_MD5 = {name: hashlib.md5(p).hexdigest() for name, p in PAYLOADS.items()}
+PATCH = (  # the same patches, for code run in a subprocess
+    f"from helpers import data\ndata.MNIST_FILES = {FAKE_MD5!r}\ndata.MNIST_SHAPES = {SHAPES!r}\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def small_mnist(monkeypatch) -> None:
+    """MNIST's checksums and sizes describe the small fake files, so the caps are small too."""
+    monkeypatch.setattr(data, "MNIST_FILES", FAKE_MD5)
+    monkeypatch.setattr(data, "MNIST_SHAPES", SHAPES)
+    monkeypatch.delenv(MIRROR_ENV, raising=False)
+
+
+class Mirror:
+    """Modes: good, forever (gzip-looking bytes without end), trickle (a byte every 0.2 s)."""
+
+    def __init__(self) -> None:
+        self.files = {f"{n}.gz": gzip.compress(p) for n, p in PAYLOADS.items()}
+        self.requests: list[str] = []
+        self.stop = threading.Event()
+        mirror = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                mirror.requests.append(self.path)
+                _, mode, filename = self.path.split("/", 2)
+                body = mirror.files[filename]
+                self.send_response(200)
+                if mode == "good":
+                    self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    if mode == "good":
+                        self.wfile.write(body)
+                    elif mode == "forever":
+                        self.wfile.write(body[:10])
+                        while not mirror.stop.is_set():
+                            self.wfile.write(bytes(1 << 16))
+                    elif mode == "trickle":
+                        for byte in body:
+                            if mirror.stop.wait(0.2):
+                                break
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                except OSError:
+                    pass  # the client hung up, as it should
+                self.close_connection = True
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+
+    def __call__(self, mode: str) -> str:
+        return f"{self.url}/{mode}/"
+
+
+@pytest.fixture
+def mirror() -> Iterator[Mirror]:
+    m = Mirror()
+    yield m
+    m.stop.set()
+    m.httpd.shutdown()
+    m.httpd.server_close()
+
+
+def test_a_mirror_that_streams_forever_is_cut_at_the_files_size(tmp_path, mirror):
+    with pytest.raises(DownloadError) as info:
+        download_mnist(tmp_path, mirror("forever"), progress=False, log=None, timeout=2)
+    limit = download.size_limit("train-images-idx3-ubyte")
+    assert f"sent more than {limit:,} bytes, the most train-images-idx3-ubyte.gz can take" in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_trickling_mirror_meets_the_deadline_and_is_then_skipped(tmp_path, mirror):
+    start = time.monotonic()
+    download_mnist(tmp_path, [mirror("trickle"), mirror("good")], progress=False, log=None, deadline=1.0)
+    assert time.monotonic() - start < 5
+    assert sum("/trickle/" in r for r in mirror.requests) == 1  # not tried again for later files
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.gz" for n in PAYLOADS)
+
+
+def test_a_bomb_already_in_data_is_replaced_not_inflated(tmp_path, mirror):
+    """A .gz in data/ that inflates far beyond the file's size: the repair runs."""
+    bomb = tmp_path / "train-labels-idx1-ubyte.gz"
+    with gzip.open(bomb, "wb") as gz:
+        for _ in range(64):
+            gz.write(bytes(1 << 20))
+    lines: list[str] = []
+    download_mnist(tmp_path, mirror("good"), progress=False, log=lines.append)
+    assert "train-labels-idx1-ubyte.gz: in" in "\n".join(lines) and "fetching a fresh copy" in "\n".join(
+        lines
+    )
+    assert gzip.decompress(bomb.read_bytes()) == PAYLOADS["train-labels-idx1-ubyte"]
+
+
+def test_mirror_variable_that_names_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv(MIRROR_ENV, ",,,")
+    with pytest.raises(ValueError, match=r"environment variable MNIST_MIRROR=',,,' names no mirror"):
+        download_mnist(tmp_path, progress=False, log=None)
+
+
+def test_a_data_folder_that_cannot_be_one_fails_before_any_request(tmp_path, mirror):
+    """Checked before anything is fetched (read-only folders too; a file works even as root)."""
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(NotADirectoryError, match="exists and is not a folder"):
+        download_mnist(afile, mirror("good"), progress=False, log=None)
+    with pytest.raises(OSError, match=f"cannot create the data folder {afile / 'data'}"):
+        download_mnist(afile / "data", mirror("good"), progress=False, log=None)
+    assert mirror.requests == []
+
+
+def _run(code: str, preexec=None, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-c", PATCH + code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,
+        **kwargs,
+    )
+
+
+def test_a_full_disk_is_reported_as_ours_not_the_mirrors(tmp_path, mirror):
+    """RLIMIT_FSIZE makes every write past 2 KB fail, as a full disk would."""
+    import resource
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, 2048))
+
+    code = (
+        "import sys\nfrom helpers.cli import main\n"
+        f"sys.exit(main(['download', '--mirror', {mirror('good')!r}, '--data-dir', {str(tmp_path)!r}, "
+        "'--no-progress']))"
+    )
+    proc = _run(code, small_disk)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: cannot write train-images-idx3-ubyte.gz into")
+    assert "File too large" in lines[0] and "not the mirror's fault" in lines[0]
+    assert "another mirror" not in lines[0] and "connection failed" not in lines[0]
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_killed_download_leaves_nothing_after_the_next_run(tmp_path, mirror, sig):
+    code = (
+        "import sys\nfrom helpers.cli import main\n"
+        f"sys.exit(main(['download', '--mirror', {mirror('trickle')!r}, '--data-dir', {str(tmp_path)!r}, "
+        "'--no-progress']))"
+    )
+    proc = _run(code)
+    deadline = time.monotonic() + 20
+    while not any(p.name.endswith(".part") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=20)
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 130 and err.strip().startswith("error: interrupted")
+        assert list(tmp_path.iterdir()) == []
+    else:
+        assert any(p.name.endswith(".part") for p in tmp_path.iterdir())  # SIGKILL cannot clean up
+        download_mnist(tmp_path, mirror("good"), progress=False, log=None)  # the next run
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.gz" for n in PAYLOADS)
+
+
+def test_train_download_notice_keeps_the_reason(tmp_path, capsys):
+    code = main(
+        ["train", "--download", "--source", "full", "--mirror", str(tmp_path / "nowhere"),
+         "--data-dir", str(tmp_path / "d"), "--out", str(tmp_path / "r"), "--no-progress"]
+    )  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err.splitlines()
+    notice = [line for line in err if line.startswith("notice:")]
+    assert len(notice) == 1
+    assert f"{tmp_path / 'nowhere'}: no such directory" in notice[0] and notice[0].endswith("giving up")
+    assert err[-1].startswith(f"error: full MNIST is not in {tmp_path / 'd'}")
