@@ -64,7 +64,12 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
     except TypeError as exc:
         wire.dump(
             out_path,
-            {"error": ["TypeError", f"returned {exc} that cannot be graded (return NumPy arrays or numbers)"]},
+            {
+                "error": [
+                    "TypeError",
+                    f"returned {exc} that cannot be graded (return NumPy arrays or numbers)",
+                ]
+            },
         )
 
 

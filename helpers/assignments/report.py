@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from helpers.assignments._io import write_text_atomic
+from helpers.atomic import write_text
 from helpers.assignments.grade import SubmissionResult
 
 
@@ -104,7 +104,7 @@ def report_paths(report: str | os.PathLike) -> dict[str, Path]:
 def write_reports(results: list[SubmissionResult], report: str | os.PathLike) -> dict[str, Path]:
     """Write the JSON, Markdown and CSV reports next to each other; returns their paths."""
     paths = report_paths(report)
-    write_text_atomic(paths["json"], to_json(results))
-    write_text_atomic(paths["md"], to_markdown(results))
-    write_text_atomic(paths["csv"], to_csv(results))
+    write_text(paths["json"], to_json(results))
+    write_text(paths["md"], to_markdown(results))
+    write_text(paths["csv"], to_csv(results))
     return paths

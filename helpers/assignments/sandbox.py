@@ -98,7 +98,15 @@ def package_copy(folder: Path) -> Path:
 
 
 def _bwrap_cmd(bwrap: str, workdir: Path, pkg: Path) -> list[str]:
-    cmd = [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID"]
+    cmd = [
+        bwrap,
+        "--unshare-all",
+        "--unshare-user",
+        "--die-with-parent",
+        "--new-session",
+        "--unsetenv",
+        "JPY_PARENT_PID",
+    ]
     cmd += ["--uid", "65534", "--gid", "65534", "--ro-bind", "/usr", "/usr"]
     for top in ("bin", "lib", "lib32", "lib64", "sbin"):
         p = Path("/") / top
@@ -110,7 +118,17 @@ def _bwrap_cmd(bwrap: str, workdir: Path, pkg: Path) -> list[str]:
         if not prefix.startswith("/usr"):
             cmd += ["--ro-bind", prefix, prefix]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    cmd += ["--ro-bind", str(pkg), str(pkg), "--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
+    cmd += [
+        "--ro-bind",
+        str(pkg),
+        str(pkg),
+        "--bind",
+        str(workdir),
+        str(workdir),
+        "--chdir",
+        str(workdir),
+        "--",
+    ]
     return cmd
 
 

@@ -36,9 +36,16 @@ def _encode(value: Any, arrays: list[np.ndarray]) -> Any:
     if isinstance(value, int):
         return {"t": "v", "v": value} if abs(value) < 2**63 else {"t": "v", "v": float(value)}
     if isinstance(value, float | str | np.str_):
-        return {"t": "v", "v": value if not isinstance(value, float) else repr(value), "f": isinstance(value, float)}
+        return {
+            "t": "v",
+            "v": value if not isinstance(value, float) else repr(value),
+            "f": isinstance(value, float),
+        }
     if isinstance(value, tuple | list):
-        return {"t": "tuple" if isinstance(value, tuple) else "list", "v": [_encode(v, arrays) for v in value]}
+        return {
+            "t": "tuple" if isinstance(value, tuple) else "list",
+            "v": [_encode(v, arrays) for v in value],
+        }
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"t": "dict", "v": {k: _encode(v, arrays) for k, v in value.items()}}
     raise TypeError(f"a {type(value).__name__}")
