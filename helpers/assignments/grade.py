@@ -140,10 +140,14 @@ def grade_notebook(
                 if passed and refs and not allow_reference:
                     passed, message = False, "uses the course's reference implementation: " + "; ".join(refs)
                 status = "passed" if passed else "not run" if message.startswith("not graded") else "failed"
-                results[gid] = ExerciseResult(gid, points if passed else 0.0, points, status, message, printed)
+                results[gid] = ExerciseResult(
+                    gid, points if passed else 0.0, points, status, message, printed
+                )
                 continue
             if is_grade_cell(cell):
-                results[gid] = ExerciseResult(gid, 0.0, points, "manual", "needs manual grading (scored 0 here)")
+                results[gid] = ExerciseResult(
+                    gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
+                )
             run = kernel.run(cell.source)
             if run.status == "error" and errors < 5:
                 errors += 1
@@ -226,11 +230,15 @@ def grade_submission(
         )
         return result
     files = referenced_files(instructor, source_dir)
-    exercises, restored, problems, fatal = grade_notebook(submission, instructor, files, limits, allow_reference)
+    exercises, restored, problems, fatal = grade_notebook(
+        submission, instructor, files, limits, allow_reference
+    )
     result.exercises, result.restored, result.problems = exercises, restored, problems
     result.score = float(sum(e.points for e in exercises))
     if fatal:
-        result.status = "kernel died" if "died" in fatal else "timed out" if "still running" in fatal else "error"
+        result.status = (
+            "kernel died" if "died" in fatal else "timed out" if "still running" in fatal else "error"
+        )
         result.error = fatal
     result.seconds = round(time.monotonic() - start, 2)
     return result

@@ -23,9 +23,8 @@ from pathlib import Path
 import nbformat
 
 from helpers.assignments._io import write_notebook
-from helpers.atomic import write_text
 from helpers.assignments.student_versions import instructions_cell
-from helpers.atomic import atomic_write
+from helpers.atomic import atomic_write, write_text
 
 CONFIG_TEMPLATE = '''\
 """nbgrader configuration of the course "A neural network from scratch"."""

@@ -102,7 +102,10 @@ def referenced_files(nb: NotebookNode, folder: str | os.PathLike) -> list[Path]:
     return sorted(
         p
         for p in folder.iterdir()
-        if p.is_file() and p.suffix != ".ipynb" and not p.name.startswith(".") and (p.name in text or p.name in listed)
+        if p.is_file()
+        and p.suffix != ".ipynb"
+        and not p.name.startswith(".")
+        and (p.name in text or p.name in listed)
     )
 
 
