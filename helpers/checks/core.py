@@ -10,6 +10,11 @@ On failure the same line is raised as a :class:`CheckFailed` (an ``AssertionErro
 notebook cell fails and nbgrader's autograder gives the cell 0 points. Feedback names the
 output, the shape or the entry that is wrong, never the code that would fix it.
 
+In a student's interactive Jupyter session (IPython, and ``NBGRADER_EXECUTION`` not set) a
+failure does not stop "Run All": the verdict is shown once, in red, and the student's name for
+the function is bound to the course's reference version (when there is one, saying so), so the
+rest of the chapter runs. Under nbgrader, in plain Python and in the grader, the check raises.
+
 Building blocks for a checker::
 
     out = call_student("softmax", softmax, Z)           # runs it; stubs and crashes -> verdict
@@ -19,6 +24,8 @@ Building blocks for a checker::
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -50,11 +57,51 @@ def succeed(name: str, detail: str = "all checks passed") -> str:
     return verdict
 
 
+#: The student's function each checker last called, by exercise name (for the run-all fallback).
+_STUDENT_FUNCS: dict[str, Callable] = {}
+
+
+def _interactive_shell():
+    """The IPython shell of a student's interactive session, or None (plain Python, nbgrader)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or os.environ.get("NBGRADER_EXECUTION"):
+        return None
+    return ipython.get_ipython()
+
+
+def _show_and_continue(shell, etype, value, tb, tb_offset=None) -> None:  # noqa: ARG001
+    """IPython's handler for CheckFailed in a student's session: the verdict once, in red; the
+    student's function replaced by the course's reference; the cell counted as a success, so
+    "Run All" goes on."""
+    import helpers
+
+    print(f"\x1b[31m{value}\x1b[0m")
+    reference = getattr(helpers, value.name, None)
+    func = _STUDENT_FUNCS.get(value.name)
+    names = [k for k, v in shell.user_ns.items() if func is not None and v is func and not k.startswith("_")]
+    names = names or ([value.name] if value.name in shell.user_ns else [])
+    if callable(reference) and names:
+        for k in names:
+            shell.user_ns[k] = reference
+        print(
+            f"For the rest of this notebook `{names[0]}` is the course's version (helpers.{value.name}), "
+            "so that the cells below run. Fix your function, then run its cell and this check again."
+        )
+    result = getattr(shell.displayhook, "exec_result", None)
+    if result is not None:
+        result.error_in_exec = None
+
+
 def fail(name: str, problem: str) -> NoReturn:
-    """Print the verdict ``✗ name: problem`` and raise it as :class:`CheckFailed`."""
+    """Raise the verdict ``✗ name: problem`` as :class:`CheckFailed` (printed once, see the module)."""
     __tracebackhide__ = True  # noqa: F841  (IPython and pytest hide this frame)
     exc = CheckFailed(name, problem)
-    print(exc)
+    shell = _interactive_shell()
+    if shell is not None and CheckFailed not in shell.custom_exceptions:
+        shell.set_custom_exc((CheckFailed,), _show_and_continue)
+    ipython = sys.modules.get("IPython")
+    if ipython is None or ipython.get_ipython() is None:  # in IPython the error shows the verdict
+        print(exc)
     raise exc
 
 
@@ -81,6 +128,7 @@ def call_student(name: str, func: Callable, *args: Any, _copy_args: bool = True,
     __tracebackhide__ = True  # noqa: F841
     if not callable(func):
         fail(name, f"expected a function, got {type(func).__name__}")
+    _STUDENT_FUNCS[name] = func
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
