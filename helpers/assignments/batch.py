@@ -62,6 +62,28 @@ def grade_one(
     return result
 
 
+def grade_submissions(
+    paths: list[str | os.PathLike],
+    source_dir: str | os.PathLike = "notebooks",
+    timeout: float = 300,
+    notebook: str | None = None,
+    progress=None,
+    limits: Limits | None = None,
+    allow_reference: bool = False,
+) -> list[SubmissionResult]:
+    """Grade every file in ``paths`` in this process, one after the other (no result files);
+    ``progress(result)`` is called after each one. :func:`grade_many` is the parallel route."""
+    limits = limits or Limits(cell=timeout)
+    results = []
+    for p in paths:
+        results.append(
+            grade_submission(p, source_dir, limits, notebook=notebook, allow_reference=allow_reference)
+        )
+        if progress is not None:
+            progress(results[-1])
+    return results
+
+
 def _sha256(path: Path) -> str:
     try:
         return hashlib.sha256(path.read_bytes()).hexdigest()

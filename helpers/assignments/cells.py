@@ -76,7 +76,8 @@ def identify(path: str | os.PathLike, notebook_names: list[str]) -> tuple[str, s
       nbgrader's layout ``submitted/<student>/<assignment>/<notebook>.ipynb`` it is the folder
       below ``submitted``;
     - ``<student>-<notebook>.ipynb`` or ``<notebook>-<student>.ipynb`` (separator ``-``, ``_``,
-      ``.`` or a space): the rest of the file name; a copy mark such as `` (1)`` is ignored, e.g. ``alice_02_forward_prop.ipynb`` -> alice;
+      ``.`` or a space): the rest of the file name, e.g. ``alice_02_forward_prop.ipynb`` -> alice;
+      a copy mark such as `` (1)`` at the end is ignored;
     - anything else: the file name without its extension, and no instructor notebook.
 
     The longest matching notebook name wins.

@@ -157,7 +157,7 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add the ``release``, ``grade``, ``grade-one``, ``merge`` and ``nbgrader-course`` commands to ``sub``."""
+    """Add the release, grade, grade-one, merge and nbgrader-course commands to ``sub``."""
     p = sub.add_parser(
         "release",
         help="write the student versions of the course notebooks",

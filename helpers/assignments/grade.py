@@ -123,7 +123,6 @@ def grade_notebook(
     uses = reference_uses(nb)
     ns = grader_namespace(instructor)
     results: dict[str, ExerciseResult] = {}
-    fatal = ""
     errors = 0
     with SandboxKernel(limits, files) as kernel:
         fatal = kernel.dead
@@ -132,6 +131,10 @@ def grade_notebook(
                 continue
             gid, meta = grade_id(cell), _meta(cell)
             points = float(meta.get("points", 0) or 0)
+            if kernel.dead:
+                if is_grade_cell(cell):
+                    results[gid] = ExerciseResult(gid, 0.0, points, "not run", f"not graded: {kernel.dead}")
+                continue
             if is_grade_cell(cell) and not meta.get("solution"):
                 passed, message, printed, calls = run_check(cell.source, ns, kernel)
                 refs = [uses[n] for n in free_names(cell.source, ns) if n in uses]
@@ -139,24 +142,23 @@ def grade_notebook(
                 problems += [f"{gid}: {r}" for r in refs]
                 if passed and refs and not allow_reference:
                     passed, message = False, "uses the course's reference implementation: " + "; ".join(refs)
-                status = "passed" if passed else "not run" if message.startswith("not graded") else "failed"
+                status = "passed" if passed else "not run" if kernel.dead else "failed"
                 results[gid] = ExerciseResult(
                     gid, points if passed else 0.0, points, status, message, printed
                 )
-                continue
-            if is_grade_cell(cell):
-                results[gid] = ExerciseResult(
-                    gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
-                )
-            run = kernel.run(cell.source)
-            if run.status == "error" and errors < 5:
-                errors += 1
-                problems.append(f"{_label(nb, i)} raised {run.ename}: {run.evalue[:200]}".rstrip(": "))
-            elif run.status == "timeout" and not kernel.dead:
-                problems.append(f"{_label(nb, i)}: {run.evalue}")
-            elif run.status in ("timeout", "dead") and not fatal:
-                why = run.evalue if run.status == "timeout" else f"the kernel died ({run.evalue})"
-                fatal = f"{_label(nb, i)}: {why}; the exercises after it were not graded"
+            else:
+                if is_grade_cell(cell):
+                    results[gid] = ExerciseResult(
+                        gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
+                    )
+                run = kernel.run(cell.source)
+                if run.status == "error" and errors < 5:
+                    errors += 1
+                    problems.append(f"{_label(nb, i)} raised {run.ename}: {run.evalue[:200]}".rstrip(": "))
+                elif run.status == "timeout" and not kernel.dead:
+                    problems.append(f"{_label(nb, i)}: {run.evalue}")
+            if kernel.dead and not fatal:
+                fatal = f"{_label(nb, i)}: {kernel.dead}; nothing after it was graded"
     exercises = []
     for icell in grade_cells(instructor):
         gid = grade_id(icell)
@@ -193,8 +195,6 @@ def grade_submission(
     path, source_dir = Path(path), Path(source_dir)
     names = sorted(p.name for p in source_dir.glob("*.ipynb")) if source_dir.is_dir() else []
     student, nb_name = identify(path, [notebook] if notebook else names)
-    if nb_name is None:
-        student = f"{path.resolve().parent.name}/{student}"
     result = SubmissionResult(str(path), student, nb_name, "graded", isolation=isolation())
     try:
         result.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()

@@ -49,7 +49,8 @@ def to_markdown(results: list[SubmissionResult]) -> str:
     for r in results:
         lines += [
             "",
-            f"## {_cell(r.student)}: {_cell(r.notebook or Path(r.file).name)}, {_fmt(r.score)} / {_fmt(r.max_score)}",
+            f"## {_cell(r.student)}: {_cell(r.notebook or Path(r.file).name)}, "
+            f"{_fmt(r.score)} / {_fmt(r.max_score)}",
             "",
         ]
         lines.append(f"File: {_cell(r.file)}. Status: {_cell(r.status)}.")

@@ -177,7 +177,7 @@ def _message(exc: BaseException) -> str:
 def run_check(
     source: str, ns: dict[str, Any], kernel: SandboxKernel
 ) -> tuple[bool, str, str, dict[str, int]]:
-    """Run the check code ``source`` here; returns ``(passed, message, printed, reference calls per name)``."""
+    """Run the check code ``source`` here; returns ``(passed, message, printed, reference calls)``."""
     calls: dict[str, int] = {}
     try:
         names = free_names(source, ns)
