@@ -218,7 +218,7 @@ class SandboxKernel:
                 return
 
     def run(self, code: str, timeout: float | None = None, silent: bool = False) -> CellRun:
-        """Run ``code``; stop it after ``timeout`` s (default: the cell limit) or at the notebook's deadline."""
+        """Run ``code``; stop it after ``timeout`` s (default: the cell limit) or at the deadline."""
         if self.dead:
             return CellRun("dead", evalue=self.dead)
         limit = min(timeout or self.limits.cell, self.deadline - time.monotonic())
