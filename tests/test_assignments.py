@@ -258,7 +258,9 @@ def graded(course, tmp_path_factory):
     files["ivy"].write_text("these are my answers: 9 and 2\n")
     files["jo"] = subs / "jo_01_fixture.ipynb"
     files["jo"].write_text('{"cells": [')
-    files["kim"] = save("kim_99_other.ipynb", nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")]))
+    files["kim"] = save(
+        "kim_99_other.ipynb", nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    )
     files["lee"] = save("lee/Untitled (2).ipynb", instructor)  # found by its grade ids
     files["max"] = save("max/01_fixture (1).ipynb", instructor)  # a browser's copy mark
     results = grade_submissions(list(files.values()), source_dir, timeout=TIMEOUT)
