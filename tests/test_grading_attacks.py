@@ -62,7 +62,10 @@ subprocess.Popen(
     ["sh", "-c", "sleep 2; echo hacked > {victim}; echo hacked > {report}.csv"], start_new_session=True
 )
 """
-    kill = "import os, signal\nfor pid in (os.getppid(), 1):\n    try:\n        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass"
+    kill = (
+        "import os, signal\nfor pid in (os.getppid(), 1):\n    try:\n"
+        "        os.kill(pid, signal.SIGKILL)\n    except OSError:\n        pass"
+    )
     make = fx.make_instructor_notebook
     cases = {
         "honest": make(),
