@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 GRADE_HELP = """\
-Student names come from the file names: `<student>/<notebook>.ipynb` (the course notebook's own
-name, in a folder per student) or `<student>-<notebook>.ipynb` / `<notebook>-<student>.ipynb`
-(separator -, _, . or a space). The report is written as REPORT.json, REPORT.md and REPORT.csv.
+Each submission is matched to its instructor notebook by its nbgrader grade ids (its file name is
+the fallback). Student names come from the file names: `<student>/<notebook>.ipynb` (in a folder
+per student) or `<student>-<notebook>.ipynb` / `<notebook>-<student>.ipynb` (separator -, _, . or a
+space). The student's cells run in a sandboxed kernel; the check cells run in the grader. Each
+result is written to the results folder as soon as it is graded, and a re-run skips those (unless
+--force). The report is written as REPORT.json, REPORT.md and REPORT.csv.
 Exit code 0 when every submission was graded, 1 when some could not be (see the report)."""
 
 
