@@ -44,19 +44,26 @@ def _parse(source: str) -> ast.Module | None:
 
 
 def grader_namespace(instructor: NotebookNode) -> dict[str, Any]:
-    """``np``, ``helpers``, the checkers and every import statement of the instructor's own cells."""
+    """``np``, ``helpers``, the checkers and the instructor's own import statements that bind a name
+    the check cells read."""
     import helpers
     import helpers.checks
 
     ns: dict[str, Any] = {"np": np, "helpers": helpers, "__name__": "__grader__"}
     ns.update({k: getattr(helpers.checks, k) for k in helpers.checks.__all__})
+    wanted: set[str] = set()  # names the check cells read: only their imports are worth running
+    for cell in instructor.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
+        tree = _parse(cell.source) if cell.cell_type == "code" and meta.get("grade") else None
+        wanted |= {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree else set()
     for cell in instructor.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {}) or {}
         if cell.cell_type != "code" or meta.get("solution") or meta.get("grade"):
             continue
         tree = _parse(cell.source)
         for node in tree.body if tree else []:
-            if isinstance(node, ast.Import | ast.ImportFrom):
+            bound = {(a.asname or a.name).split(".")[0] for a in getattr(node, "names", [])}
+            if isinstance(node, ast.Import | ast.ImportFrom) and bound & wanted:
                 with contextlib.suppress(Exception):
                     exec(compile(ast.Module([node], []), "<instructor imports>", "exec"), ns)  # noqa: S102
     return ns
