@@ -2,8 +2,8 @@
 
 - :func:`grade_one`: grade one submission and write its result (JSON, atomically). This is the
   unit to spread over a job runner (one command per submission, see the README);
-- :func:`grade_many`: grade many submissions, ``jobs`` at a time, each in its own
-  ``python -m helpers.assignments grade-one`` process, with a progress bar; results already in
+- :func:`grade_many`: grade many submissions, ``jobs`` at a time in worker processes (each
+  with its own sandboxed kernel), with a progress bar; results already in
   the results folder for the same file content are kept unless ``force``; a killed run loses only
   the submissions being graded at that moment;
 - :func:`merge`: read result files (or folders of them) back for the class report.
@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from helpers.assignments.grade import SubmissionResult, grade_submission
@@ -126,42 +125,47 @@ def grade_many(
     outs = [result_path(p, results_dir) for p in paths]
     results: list[SubmissionResult | None] = [None if force else _done(p, o) for p, o in zip(paths, outs)]
     todo = [i for i, r in enumerate(results) if r is None]
-    base = [sys.executable, "-m", "helpers.assignments", "grade-one", "--source-dir", str(source_dir)]
-    base += ["--timeout", str(limits.cell), "--notebook-timeout", str(limits.notebook)]
-    base += ["--memory", str(limits.memory_mb)] + (["--notebook", notebook] if notebook else [])
-    base += ["--allow-reference"] if allow_reference else []
-
-    def work(i: int) -> SubmissionResult:
-        cmd = [*base, str(paths[i]), "--out", str(outs[i])]
-        proc = subprocess.run(
-            cmd, capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}
-        )
-        try:
-            return read_result(outs[i])
-        except ValueError:
-            why = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1][:300]
-            return SubmissionResult(
-                str(paths[i]), paths[i].stem, None, "error", error=f"the grader failed: {why}"
-            )
-
     jobs = max(1, jobs or os.cpu_count() or 1)
+    disable = None if bar is None else not bar
+    ctx = multiprocessing.get_context("spawn")  # no threads or kernels inherited by the workers
     with (
-        tqdm(
-            total=len(paths),
-            initial=len(paths) - len(todo),
-            unit="nb",
-            disable=None if bar is None else not bar,
-        ) as pbar,
-        ThreadPoolExecutor(max_workers=jobs) as pool,
+        tqdm(total=len(paths), initial=len(paths) - len(todo), unit="nb", disable=disable) as pbar,
+        ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init) as pool,
     ):
-        futures = {pool.submit(work, i): i for i in todo}
+        futures = {
+            pool.submit(
+                _grade_to_file,
+                str(paths[i]),
+                str(outs[i]),
+                str(source_dir),
+                limits,
+                notebook,
+                allow_reference,
+            ): i
+            for i in todo
+        }
         for future in as_completed(futures):
             i = futures[future]
-            results[i] = future.result()
+            try:
+                results[i] = SubmissionResult.from_dict(future.result())
+            except Exception as exc:  # noqa: BLE001 - a grader process that died: say so, retry next run
+                why = f"the grader failed ({type(exc).__name__}: {exc}); run again to retry"
+                results[i] = SubmissionResult(str(paths[i]), paths[i].stem, None, "error", error=why)
             pbar.update(1)
             if progress is not None:
                 progress(results[i])
     return [r for r in results if r is not None]
+
+
+def _worker_init() -> None:
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # one core per job; see sandbox for the kernels
+
+
+def _grade_to_file(
+    path: str, out: str, source_dir: str, limits: Limits, notebook, allow_reference: bool
+) -> dict:
+    """One job of :func:`grade_many`, in a worker process."""
+    return grade_one(path, out, source_dir, limits, notebook, allow_reference).to_dict()
 
 
 def merge(sources: list[str | os.PathLike]) -> list[SubmissionResult]:

@@ -7,9 +7,10 @@ For each submission:
    (see :mod:`helpers.assignments.cells`);
 2. put back the instructor's locked cells (check cells with their hidden tests), so editing or
    deleting them gains nothing;
-3. run the student's cells in a sandboxed kernel (:mod:`helpers.assignments.sandbox`): a fresh
-   empty folder holding only the notebook's data files, a read-only package, limits on time per
-   cell and per notebook, memory and processes, no network where bubblewrap is available;
+3. run the student's cells, up to the last check cell, in a sandboxed kernel
+   (:mod:`helpers.assignments.sandbox`): a fresh empty folder holding only the notebook's data
+   files, a read-only package, limits on time per cell and per notebook, memory and processes,
+   no network where bubblewrap is available;
 4. run each check cell, at its place in the notebook, in the grader's own process
    (:mod:`helpers.assignments.verdicts`): the student's functions are called in the kernel on
    data and their results compared here. A check that fails, a kernel reply that is not "ok",
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,6 +42,9 @@ from helpers.assignments.cells import (
     restore_locked_cells,
 )
 from helpers.assignments.sandbox import Limits, SandboxKernel, isolation
+
+#: ``%matplotlib inline`` lines: grading draws no figures (the kernel's backend is Agg).
+_MPL_INLINE = re.compile(r"^%matplotlib\b.*$", re.M)
 
 
 @dataclass
@@ -126,7 +131,9 @@ def grade_notebook(
     errors = 0
     with SandboxKernel(limits, files) as kernel:
         fatal = kernel.dead
-        for i, cell in enumerate(nb.cells):
+        # Cells after the last grade cell cannot change a verdict: they are not run.
+        last = max((i for i, c in enumerate(nb.cells) if is_grade_cell(c)), default=-1)
+        for i, cell in enumerate(nb.cells[: last + 1]):
             if cell.cell_type != "code":
                 continue
             gid, meta = grade_id(cell), _meta(cell)
@@ -151,7 +158,7 @@ def grade_notebook(
                     results[gid] = ExerciseResult(
                         gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
                     )
-                run = kernel.run(cell.source)
+                run = kernel.run(_MPL_INLINE.sub("pass", cell.source))
                 if run.status == "error" and errors < 5:
                     errors += 1
                     problems.append(f"{_label(nb, i)} raised {run.ename}: {run.evalue[:200]}".rstrip(": "))

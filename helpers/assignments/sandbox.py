@@ -176,7 +176,7 @@ class SandboxKernel:
             "HOME": home,
             "PYTHONPATH": str(pkg),
             "PYTHONDONTWRITEBYTECODE": "1",
-            "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+            "MPLBACKEND": "Agg",  # figures are not drawn: grading needs no pictures
             "MPLCONFIGDIR": f"{home}/.mpl",
             "IPYTHONDIR": f"{home}/.ipython",
             "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter",
