@@ -1,7 +1,11 @@
 """Classroom assignments: student versions of the course notebooks and their autograding.
 
 - :func:`release` / :func:`release_notebook`: the student version (nbgrader's preprocessors);
-- :func:`grade_submission` / :func:`grade_submissions`: restore the locked check cells, run, score;
+- :func:`grade_submission` / :func:`grade_submissions`: restore the locked check cells, run the
+  student's cells in a sandboxed kernel (:mod:`.sandbox`), decide every verdict in the grader
+  (:mod:`.verdicts`), score;
+- :func:`grade_many` / :func:`grade_one` / :func:`merge`: a class in parallel, one result file per
+  submission, and the class report from result files (:mod:`.batch`);
 - :func:`write_reports`: JSON, Markdown and CSV score reports;
 - :func:`make_course`: an nbgrader course folder for ``nbgrader generate_assignment`` / ``autograde``.
 

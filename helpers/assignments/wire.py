@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import zipfile
 from typing import Any
 
@@ -80,7 +81,10 @@ def dump(path: str | os.PathLike, value: Any) -> None:
 
 def load(path: str | os.PathLike, max_bytes: int = MAX_BYTES) -> Any:
     """Read a value written by :func:`dump`; WireError for anything else or anything too big."""
-    size = os.path.getsize(path)
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):  # a link or a FIFO planted by the student's code
+        raise WireError("the result is not a regular file")
+    size = info.st_size
     if size > max_bytes:
         raise WireError(f"the result file is {size} bytes, more than the limit of {max_bytes}")
     try:
