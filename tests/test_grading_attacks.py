@@ -224,3 +224,12 @@ def test_result_that_is_not_data_fails(attacked):
 def test_result_files_one_per_submission(attacked):
     by, _, ctx = attacked
     assert result_path(by["honest"].file, ctx["dir"]).is_file()
+
+
+def test_allow_reference_lets_it_score_and_still_reports_it(attacked):
+    from helpers.assignments.grade import grade_submission
+
+    r = attacked[0]["reference"]
+    again = grade_submission(r.file, Path(attacked[2]["src"]).parent, Limits(cell=20), allow_reference=True)
+    assert again.score == FULL
+    assert any("helpers.softmax" in p for p in again.problems)
