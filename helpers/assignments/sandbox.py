@@ -184,21 +184,24 @@ class SandboxKernel:
             **{k: "1" for k in _THREADS},
         }
         self.deadline = time.monotonic() + self.limits.notebook
-        log = open(os.environ.get("HELPERS_KERNEL_LOG", os.devnull), "w")  # noqa: SIM115
-        self.km.start_kernel(env=env, cwd=str(self.workdir), stdout=log, stderr=log)
-        log.close()
-        self.kc = self.km.blocking_client()
-        self.kc.start_channels()
-        try:
-            self.kc.wait_for_ready(timeout=min(60.0, self.limits.notebook))
-        except RuntimeError as exc:
-            self.dead = f"the kernel did not start: {exc}"
+        self.kc = None
+        # HELPERS_KERNEL_LOG=FILE keeps the kernel's own output, to debug a sandbox that fails.
+        with open(os.environ.get("HELPERS_KERNEL_LOG", os.devnull), "w") as log:
+            try:
+                self.km.start_kernel(env=env, cwd=str(self.workdir), stdout=log, stderr=log)
+                self.kc = self.km.blocking_client()
+                self.kc.start_channels()
+                self.kc.wait_for_ready(timeout=min(60.0, self.limits.notebook))
+            except Exception as exc:  # noqa: BLE001 - bwrap refused, the kernel crashed at start...
+                self.dead = f"the kernel did not start ({type(exc).__name__}: {str(exc)[:200]})"
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
-            self.kc.stop_channels()
-            self.km.shutdown_kernel(now=True)
+            if self.kc is not None:
+                self.kc.stop_channels()
+            if self.km.has_kernel:
+                self.km.shutdown_kernel(now=True)
         finally:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
