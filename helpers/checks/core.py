@@ -11,9 +11,10 @@ notebook cell fails and nbgrader's autograder gives the cell 0 points. Feedback 
 output, the shape or the entry that is wrong, never the code that would fix it.
 
 In a student's interactive Jupyter session (IPython, and ``NBGRADER_EXECUTION`` not set) a
-failure does not stop "Run All": the verdict is shown once, in red, and the student's name for
-the function is bound to the course's reference version (when there is one, saying so), so the
-rest of the chapter runs. Under nbgrader, in plain Python and in the grader, the check raises.
+failure that reaches the notebook does not stop "Run All": the verdict is shown once, followed by
+a red "Not passed yet", and the student's name for the function is bound to the course's
+reference version (when there is one, saying so), so the rest of the chapter runs. Under
+nbgrader (the cell must fail there), in plain Python and in the grader, the check raises.
 
 Building blocks for a checker::
 
@@ -70,38 +71,39 @@ def _interactive_shell():
 
 
 def _show_and_continue(shell, etype, value, tb, tb_offset=None) -> None:  # noqa: ARG001
-    """IPython's handler for CheckFailed in a student's session: the verdict once, in red; the
-    student's function replaced by the course's reference; the cell counted as a success, so
-    "Run All" goes on."""
+    """IPython's handler for CheckFailed in a student's session: no traceback (the verdict is
+    already printed), a red "not passed yet", the student's function replaced by the course's
+    reference when there is one, and the cell counted as run, so "Run All" goes on."""
     import helpers
 
-    print(f"\x1b[31m{value}\x1b[0m")
     reference = getattr(helpers, value.name, None)
     func = _STUDENT_FUNCS.get(value.name)
     names = [k for k, v in shell.user_ns.items() if func is not None and v is func and not k.startswith("_")]
     names = names or ([value.name] if value.name in shell.user_ns else [])
+    flag = "\x1b[31mNot passed yet.\x1b[0m"
     if callable(reference) and names:
         for k in names:
             shell.user_ns[k] = reference
         print(
-            f"For the rest of this notebook `{names[0]}` is the course's version (helpers.{value.name}), "
-            "so that the cells below run. Fix your function, then run its cell and this check again."
+            f"{flag} For the rest of this notebook `{names[0]}` is the course's version "
+            f"(helpers.{value.name}), so that the cells below run. Fix your function, then run its "
+            "cell and this check again."
         )
+    else:
+        print(f"{flag} Cells below that use it may fail until it passes.")
     result = getattr(shell.displayhook, "exec_result", None)
     if result is not None:
         result.error_in_exec = None
 
 
 def fail(name: str, problem: str) -> NoReturn:
-    """Raise the verdict ``✗ name: problem`` as :class:`CheckFailed` (printed once, see the module)."""
+    """Print the verdict ``✗ name: problem`` and raise it as :class:`CheckFailed`."""
     __tracebackhide__ = True  # noqa: F841  (IPython and pytest hide this frame)
     exc = CheckFailed(name, problem)
     shell = _interactive_shell()
     if shell is not None and CheckFailed not in shell.custom_exceptions:
         shell.set_custom_exc((CheckFailed,), _show_and_continue)
-    ipython = sys.modules.get("IPython")
-    if ipython is None or ipython.get_ipython() is None:  # in IPython the error shows the verdict
-        print(exc)
+    print(exc)
     raise exc
 
 
