@@ -52,7 +52,8 @@ def test_sandbox_denies_package_writes_instructor_reads_and_network(tmp_path):
 
 
 def test_sandbox_call_round_trip_and_in_place_changes(tmp_path):
-    with SandboxKernel(Limits(cell=20, notebook=60)) as k:
+    with SandboxKernel(Limits(cell=20, notebook=60, memory_mb=1024)) as k:
+        assert k.run("big = bytearray(2 * 2**30)").ename == "MemoryError"  # the memory limit
         assert k.run("def f(x, n=1):\n    x[0] = -1\n    return x * n, 'ok'").status == "ok"
         out = k.call("f", (np.arange(3.0),), {"n": 2})
         np.testing.assert_array_equal(out["result"][0], [-2.0, 2.0, 4.0])
