@@ -190,12 +190,15 @@ def grade_submission(
     limits: Limits | None = None,
     notebook: str | None = None,
     allow_reference: bool = False,
+    timeout: float | None = None,
 ) -> SubmissionResult:
     """Grade one submitted file against its instructor notebook in ``source_dir``; never raises for bad input.
 
     ``notebook`` names the instructor notebook (file name in ``source_dir``) instead of finding it
-    by grade ids and file name.
+    by grade ids and file name. ``timeout`` (seconds per cell) is short for ``Limits(cell=timeout)``.
     """
+    if limits is None:
+        limits = Limits(cell=timeout) if timeout else Limits()
     from helpers.assignments.student_versions import referenced_files
 
     start = time.monotonic()
