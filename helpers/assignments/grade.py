@@ -9,8 +9,8 @@ For each submission:
    deleting them gains nothing;
 3. run the student's cells, up to the last check cell, in a sandboxed kernel
    (:mod:`helpers.assignments.sandbox`): a fresh empty folder holding only the notebook's data
-   files, a read-only package, limits on time per cell and per notebook, memory and processes,
-   no network where bubblewrap is available;
+   files, a read-only package, limits on time per cell and per notebook and on memory, and,
+   where bubblewrap is available, its own user, PID and network namespaces;
 4. run each check cell, at its place in the notebook, in the grader's own process
    (:mod:`helpers.assignments.verdicts`): the student's functions are called in the kernel on
    data and their results compared here. A check that fails, a kernel reply that is not "ok",
