@@ -1,7 +1,11 @@
 """Classroom assignments: student versions of the course notebooks and their autograding.
 
 - :func:`release` / :func:`release_notebook`: the student version (nbgrader's preprocessors);
-- :func:`grade_submission` / :func:`grade_submissions`: restore the locked check cells, run, score;
+- :func:`grade_submission` / :func:`grade_submissions`: restore the locked check cells, run the
+  student's cells in a sandboxed kernel (:mod:`.sandbox`), decide every verdict in the grader
+  (:mod:`.verdicts`), score;
+- :func:`grade_many` / :func:`grade_one` / :func:`merge`: a class in parallel, one result file per
+  submission, and the class report from result files (:mod:`.batch`);
 - :func:`write_reports`: JSON, Markdown and CSV score reports;
 - :func:`make_course`: an nbgrader course folder for ``nbgrader generate_assignment`` / ``autograde``.
 
@@ -16,9 +20,14 @@ _HOMES = {
     "ExerciseResult": "grade",
     "SubmissionResult": "grade",
     "grade_submission": "grade",
-    "grade_submissions": "grade",
-    "identify": "grade",
-    "restore_locked_cells": "grade",
+    "grade_submissions": "batch",
+    "grade_many": "batch",
+    "identify": "cells",
+    "identify_notebook": "cells",
+    "restore_locked_cells": "cells",
+    "grade_one": "batch",
+    "merge": "batch",
+    "referenced_files": "student_versions",
     "make_course": "nbgrader_course",
     "INSTRUCTIONS_TAG": "student_versions",
     "release": "student_versions",
@@ -43,7 +52,12 @@ __all__ = [
     "SubmissionResult",
     "grade_submission",
     "grade_submissions",
+    "grade_many",
+    "grade_one",
     "identify",
+    "identify_notebook",
+    "merge",
+    "referenced_files",
     "make_course",
     "release",
     "release_file",

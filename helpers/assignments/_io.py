@@ -36,17 +36,12 @@ def read_notebook(path: str | os.PathLike) -> NotebookNode:
     return nb
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, then rename it."""
-    return write_text(path, text)
-
-
 def write_notebook(nb: NotebookNode, path: str | os.PathLike) -> Path:
     """Validate ``nb`` and write it to ``path`` atomically (nbformat 4 JSON)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         text = nbformat.writes(nb, version=4)
-    return write_text_atomic(path, text + ("" if text.endswith("\n") else "\n"))
+    return write_text(path, text + ("" if text.endswith("\n") else "\n"))
 
 
 def require_nbgrader() -> None:

@@ -11,9 +11,12 @@ import sys
 from pathlib import Path
 
 GRADE_HELP = """\
-Student names come from the file names: `<student>/<notebook>.ipynb` (the course notebook's own
-name, in a folder per student) or `<student>-<notebook>.ipynb` / `<notebook>-<student>.ipynb`
-(separator -, _, . or a space). The report is written as REPORT.json, REPORT.md and REPORT.csv.
+Each submission is matched to its instructor notebook by its nbgrader grade ids (its file name is
+the fallback). Student names come from the file names: `<student>/<notebook>.ipynb` (in a folder
+per student) or `<student>-<notebook>.ipynb` / `<notebook>-<student>.ipynb` (separator -, _, . or a
+space). The student's cells run in a sandboxed kernel; the check cells run in the grader. Each
+result is written to the results folder as soon as it is graded, and a re-run skips those (unless
+--force). The report is written as REPORT.json, REPORT.md and REPORT.csv.
 Exit code 0 when every submission was graded, 1 when some could not be (see the report)."""
 
 
@@ -32,35 +35,113 @@ def _release(args: argparse.Namespace) -> int:
     return 0
 
 
+def _limits(args: argparse.Namespace):
+    from helpers.assignments.sandbox import Limits
+
+    for name in ("timeout", "notebook_timeout", "memory"):
+        if getattr(args, name) <= 0:
+            raise ValueError(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
+    return Limits(cell=args.timeout, notebook=args.notebook_timeout, memory_mb=args.memory)
+
+
 def _grade(args: argparse.Namespace) -> int:
-    from helpers.assignments.grade import grade_submissions
-    from helpers.assignments.report import to_markdown, write_reports
+    from helpers.assignments.batch import grade_many
+    from helpers.assignments.report import report_paths, to_markdown, write_reports
 
     if not Path(args.source_dir).is_dir():
         print(f"error: {args.source_dir}: no such folder of instructor notebooks", file=sys.stderr)
         return 2
-    if args.timeout <= 0:
-        print(f"error: --timeout must be positive, got {args.timeout}", file=sys.stderr)
+    try:
+        limits = _limits(args)
+        if args.jobs is not None and args.jobs <= 0:
+            raise ValueError(f"--jobs must be positive, got {args.jobs}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
+    results_dir = args.results or str(report_paths(args.report)["json"].with_suffix("")) + "-results"
 
     def progress(r) -> None:
-        print(
-            f"{r.student}: {r.notebook or Path(r.file).name}: {r.score:g} / {r.max_score:g} ({r.status})",
-            file=sys.stderr,
-        )
+        from tqdm import tqdm
 
-    try:
-        results = grade_submissions(
-            args.submissions, args.source_dir, timeout=args.timeout, notebook=args.notebook, progress=progress
-        )
-    except ImportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        name = r.notebook or Path(r.file).name
+        tqdm.write(f"{r.student}: {name}: {r.score:g} / {r.max_score:g} ({r.status})", file=sys.stderr)
+
+    results = grade_many(
+        args.submissions,
+        results_dir,
+        args.source_dir,
+        limits,
+        jobs=args.jobs,
+        notebook=args.notebook,
+        allow_reference=args.allow_reference,
+        force=args.force,
+        progress=progress,
+    )
     paths = write_reports(results, args.report)
     if not args.quiet:
         print(to_markdown(results))
-    print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
+    print(f"results in {results_dir}/; wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
     return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def _grade_one(args: argparse.Namespace) -> int:
+    from helpers.assignments.batch import grade_one
+
+    try:
+        limits = _limits(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    r = grade_one(args.submission, args.out, args.source_dir, limits, args.notebook, args.allow_reference)
+    print(f"{r.student}: {r.notebook or Path(r.file).name}: {r.score:g} / {r.max_score:g} ({r.status})")
+    return 0 if r.status == "graded" else 1
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from helpers.assignments.batch import merge
+    from helpers.assignments.report import write_reports
+
+    try:
+        results = merge(args.results)
+    except (OSError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    paths = write_reports(results, args.report)
+    print(f"{len(results)} results; wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def _grading_options(g: argparse.ArgumentParser) -> None:
+    g.add_argument(
+        "--source-dir",
+        default="notebooks",
+        metavar="DIR",
+        help="the instructor notebooks, matched by grade ids, then file name (default: notebooks)",
+    )
+    g.add_argument(
+        "--notebook",
+        default=None,
+        metavar="NAME",
+        help="grade every submission against this instructor notebook (file name in --source-dir)",
+    )
+    g.add_argument(
+        "--timeout", type=float, default=300, metavar="SECONDS", help="limit per cell (default: 300)"
+    )
+    g.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=1800,
+        metavar="SECONDS",
+        help="limit per notebook (default: 1800)",
+    )
+    g.add_argument(
+        "--memory", type=int, default=4096, metavar="MIB", help="memory per kernel (default: 4096)"
+    )
+    g.add_argument(
+        "--allow-reference",
+        action="store_true",
+        help="let exercises that call the course's reference function score (they are reported either way)",
+    )
 
 
 def _nbgrader_course(args: argparse.Namespace) -> int:
@@ -79,7 +160,7 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add the ``release``, ``grade`` and ``nbgrader-course`` commands to ``sub``."""
+    """Add the release, grade, grade-one, merge and nbgrader-course commands to ``sub``."""
     p = sub.add_parser(
         "release",
         help="write the student versions of the course notebooks",
@@ -108,18 +189,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submitted notebooks")
-    g.add_argument(
-        "--source-dir",
-        default="notebooks",
-        metavar="DIR",
-        help="the instructor notebooks, matched by file name (default: notebooks)",
-    )
-    g.add_argument(
-        "--notebook",
-        default=None,
-        metavar="NAME",
-        help="grade every submission against this instructor notebook (file name in --source-dir)",
-    )
+    _grading_options(g)
     g.add_argument(
         "--report",
         default="grades",
@@ -127,10 +197,36 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         help="report name: writes FILE.json, FILE.md and FILE.csv (default: grades)",
     )
     g.add_argument(
-        "--timeout", type=int, default=300, metavar="SECONDS", help="time limit per cell (default: 300)"
+        "--results",
+        default=None,
+        metavar="DIR",
+        help="one result file per submission (default: FILE-results/ beside the report)",
     )
+    g.add_argument(
+        "--jobs", type=int, default=None, metavar="N", help="kernels at a time (default: one per core)"
+    )
+    g.add_argument("--force", action="store_true", help="grade again the submissions already in --results")
     g.add_argument("--quiet", action="store_true", help="don't print the Markdown report")
     g.set_defaults(func=_grade)
+
+    o = sub.add_parser(
+        "grade-one",
+        help="grade one submission into one result file",
+        description="Grade one submission and write its result (JSON); `merge` builds the report.",
+    )
+    o.add_argument("submission", metavar="SUBMISSION")
+    o.add_argument("--out", required=True, metavar="FILE.json", help="the result file")
+    _grading_options(o)
+    o.set_defaults(func=_grade_one)
+
+    m = sub.add_parser(
+        "merge",
+        help="build the class report from result files",
+        description="Read result files (or folders of them) written by grade or grade-one; write the report.",
+    )
+    m.add_argument("results", nargs="+", metavar="RESULT", help="result files or folders")
+    m.add_argument("--report", default="grades", metavar="FILE", help="writes FILE.json, .md, .csv")
+    m.set_defaults(func=_merge)
 
     c = sub.add_parser(
         "nbgrader-course",

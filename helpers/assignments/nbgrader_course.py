@@ -22,9 +22,9 @@ from pathlib import Path
 
 import nbformat
 
-from helpers.assignments._io import write_notebook, write_text_atomic
+from helpers.assignments._io import write_notebook
 from helpers.assignments.student_versions import instructions_cell
-from helpers.atomic import atomic_write
+from helpers.atomic import atomic_write, write_text
 
 CONFIG_TEMPLATE = '''\
 """nbgrader configuration of the course "A neural network from scratch"."""
@@ -61,7 +61,7 @@ def make_course(
         raise ValueError("no notebooks given for the nbgrader course")
     source = course / "source" / assignment
     source.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(course / "nbgrader_config.py", config_text(course_id, timeout))
+    write_text(course / "nbgrader_config.py", config_text(course_id, timeout))
     header = nbformat.v4.new_notebook()
     header.cells.append(instructions_cell())
     write_notebook(header, course / "source" / "header.ipynb")

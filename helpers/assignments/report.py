@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import os
 from pathlib import Path
 
-from helpers.assignments._io import write_text_atomic
 from helpers.assignments.grade import SubmissionResult
+from helpers.atomic import write_text
 
 
 def _fmt(x: float) -> str:
@@ -17,8 +18,15 @@ def _fmt(x: float) -> str:
 
 
 def _cell(text: str) -> str:
-    """Text made safe for one Markdown table cell."""
-    return " ".join(str(text).split()).replace("|", "\\|")
+    """Text made safe for one Markdown table cell: one line, HTML escaped, ``|`` and backticks escaped."""
+    return html.escape(" ".join(str(text).split())).replace("|", "\\|").replace("`", "\\`")
+
+
+def _safe(value: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula: text starting with = + - @ tab or CR
+    gets a leading single quote (OWASP's advice against CSV injection)."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def to_json(results: list[SubmissionResult]) -> str:
@@ -28,7 +36,10 @@ def to_json(results: list[SubmissionResult]) -> str:
 
 def to_markdown(results: list[SubmissionResult]) -> str:
     """A summary table of all submissions, then one table of exercises per submission."""
-    lines = ["# Grading report", "", "| student | notebook | score | status |", "|---|---|---:|---|"]
+    lines = ["# Grading report", ""]
+    isolations = sorted({r.isolation for r in results if r.isolation})
+    lines += [f"Kernels ran in: {_cell(i)}." for i in isolations] + ([""] if isolations else [])
+    lines += ["| student | notebook | score | status |", "|---|---|---:|---|"]
     for r in results:
         status = r.status if not r.error else f"{r.status}: {r.error}"
         lines.append(
@@ -38,10 +49,11 @@ def to_markdown(results: list[SubmissionResult]) -> str:
     for r in results:
         lines += [
             "",
-            f"## {r.student}: {r.notebook or Path(r.file).name}, {_fmt(r.score)} / {_fmt(r.max_score)}",
+            f"## {_cell(r.student)}: {_cell(r.notebook or Path(r.file).name)}, "
+            f"{_fmt(r.score)} / {_fmt(r.max_score)}",
             "",
         ]
-        lines.append(f"File: `{r.file}`. Status: {r.status}.")
+        lines.append(f"File: {_cell(r.file)}. Status: {_cell(r.status)}.")
         if r.error:
             lines += ["", f"**{_cell(r.error)}**"]
         for p in r.problems:
@@ -51,7 +63,7 @@ def to_markdown(results: list[SubmissionResult]) -> str:
             for e in r.exercises:
                 lines.append(
                     f"| {_cell(e.grade_id)} | {_fmt(e.points)} | {_fmt(e.max_points)} | "
-                    f"{e.status} | {_cell(e.message)} |"
+                    f"{_cell(e.status)} | {_cell(e.message)} |"
                 )
     return "\n".join(lines) + "\n"
 
@@ -74,23 +86,14 @@ def to_csv(results: list[SubmissionResult]) -> str:
     several = len({r.notebook for r in results if r.notebook and r.exercises}) > 1
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["student", "notebook", "status", *cols, "total", "max", "file"])
+    writer.writerow([_safe(c) for c in ["student", "notebook", "status", *cols, "total", "max", "file"]])
     for r in results:
         points = {
             (f"{Path(r.notebook).stem}:{e.grade_id}" if several else e.grade_id): e.points
             for e in r.exercises
         }
-        writer.writerow(
-            [
-                r.student,
-                r.notebook or "",
-                r.status,
-                *(_fmt(points[c]) if c in points else "" for c in cols),
-                _fmt(r.score),
-                _fmt(r.max_score),
-                r.file,
-            ]
-        )
+        row = [r.student, r.notebook or "", r.status, *(_fmt(points[c]) if c in points else "" for c in cols)]
+        writer.writerow([_safe(v) for v in [*row, _fmt(r.score), _fmt(r.max_score), r.file]])
     return buf.getvalue()
 
 
@@ -104,7 +107,7 @@ def report_paths(report: str | os.PathLike) -> dict[str, Path]:
 def write_reports(results: list[SubmissionResult], report: str | os.PathLike) -> dict[str, Path]:
     """Write the JSON, Markdown and CSV reports next to each other; returns their paths."""
     paths = report_paths(report)
-    write_text_atomic(paths["json"], to_json(results))
-    write_text_atomic(paths["md"], to_markdown(results))
-    write_text_atomic(paths["csv"], to_csv(results))
+    write_text(paths["json"], to_json(results))
+    write_text(paths["md"], to_markdown(results))
+    write_text(paths["csv"], to_csv(results))
     return paths

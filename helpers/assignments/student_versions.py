@@ -23,6 +23,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from helpers.assignments._io import read_notebook, require_nbgrader, write_notebook
+from helpers.atomic import atomic_write
 
 #: Tag of the instructions cell put first in every released notebook.
 INSTRUCTIONS_TAG = "how-to-work"
@@ -91,8 +92,26 @@ def release_notebook(nb: NotebookNode, instructions: bool = True) -> NotebookNod
     return out
 
 
+def referenced_files(nb: NotebookNode, folder: str | os.PathLike) -> list[Path]:
+    """The files beside the notebook that it opens: every file in ``folder`` (not a notebook, not
+    hidden) whose name appears in a cell's source, plus the names listed in the notebook metadata
+    ``"files": [...]``."""
+    folder = Path(folder)
+    text = "\n".join(c.source for c in nb.cells)
+    listed = {str(n) for n in nb.metadata.get("files", []) or []}
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.is_file()
+        and p.suffix != ".ipynb"
+        and not p.name.startswith(".")
+        and (p.name in text or p.name in listed)
+    )
+
+
 def release_file(source: str | os.PathLike, out_dir: str | os.PathLike, instructions: bool = True) -> Path:
-    """Release one notebook file into ``out_dir`` (same file name); returns the written path."""
+    """Release one notebook file into ``out_dir`` (same file name) with the files it opens
+    (:func:`referenced_files`, copied atomically); returns the written notebook's path."""
     source = Path(source)
     out_dir = Path(out_dir)
     target = out_dir / source.name
@@ -103,6 +122,9 @@ def release_file(source: str | os.PathLike, out_dir: str | os.PathLike, instruct
         student = release_notebook(nb, instructions=instructions)
     except Exception as exc:
         raise ValueError(f"{source}: cannot be released ({exc.__class__.__name__}: {exc})") from None
+    for f in referenced_files(nb, source.parent):
+        with atomic_write(out_dir / f.name) as out:
+            out.write(f.read_bytes())
     return write_notebook(student, target)
 
 

@@ -10,6 +10,12 @@ On failure the same line is raised as a :class:`CheckFailed` (an ``AssertionErro
 notebook cell fails and nbgrader's autograder gives the cell 0 points. Feedback names the
 output, the shape or the entry that is wrong, never the code that would fix it.
 
+In a student's interactive Jupyter session (IPython, and ``NBGRADER_EXECUTION`` not set) a
+failure that reaches the notebook does not stop "Run All": the verdict is shown once, followed by
+a red "Not passed yet", and the student's name for the function is bound to the course's
+reference version (when there is one, saying so), so the rest of the chapter runs. Under
+nbgrader (the cell must fail there), in plain Python and in the grader, the check raises.
+
 Building blocks for a checker::
 
     out = call_student("softmax", softmax, Z)           # runs it; stubs and crashes -> verdict
@@ -19,6 +25,8 @@ Building blocks for a checker::
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -50,10 +58,51 @@ def succeed(name: str, detail: str = "all checks passed") -> str:
     return verdict
 
 
+#: The student's function each checker last called, by exercise name (for the run-all fallback).
+_STUDENT_FUNCS: dict[str, Callable] = {}
+
+
+def _interactive_shell():
+    """The IPython shell of a student's interactive session, or None (plain Python, nbgrader)."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or os.environ.get("NBGRADER_EXECUTION"):
+        return None
+    return ipython.get_ipython()
+
+
+def _show_and_continue(shell, etype, value, tb, tb_offset=None) -> None:  # noqa: ARG001
+    """IPython's handler for CheckFailed in a student's session: no traceback (the verdict is
+    already printed), a red "not passed yet", the student's function replaced by the course's
+    reference when there is one, and the cell counted as run, so "Run All" goes on."""
+    import helpers
+
+    reference = getattr(helpers, value.name, None)
+    func = _STUDENT_FUNCS.get(value.name)
+    names = [k for k, v in shell.user_ns.items() if func is not None and v is func and not k.startswith("_")]
+    names = names or ([value.name] if value.name in shell.user_ns else [])
+    flag = "\x1b[31mNot passed yet.\x1b[0m"
+    if callable(reference) and names:
+        for k in names:
+            shell.user_ns[k] = reference
+        print(
+            f"{flag} For the rest of this notebook `{names[0]}` is the course's version "
+            f"(helpers.{value.name}), so that the cells below run. Fix your function, then run its "
+            "cell and this check again."
+        )
+    else:
+        print(f"{flag} Cells below that use it may fail until it passes.")
+    result = getattr(shell.displayhook, "exec_result", None)
+    if result is not None:
+        result.error_in_exec = None
+
+
 def fail(name: str, problem: str) -> NoReturn:
     """Print the verdict ``✗ name: problem`` and raise it as :class:`CheckFailed`."""
     __tracebackhide__ = True  # noqa: F841  (IPython and pytest hide this frame)
     exc = CheckFailed(name, problem)
+    shell = _interactive_shell()
+    if shell is not None and CheckFailed not in shell.custom_exceptions:
+        shell.set_custom_exc((CheckFailed,), _show_and_continue)
     print(exc)
     raise exc
 
@@ -81,6 +130,7 @@ def call_student(name: str, func: Callable, *args: Any, _copy_args: bool = True,
     __tracebackhide__ = True  # noqa: F841
     if not callable(func):
         fail(name, f"expected a function, got {type(func).__name__}")
+    _STUDENT_FUNCS[name] = func
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")

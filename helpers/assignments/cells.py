@@ -1,0 +1,194 @@
+"""Submissions and their instructor notebooks: nbgrader cell metadata, who and what, locked cells.
+
+- :func:`identify` / :func:`identify_notebook`: the student's name and the instructor notebook a
+  submission belongs to (by its nbgrader grade ids first, its file name as the fallback);
+- :func:`restore_locked_cells`: the instructor's check cells put back (nbgrader's OverwriteCells).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+#: Separators allowed between a student name and the notebook name in a submission's file name.
+_SEPARATORS = "-_. "
+#: What browsers and learning-management systems append to a downloaded copy: " (1)", "-2"...
+_COPY_MARK = re.compile(r"\s*\(\d+\)$")
+
+
+# --------------------------------------------------------------------------------------------
+# nbgrader cell metadata
+# --------------------------------------------------------------------------------------------
+def _meta(cell: NotebookNode) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def grade_id(cell: NotebookNode) -> str | None:
+    """The cell's nbgrader grade_id, or None."""
+    return _meta(cell).get("grade_id") or None
+
+
+def is_grade_cell(cell: NotebookNode) -> bool:
+    """True for an nbgrader grade cell (has points)."""
+    return bool(_meta(cell).get("grade")) and grade_id(cell) is not None
+
+
+def is_locked_cell(cell: NotebookNode) -> bool:
+    """True for a cell whose source nbgrader restores at grading (nbgrader.utils.is_locked)."""
+    m = _meta(cell)
+    if not m or grade_id(cell) is None or m.get("solution"):
+        return False
+    return bool(m.get("grade") or m.get("locked"))
+
+
+def grade_cells(nb: NotebookNode) -> list[NotebookNode]:
+    """The grade cells of ``nb`` in notebook order."""
+    return [c for c in nb.cells if is_grade_cell(c)]
+
+
+def max_score(nb: NotebookNode) -> float:
+    """The notebook's total points (sum over its grade cells)."""
+    return float(sum(float(_meta(c).get("points", 0)) for c in grade_cells(nb)))
+
+
+# --------------------------------------------------------------------------------------------
+# Who and what
+# --------------------------------------------------------------------------------------------
+def _strip_stem(stem: str, nb_stem: str) -> str | None:
+    """The student part of ``stem`` when it is ``<student><sep><nb_stem>`` or ``<nb_stem><sep><student>``."""
+    if stem.endswith(nb_stem) and len(stem) > len(nb_stem) and stem[-len(nb_stem) - 1] in _SEPARATORS:
+        return stem[: -len(nb_stem)].strip(_SEPARATORS) or None
+    if stem.startswith(nb_stem) and len(stem) > len(nb_stem) and stem[len(nb_stem)] in _SEPARATORS:
+        return stem[len(nb_stem) :].strip(_SEPARATORS) or None
+    return None
+
+
+def identify(path: str | os.PathLike, notebook_names: list[str]) -> tuple[str, str | None]:
+    """``(student, instructor notebook file name or None)`` for a submitted file.
+
+    - ``<student>/<notebook>.ipynb`` (the file keeps the course notebook's name): the student is
+      the parent folder's name, e.g. ``submissions/alice/02_forward_prop.ipynb`` -> alice; in
+      nbgrader's layout ``submitted/<student>/<assignment>/<notebook>.ipynb`` it is the folder
+      below ``submitted``;
+    - ``<student>-<notebook>.ipynb`` or ``<notebook>-<student>.ipynb`` (separator ``-``, ``_``,
+      ``.`` or a space): the rest of the file name, e.g. ``alice_02_forward_prop.ipynb`` -> alice;
+      a copy mark such as `` (1)`` at the end is ignored;
+    - anything else: the file name without its extension, and no instructor notebook.
+
+    The longest matching notebook name wins.
+    """
+    path = Path(path)
+    stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
+    stem = _COPY_MARK.sub("", stem) or stem
+    for name in sorted(notebook_names, key=len, reverse=True):
+        nb_stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
+        if stem == nb_stem:
+            folders = path.resolve().parent.parts
+            if "submitted" in folders[:-1]:
+                return folders[len(folders) - 1 - folders[::-1].index("submitted") + 1], name
+            return (folders[-1] if len(folders) > 1 else stem), name
+        student = _strip_stem(stem, nb_stem)
+        if student:
+            return student, name
+    return stem, None
+
+
+# --------------------------------------------------------------------------------------------
+# Putting the instructor's locked cells back
+# --------------------------------------------------------------------------------------------
+def _signature(cell: NotebookNode) -> tuple:
+    """What a student could tamper with in a locked cell: type, source, grading flags and points."""
+    m = _meta(cell)
+    flags = tuple(m.get(k) for k in ("grade", "solution", "locked", "task"))
+    return cell.cell_type, cell.source, flags, float(m.get("points", 0) or 0)
+
+
+def _fresh_copy(cell: NotebookNode) -> NotebookNode:
+    new = copy.deepcopy(cell)
+    if new.cell_type == "code":
+        new.outputs = []
+        new.execution_count = None
+    return new
+
+
+def restore_locked_cells(
+    submission: NotebookNode, instructor: NotebookNode
+) -> tuple[NotebookNode, list[str], list[str]]:
+    """Return ``(notebook, edited_ids, reinserted_ids)``: ``submission`` with the instructor's locked cells.
+
+    Every locked nbgrader cell of ``instructor`` (check cells, with their hidden tests) replaces the
+    submission's cell of the same grade_id (source, type and metadata: the student cannot change
+    the points), or, when the student deleted it, is inserted after the submission's cell that
+    matches the nearest preceding nbgrader cell of the instructor version. Grade ids the
+    instructor version does not know and repeated grade ids lose their nbgrader metadata, so they
+    score nothing. ``submission`` itself is left unchanged.
+    """
+    from helpers.assignments.student_versions import release_notebook
+
+    nb = copy.deepcopy(submission)
+    # What an untouched student copy holds: the released version (hidden tests removed).
+    released = {grade_id(c): _signature(c) for c in release_notebook(instructor, instructions=False).cells}
+    known = {grade_id(c) for c in instructor.cells if grade_id(c)}
+    seen: set[str] = set()
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid is None:
+            continue
+        if gid not in known or gid in seen:
+            cell.metadata.pop("nbgrader", None)
+        else:
+            seen.add(gid)
+
+    def index_of(gid: str) -> int | None:
+        for i, c in enumerate(nb.cells):
+            if grade_id(c) == gid:
+                return i
+        return None
+
+    edited: list[str] = []
+    reinserted: list[str] = []
+    anchor = -1  # index in nb after which a missing cell goes
+    for pos, icell in enumerate(instructor.cells):
+        gid = grade_id(icell)
+        if gid is None:
+            continue
+        idx = index_of(gid)
+        if idx is not None:
+            if is_locked_cell(icell):
+                scell = nb.cells[idx]
+                if _signature(scell) not in (_signature(icell), released.get(gid)):
+                    edited.append(gid)
+                new = _fresh_copy(icell)
+                if "id" in scell:
+                    new["id"] = scell["id"]
+                nb.cells[idx] = new
+            anchor = idx
+        elif is_locked_cell(icell):
+            new = _fresh_copy(icell)
+            ids = {c.get("id") for c in nb.cells}
+            if new.get("id") in ids:
+                new["id"] = nbformat.v4.new_code_cell().id
+            at = anchor + 1 if anchor >= 0 else min(pos, len(nb.cells))
+            nb.cells.insert(at, new)
+            reinserted.append(gid)
+            anchor = at
+    return nb, edited, reinserted
+
+
+def identify_notebook(submission: NotebookNode, instructors: dict[str, NotebookNode]) -> str | None:
+    """The instructor notebook (a key of ``instructors``) sharing the most grade ids with ``submission``.
+
+    None when no notebook shares one, or when two share the same number (then the file name decides).
+    """
+    ids = {grade_id(c) for c in submission.cells} - {None}
+    counts = sorted(
+        ((len(ids & {grade_id(c) for c in nb.cells}), name) for name, nb in instructors.items()), reverse=True
+    )
+    if not counts or counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
+        return None
+    return counts[0][1]

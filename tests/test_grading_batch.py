@@ -1,0 +1,139 @@
+"""The grading route at class scale: the sandbox, result files, kill and resume, split and merge."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
+import assignment_notebook as fx  # noqa: E402
+
+from helpers.assignments import release  # noqa: E402
+from helpers.assignments.batch import merge, read_result  # noqa: E402
+from helpers.assignments.sandbox import KernelProblem, Limits, SandboxKernel, bwrap_path  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CLI = [sys.executable, "-m", "helpers.assignments"]
+needs_bwrap = pytest.mark.skipif(not bwrap_path(), reason="bubblewrap (apt install bubblewrap) not installed")
+
+
+@needs_bwrap
+def test_sandbox_denies_package_writes_instructor_reads_and_network(tmp_path):
+    secret = tmp_path / "instructor" / "solutions.ipynb"
+    secret.parent.mkdir()
+    secret.write_text("the answers")
+    with SandboxKernel(Limits(cell=20, notebook=60)) as k:
+        assert not k.dead, k.dead
+        probe = (
+            "import helpers, os, socket\n"
+            "def attempt(f):\n    try:\n        f()\n        return 'allowed'\n"
+            "    except Exception as exc:\n        return type(exc).__name__\n"
+            "pkg = attempt(lambda: open(helpers.__file__, 'a').write('x'))\n"
+            "new = attempt(lambda: open(os.path.join(os.path.dirname(helpers.__file__), 'evil.py'), 'w'))\n"
+            f"read = attempt(lambda: open({str(secret)!r}).read())\n"
+            "net = attempt(lambda: socket.create_connection(('1.1.1.1', 80), timeout=2))\n"
+            "def report():\n    return [pkg, new, read, net, os.getuid()]\n"
+        )
+        assert k.run(probe).status == "ok"
+        pkg, new, read, net, uid = k.call("report", (), {})["result"]
+    assert pkg != "allowed" and new != "allowed"
+    assert read == "FileNotFoundError"  # not on any path the kernel can see
+    assert net != "allowed"
+    assert uid == 65534
+
+
+def test_sandbox_call_round_trip_and_in_place_changes(tmp_path):
+    with SandboxKernel(Limits(cell=20, notebook=60, memory_mb=1024)) as k:
+        assert k.run("big = bytearray(2 * 2**30)").ename == "MemoryError"  # the memory limit
+        assert k.run("def f(x, n=1):\n    x[0] = -1\n    return x * n, 'ok'").status == "ok"
+        out = k.call("f", (np.arange(3.0),), {"n": 2})
+        np.testing.assert_array_equal(out["result"][0], [-2.0, 2.0, 4.0])
+        assert out["result"][1] == "ok"
+        np.testing.assert_array_equal(out["args"][0], [-1.0, 1.0, 2.0])
+        assert k.run("import os\nos._exit(3)").status == "dead"
+        with pytest.raises(KernelProblem, match="died"):
+            k.call("f", (1,), {})
+
+
+def _submissions(tmp_path: Path, n: int) -> tuple[Path, list[Path]]:
+    src = fx.write_source_dir(tmp_path / "source")
+    paths = []
+    for i in range(n):
+        p = tmp_path / "subs" / f"s{i}" / fx.NAME
+        p.parent.mkdir(parents=True)
+        nbformat.write(fx.make_instructor_notebook(), p)
+        paths.append(p)
+    return src.parent, paths
+
+
+def test_kill_midway_keeps_finished_results_and_resume_completes(tmp_path):
+    source, paths = _submissions(tmp_path, 4)
+    results = tmp_path / "results"
+    cmd = [*CLI, "grade", *map(str, paths), "--source-dir", str(source), "--jobs", "1"]
+    cmd += ["--results", str(results), "--report", str(tmp_path / "grades"), "--quiet", "--timeout", "20"]
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        end = time.monotonic() + 240
+        while time.monotonic() < end and not list(results.glob("*.json")):
+            time.sleep(0.2)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done = {p: p.stat().st_mtime_ns for p in results.glob("*.json")}
+    assert 1 <= len(done) < len(paths)
+    assert all(read_result(p).score == 5 for p in done)  # complete, readable files only
+    assert not (tmp_path / "grades.json").exists()
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr
+    assert {p: p.stat().st_mtime_ns for p in done} == done  # not graded again
+    data = json.loads((tmp_path / "grades.json").read_text())
+    assert [s["score"] for s in data["submissions"]] == [5.0] * len(paths)
+
+
+def test_grade_one_per_submission_then_merge(tmp_path):
+    source, paths = _submissions(tmp_path, 2)
+    student = release([fx.write_source_dir(tmp_path / "src2")], tmp_path / "released")[0]
+    nbformat.write(nbformat.read(student, 4), paths[1])
+    for i, p in enumerate(paths):
+        run = subprocess.run(
+            [
+                *CLI,
+                "grade-one",
+                str(p),
+                "--out",
+                str(tmp_path / "r" / f"{i}.json"),
+                "--source-dir",
+                str(source),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+    merged = subprocess.run(
+        [*CLI, "merge", str(tmp_path / "r"), "--report", str(tmp_path / "class")],
+        capture_output=True,
+        text=True,
+    )
+    assert merged.returncode == 0, merged.stderr
+    data = json.loads((tmp_path / "class.json").read_text())
+    assert {s["student"]: s["score"] for s in data["submissions"]} == {"s0": 5.0, "s1": 0.0}
+    assert [r.student for r in merge([tmp_path / "r"])] == ["s0", "s1"]
+    assert subprocess.run([*CLI, "merge", str(tmp_path / "nothing")], capture_output=True).returncode == 1
+
+
+def test_release_ships_the_files_a_notebook_opens(tmp_path):
+    (out,) = release([ROOT / "notebooks" / "06_misclassified_digits.ipynb"], tmp_path)
+    assert (tmp_path / "my_digit.png").read_bytes() == (ROOT / "notebooks" / "my_digit.png").read_bytes()
+    src = fx.write_source_dir(tmp_path / "fixture")
+    release([src], tmp_path / "fx")
+    assert (tmp_path / "fx" / "values.txt").read_text() == "1 2 3 6\n"
+    assert out.is_file()

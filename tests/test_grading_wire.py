@@ -1,0 +1,43 @@
+"""The data format between grader and kernel: round trips, and everything else refused."""
+
+from __future__ import annotations
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+from helpers.assignments import wire
+
+
+def test_round_trip(tmp_path):
+    value = {"result": (np.arange(6.0).reshape(2, 3), 2, 0.5, None, True, "ok", [np.float32(1.5)])}
+    wire.dump(tmp_path / "v.npz", value)
+    back = wire.load(tmp_path / "v.npz")
+    np.testing.assert_array_equal(back["result"][0], value["result"][0])
+    assert back["result"][1:6] == (2, 0.5, None, True, "ok")
+    assert back["result"][6][0] == np.float32(1.5) and isinstance(back["result"][6][0], np.float32)
+
+
+@pytest.mark.parametrize("value", [object(), np.array([object()]), {1: 2}, lambda: 0])
+def test_dump_refuses_what_is_not_data(tmp_path, value):
+    with pytest.raises(TypeError):
+        wire.dump(tmp_path / "v.npz", value)
+
+
+def test_load_refuses_pickles_links_and_big_files(tmp_path):
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with zipfile.ZipFile(tmp_path / "p.npz", "w") as z:
+        z.write(tmp_path / "obj.npy", "tree.npy")
+    with pytest.raises(wire.WireError, match="unreadable"):
+        wire.load(tmp_path / "p.npz")
+    wire.dump(tmp_path / "big.npz", np.zeros(1000))
+    with pytest.raises(wire.WireError, match="limit"):
+        wire.load(tmp_path / "big.npz", max_bytes=1000)
+    os.symlink(tmp_path / "big.npz", tmp_path / "link.npz")
+    with pytest.raises(wire.WireError, match="regular file"):
+        wire.load(tmp_path / "link.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(wire.WireError):
+        wire.load(tmp_path / "junk.npz")
