@@ -15,16 +15,14 @@ import pytest
 
 from helpers import load_mnist, train_dev_split
 from helpers.nn import (
-    TrainingDiverged,
     backward_prop,
     cross_entropy,
     evaluate,
     forward_prop,
-    gradient_descent,
     init_params,
-    train,
     update_params,
 )
+from helpers.training import TrainingDiverged, gradient_descent, train
 
 
 def blobs(m: int = 60, n: int = 4, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
