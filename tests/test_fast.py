@@ -154,19 +154,11 @@ def test_fast_train_blas_threads_do_not_change_the_result():
 
 def test_fast_train_starts_from_given_params_and_passes_copies_to_the_callback():
     X, y = _data(m=50)
-    start = init_params(20, 5, 10, seed=4, dtype=np.float32)
+    start = init_params(20, 5, 10, seed=4)
     seen = []
-    params, _ = fast.train(
-        X,
-        y,
-        params=start,
-        epochs=2,
-        batch_size=10,
-        alpha=0.1,
-        progress=False,
-        callback=lambda e, p, h: seen.append(p),
-    )
-    reference, _ = training.train(X, y, params=start, epochs=2, batch_size=10, alpha=0.1, progress=False)
+    kwargs = dict(params=start, epochs=2, batch_size=10, alpha=0.1, seed=0, dtype=np.float64, progress=False)
+    params, _ = fast.train(X, y, callback=lambda epoch, p, history: seen.append(p), **kwargs)
+    reference, _ = training.train(X, y, **kwargs)
     assert_close(params[0], reference[0], 1e-12, "W1")
     assert len(seen) == 2 and not np.array_equal(seen[0][0], seen[1][0])  # not views of one buffer
     np.testing.assert_array_equal(seen[1][0], params[0])
