@@ -24,6 +24,7 @@ from helpers.checks.gradients import (
     check_hidden_layer_grads,
     check_output_layer_grads,
 )
+from helpers.checks.speed import check_blocked_gradients
 from helpers.checks.training import (
     check_confusion_matrix,
     check_get_accuracy,
@@ -34,6 +35,7 @@ from helpers.checks.training import (
 
 __all__ = [
     "check_backward_prop",
+    "check_blocked_gradients",
     "check_confusion_matrix",
     "check_get_accuracy",
     "check_get_predictions",
