@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from helpers import fast, load_mnist, training
+from helpers.checks import CheckFailed, check_blocked_gradients
 from helpers.data import images_to_columns, parse_idx
-from helpers.nn import init_params
+from helpers.nn import backward_prop, forward_prop, init_params
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 HISTORY_FIELDS = ("unit", "step", "loss", "accuracy", "dev_step", "dev_loss", "dev_accuracy")
@@ -249,3 +250,47 @@ def test_parse_idx_returns_a_writable_native_copy(code, dtype):
     assert out.flags.writeable and out.dtype.isnative
     np.testing.assert_array_equal(out, values.astype(np.dtype(dtype).newbyteorder("=")))
     out[0, 0, 0] = 7  # writable, and not a view of the bytes
+
+
+# --------------------------------------------------------------------------------------------
+# The checker of chapter 7's exercise
+# --------------------------------------------------------------------------------------------
+def _blocked_right(W1, b1, W2, b2, X, Y, block):
+    m = X.shape[1]
+    total = [np.zeros_like(p) for p in (W1, b1, W2, b2)]
+    for s in range(0, m, block):
+        Xb, Yb = X[:, s : s + block], Y[s : s + block]
+        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, Xb)
+        for t, g in zip(total, backward_prop(Z1, A1, Z2, A2, W1, W2, Xb, Yb)):
+            t += g * (Xb.shape[1] / m)
+    return tuple(total)
+
+
+def _blocked_unweighted(W1, b1, W2, b2, X, Y, block):
+    grads = []
+    for s in range(0, X.shape[1], block):
+        Xb, Yb = X[:, s : s + block], Y[s : s + block]
+        grads.append(backward_prop(*forward_prop(W1, b1, W2, b2, Xb), W1, W2, Xb, Yb))
+    return tuple(np.mean([g[i] for g in grads], axis=0) for i in range(4))
+
+
+def _blocked_summed(W1, b1, W2, b2, X, Y, block):
+    return tuple(g * X.shape[1] for g in _blocked_right(W1, b1, W2, b2, X, Y, block))
+
+
+def test_check_blocked_gradients_passes_a_right_answer(capsys):
+    check_blocked_gradients(_blocked_right)
+    assert "✓ blocked_gradients" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("wrong", "words"),
+    [
+        (_blocked_unweighted, "weight each block's gradient by its number of columns"),
+        (_blocked_summed, "times the expected values"),
+        (lambda *args: (1, 2, 3), "should return 4 values"),
+    ],
+)
+def test_check_blocked_gradients_names_the_mistake(wrong, words):
+    with pytest.raises(CheckFailed, match=words):
+        check_blocked_gradients(wrong)
