@@ -104,10 +104,15 @@ def _check_label_range(labels: np.ndarray, k: int) -> None:
         raise ValueError(f"Y holds labels outside 0..{k - 1}")
 
 
-def _check_label_range(labels: np.ndarray, k: int) -> None:
-    """Raise a ValueError unless every label lies in 0..k-1 (one per class of A2's k rows)."""
-    if labels.size and (labels.min() < 0 or labels.max() >= k):
-        raise ValueError(f"Y holds labels outside 0..{k - 1}")
+def _check_cache(Z1, A1, Z2, A2, W1: np.ndarray, W2: np.ndarray, X: np.ndarray) -> None:
+    """Check backward_prop's arrays: W1 (h, n), W2 (k, h), X (n, m), Z1 and A1 (h, m), Z2 and A2 (k, m)."""
+    _check_ndim("W1", W1, 2, "(hidden units x inputs)")
+    _check_ndim("W2", W2, 2, "(outputs x hidden units)")
+    (h, n), k = W1.shape, W2.shape[0]
+    _check_shape("W2", W2, (k, h))
+    _check_shape("X", X, (n, None))
+    for name, a, rows in (("Z1", Z1, h), ("A1", A1, h), ("Z2", Z2, k), ("A2", A2, k)):
+        _check_shape(name, a, (rows, X.shape[1]))
 
 
 def _one_hot_like(Y: np.ndarray, A2: np.ndarray) -> np.ndarray:
@@ -231,15 +236,9 @@ def backward_prop(
     Each gradient has the shape of its parameter. ``dZ2 = A2 - Y`` is m times the derivative
     of the mean loss with respect to Z2, hence the ``/ m`` (see the module docstring).
     """
-    _check_ndim("W1", W1, 2, "(hidden units x inputs)")
-    _check_ndim("W2", W2, 2, "(outputs x hidden units)")
-    (h, n), k = W1.shape, W2.shape[0]
-    _check_shape("W2", W2, (k, h))
-    _check_shape("X", X, (n, None))
-    m = X.shape[1]
-    for name, a, rows in (("Z1", Z1, h), ("A1", A1, h), ("Z2", Z2, k), ("A2", A2, k)):
-        _check_shape(name, a, (rows, m))
+    _check_cache(Z1, A1, Z2, A2, W1, W2, X)
     Y = _one_hot_like(Y, A2)
+    m = X.shape[1]
 
     dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T / m
