@@ -294,3 +294,33 @@ def test_check_blocked_gradients_passes_a_right_answer(capsys):
 def test_check_blocked_gradients_names_the_mistake(wrong, words):
     with pytest.raises(CheckFailed, match=words):
         check_blocked_gradients(wrong)
+
+
+def _probed_epochs(monkeypatch, single_cost: float, every_cost: float, epochs: int = 20) -> list[int]:
+    """Epochs in which AdaptiveBlasThreads probed, on a fake clock where a step with one BLAS
+    thread takes ``single_cost`` and a step on every core ``every_cost``."""
+    clock = [0.0]
+    monkeypatch.setattr(fast.time, "perf_counter", lambda: clock[0])
+    tuner = fast.AdaptiveBlasThreads(probe=2)
+    threads = [1]
+    monkeypatch.setattr(tuner, "_set", threads.append)  # record instead of touching BLAS
+    probed = []
+    for epoch in range(1, epochs + 1):
+        before = len(tuner.chosen)
+        for i in range(10):
+            tuner.before_step(i)
+            clock[0] += single_cost if threads[-1] == 1 else every_cost
+            tuner.after_step(i)
+        if len(tuner.chosen) > before:
+            probed.append(epoch)
+    return probed
+
+
+@pytest.mark.skipif(fast.default_threads() < 2, reason="one core: nothing to choose")
+def test_adaptive_threads_probe_less_often_while_one_thread_wins(monkeypatch):
+    assert _probed_epochs(monkeypatch, 1.0, 3.0) == [1, 2, 4, 8, 16]
+
+
+@pytest.mark.skipif(fast.default_threads() < 2, reason="one core: nothing to choose")
+def test_adaptive_threads_probe_every_epoch_while_every_core_wins(monkeypatch):
+    assert _probed_epochs(monkeypatch, 3.0, 1.0) == list(range(1, 21))
