@@ -2,29 +2,39 @@
 
 The recipes, the command line and the benchmark train through this module; the notebooks of
 chapters 1-6 use the plain loops of :mod:`helpers.training`, and chapter 7 ("Making it fast")
-builds each trick below step by step. The tests check that both give the same numbers (float64
-to 1e-12, float32 to 1e-5) and that the thread count does not change a bit.
+builds each trick below step by step. The tests check that both give the same parameters and
+History (float64 to 1e-12, float32 to 1e-5) and that the thread count does not change a bit.
 
-Every trick kept here was measured on the course's 2-core machine (full MNIST; see
-``benchmarks/README.md``); a trick that bought less than 1.1x was left out:
+Each trick was measured on the course's 2-core machine on full MNIST, the engine against the
+readable loop alternately in one process (``benchmarks/README.md``). The machine is shared:
+the figures of 2026-11-30 were taken with a load average of 12-15, so they are ranges, and an
+idle machine shows smaller differences for the per-step savings. Tricks measured below 1.1x
+were left out.
 
-1. **Blocked full-batch gradient** (:func:`gradient_descent`): each iteration runs
+1. **Per-step bookkeeping done once** (:func:`train`): shapes checked once per call, not at
+   every step; the loss and accuracy of an epoch kept as the probability of the true class and
+   the predicted class of each example, reduced once per epoch; no one-hot matrix (dZ2 is A2
+   with 1 subtracted at the labels), dZ2 divided by the batch size once; gradients written into
+   one preallocated buffer and parameters and velocities kept in one buffer each, so the
+   momentum step and the update are one operation each; batches gathered as rows of X^T into
+   one buffer. 784-10-10 at batch 64 (the fast recipe): 1.7-3.5x per epoch (chapter 7 on the
+   same day: 1.7x); 784-128-10 at batch 256 (wide): 1.05-1.3x.
+2. **BLAS threads chosen by timing** (:class:`AdaptiveBlasThreads`, ``blas_threads="auto"``):
+   OpenBLAS splits even a 10-row product over both cores and hands work between threads on
+   every call; beside a busy program each hand-over stalls. Measured for the wide recipe under
+   load: 45-64 s per epoch with two BLAS threads against 3.4-4.1 s with one (12-19x); the old
+   default-threaded engine took 90-181 s for 5 epochs beside one busy core, this one 11-19 s.
+   On an idle machine two threads can be faster for 128 hidden units, so the engine times both
+   at the start of an epoch instead of fixing one.
+3. **Blocked full-batch gradient** (:func:`gradient_descent`): each iteration runs
    forward_prop and backward_prop on blocks of about 8 MB of X and adds the block gradients
    weighted by block size, which is exactly the full-batch mean. A block is still in the CPU
    cache when ``dW1 = dZ1 X^T`` needs it, so X is read from memory once per iteration instead
-   of twice. Measured 1.23x on an idle machine (notes recipe).
-2. **One block per core, single-threaded BLAS** (the ``threads`` of :func:`gradient_descent`):
-   OpenBLAS splits even a 10-row product over both cores and hands work between threads on
-   every call; when another program keeps a core busy, that hand-over stalls. Whole blocks per
-   thread, each with one BLAS thread, are as fast idle and 2.4-9x faster beside a busy process.
-3. **Single-threaded BLAS for mini-batches** (:func:`train`): the products of a mini-batch are
-   small, so a second BLAS thread gains little idle and loses several-fold beside a busy
-   process; ``blas_threads`` sets the number (the recipes choose it, see
-   :mod:`helpers.recipes`).
-
-Tricks that were measured and dropped (below 1.1x on mini-batches): gathering batches into a
-preallocated buffer with ``np.take(out=)``, writing gradients into preallocated arrays, folding
-1/m and the learning rate into dZ2, keeping the velocity as lr V in one flat buffer.
+   of twice: 1.23x on an idle machine, 1.34x for one gradient in chapter 7 under load.
+4. **One block per core, single-threaded BLAS** (the ``threads`` of :func:`gradient_descent`):
+   whole blocks per thread, each with one BLAS thread, instead of every product split over
+   both cores: as fast idle, and with tricks 3 and 4 together 1.5-1.8x against the readable
+   loop under load (2.4-9x against default-threaded BLAS).
 """
 
 from __future__ import annotations
@@ -196,7 +206,7 @@ def block_workers(n_blocks: int, threads: int) -> Iterator[ThreadPoolExecutor | 
     """A pool of ``threads`` threads for the blocks, with BLAS single-threaded meanwhile.
 
     With one thread or one block there is no pool and BLAS runs single-threaded all the same
-    (trick 2 of the module docstring).
+    (trick 4 of the module docstring).
     """
     threads = min(int(threads), n_blocks)
     with limit_blas_threads(1):
@@ -287,11 +297,11 @@ def train(
     callback: Callable[[int, Params, History], None] | None = None,
     blas_threads: int | str | None = "auto",
 ) -> tuple[Params, History]:
-    """:func:`helpers.training.train` with the per-step work cut down (tricks 3 and 4).
+    """:func:`helpers.training.train` with the per-step work cut down (tricks 1 and 2).
 
     Same arguments, the same shuffles and steps, the same result (to rounding) and the same
     :class:`History`; X (n, m), Y labels (m,) or one-hot (k, m). ``blas_threads``: "auto"
-    chooses one thread or every core each epoch (:class:`AdaptiveBlasThreads`, trick 3); a
+    chooses one thread or every core by timing (:class:`AdaptiveBlasThreads`, trick 2); a
     number limits BLAS to that many threads; None leaves BLAS as configured.
     Returns ``((W1, b1, W2, b2), history)``.
     """
