@@ -1,4 +1,4 @@
-"""The same mini-batch training as :func:`helpers.nn.train`, written with PyTorch tensors.
+"""The same mini-batch training as :func:`helpers.fast.train`, written with PyTorch tensors.
 
 Used only by the benchmark, to compare seconds per epoch against PyTorch doing *identical*
 training: same initial weights (copied from NumPy), same example order in every epoch, same
@@ -113,10 +113,11 @@ class TorchTrainer:
             p_true[s : s + b] = A2[columns[:b], yb]
             predicted[s : s + b] = A2.argmax(dim=1)
             lr = self._lr()
-            # As helpers.nn.train does it: dZ2 is divided by b and multiplied by lr once, so the
-            # four gradients come out as steps (lr dP); the velocity holds U = lr V, updated as
+            # dZ2 is divided by b and multiplied by lr once, so the four gradients come out as
+            # steps (lr dP); the velocity holds U = lr V, updated as
             # U := (lr / lr_before) momentum U + lr dP (equal to lr (momentum V + dP)), then P -= U.
-            # The same float32 operations in the same order, so both runs follow one trajectory.
+            # helpers.fast.train keeps V itself and steps P -= lr V: the same numbers in real
+            # arithmetic, so both runs follow one trajectory up to float32 rounding.
             dZ2 = A2.clone()
             dZ2[columns[:b], yb] -= 1
             dZ2.div_(b).mul_(lr)

@@ -23,25 +23,22 @@ from helpers.images import image_to_column, image_to_grid
 from helpers.metrics import confusion_matrix, most_confused_pairs, per_class_accuracy, top_mistakes
 from helpers.models import load_params, save_params
 from helpers.nn import (
-    History,
-    TrainingDiverged,
     backward_prop,
     cross_entropy,
     evaluate,
     forward_prop,
     get_accuracy,
     get_predictions,
-    gradient_descent,
     init_params,
     predict,
     predict_proba,
     relu,
     relu_deriv,
     softmax,
-    train,
     update_params,
 )
 from helpers.recipes import RECIPES, run_recipe
+from helpers.training import History, TrainingDiverged, gradient_descent, train
 
 _PLOTS = (
     "plot_confusion",

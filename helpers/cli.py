@@ -44,7 +44,7 @@ class _Parser(argparse.ArgumentParser):
 
 def _expected_errors() -> tuple[type[BaseException], ...]:
     """Exceptions reported as one line; anything else is a bug and keeps its traceback."""
-    from helpers.nn import TrainingDiverged
+    from helpers.training import TrainingDiverged
 
     errors: list[type[BaseException]] = [ValueError, OSError, TrainingDiverged, FloatingPointError]
     try:

@@ -68,7 +68,7 @@ def training_plan(args: argparse.Namespace) -> tuple[str, dict]:
     from helpers.recipes import RECIPES
 
     settings = dict(RECIPES[args.recipe])
-    full_batch = "iterations" in settings
+    full_batch = RECIPES[args.recipe].trainer == "gradient_descent"
     minibatch_flags = args.epochs is not None or args.batch_size is not None
     if args.iterations is not None and not full_batch:
         raise UsageError(
@@ -152,8 +152,8 @@ def _dev_size(args: argparse.Namespace, data) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from helpers.data import load_mnist, train_dev_split
-    from helpers.nn import evaluate, predict_proba, train
-    from helpers.recipes import RECIPES, run_recipe
+    from helpers.nn import evaluate, predict_proba
+    from helpers.recipes import fit
 
     check_train_args(args)
     method, settings = training_plan(args)
@@ -169,11 +169,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{X_train.shape[1]:,} training images, {X_dev.shape[1]:,} dev images"
     )
     kwargs = {**settings, "X_dev": X_dev, "Y_dev": y_dev, "progress": progress}
-    recipe_method = "gradient_descent" if "iterations" in RECIPES[args.recipe] else "train"
-    if method == recipe_method:
-        params, history = run_recipe(args.recipe, X_train, y_train, **kwargs)
-    else:  # the notes' network on mini-batches (--epochs with recipe notes)
-        params, history = train(X_train, y_train, **kwargs)
+    params, history = fit(method, X_train, y_train, **kwargs)
     from helpers.models import check_model_shapes
 
     # The model the report describes as 784-h-10 must be one: a label of 10 would have added

@@ -21,7 +21,8 @@ from collections.abc import Callable
 import numpy as np
 from matplotlib.figure import Figure
 
-from helpers.nn import History, Params
+from helpers.nn import Params
+from helpers.training import History
 from helpers.plots import plot_history
 
 UNITS = 10  # hidden units shown as images

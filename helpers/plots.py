@@ -185,8 +185,8 @@ def _field(h, name: str):
 def _dev_steps(h, steps: list, n_dev: int) -> list:
     """x positions of the dev points: ``dev_step`` when the history has it, else inferred.
 
-    :func:`helpers.nn.train` evaluates the dev set after every epoch (same steps);
-    :func:`helpers.nn.gradient_descent` every ``eval_every`` iterations (10 by default) and after
+    :func:`helpers.training.train` evaluates the dev set after every epoch (same steps);
+    :func:`helpers.training.gradient_descent` every ``eval_every`` iterations (10 by default) and after
     the last one. The interval tried first is 10, then 1, 2, 3, ...: the first whose count of
     evaluation points matches gives the positions.
     """
@@ -207,7 +207,7 @@ def _dev_steps(h, steps: list, n_dev: int) -> list:
 def plot_history(*histories, labels: Sequence[str] | None = None) -> Figure:
     """Training curves of one or more runs: loss (left) and accuracy (right).
 
-    Each history is a :class:`helpers.nn.History` (or its ``as_dict()``); training curves are
+    Each history is a :class:`helpers.training.History` (or its ``as_dict()``); training curves are
     solid, dev curves dashed in the same colour. ``labels`` names the runs in the legend.
     """
     if not histories:

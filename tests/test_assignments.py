@@ -395,7 +395,7 @@ def test_module_entry_point_help():
 # --------------------------------------------------------------------------------------------
 # The course notebooks (skipped until they exist)
 # --------------------------------------------------------------------------------------------
-COURSE = sorted(p for p in NOTEBOOKS.glob("0[0-6]_*.ipynb"))
+COURSE = sorted(p for p in NOTEBOOKS.glob("0[0-9]_*.ipynb"))
 GRADED_COURSE = [p for p in COURSE if any(is_check(c) for c in nbformat.read(p, 4).cells)]
 
 

@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers import plots
-from helpers.nn import History
+from helpers.training import History
 
 
 @pytest.fixture(autouse=True)

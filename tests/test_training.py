@@ -15,16 +15,14 @@ import pytest
 
 from helpers import load_mnist, train_dev_split
 from helpers.nn import (
-    TrainingDiverged,
     backward_prop,
     cross_entropy,
     evaluate,
     forward_prop,
-    gradient_descent,
     init_params,
-    train,
     update_params,
 )
+from helpers.training import TrainingDiverged, gradient_descent, train
 
 
 def blobs(m: int = 60, n: int = 4, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -409,3 +407,55 @@ def test_train_learns_the_offline_sample(mnist_sample):
     assert hist.loss[-1] < 0.5 * hist.loss[0]
     _, test_acc = evaluate(params, d.X_test, d.y_test)
     assert test_acc >= 0.8
+
+
+# --------------------------------------------------------------------------------------------
+# Recipes: each names its trainer once; run_recipe and fit train with the fast engine
+# --------------------------------------------------------------------------------------------
+def test_every_recipe_names_a_known_trainer():
+    from helpers.recipes import RECIPES, TRAINERS
+
+    assert {name: r.trainer for name, r in RECIPES.items()} == {
+        "notes": "gradient_descent",
+        "fast": "train",
+        "wide": "train",
+    }
+    assert set(TRAINERS) == {"gradient_descent", "train"}
+    assert "iterations" in RECIPES["notes"] and "epochs" in RECIPES["fast"]
+
+
+def test_run_recipe_trains_as_its_trainer_with_the_reference_numbers():
+    from helpers.recipes import run_recipe
+
+    X, y = blobs(m=90)
+    params, history = run_recipe(
+        "notes", X, y, iterations=3, n_hidden=4, dtype=np.float64, seed=0, progress=False
+    )
+    reference, ref_history = gradient_descent(
+        X, y, 0.1, 3, n_hidden=4, scheme="notes", dtype=np.float64, seed=0, progress=False
+    )
+    assert history.unit == "iteration" and history.step == [1, 2, 3]
+    assert_params_close(params, reference, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(history.loss, ref_history.loss, rtol=1e-12)
+    _, history = run_recipe("fast", X, y, epochs=2, seed=0, progress=False)
+    assert history.unit == "epoch" and history.step == [1, 2]
+
+
+def test_unknown_recipe_and_trainer_are_refused():
+    from helpers.recipes import Recipe, fit, run_recipe
+
+    X, y = blobs(m=30)
+    with pytest.raises(ValueError, match="unknown recipe 'nope'"):
+        run_recipe("nope", X, y)
+    with pytest.raises(ValueError, match="trainer must be one of"):
+        fit("sgd", X, y, epochs=1)
+    with pytest.raises(ValueError, match="trainer must be one of"):
+        Recipe("adam", epochs=1)
+
+
+def test_reference_functions_take_only_the_notes_arguments():
+    import inspect
+
+    assert list(inspect.signature(backward_prop).parameters) == ["Z1", "A1", "Z2", "A2", "W1", "W2", "X", "Y"]
+    assert "alpha" in inspect.signature(update_params).parameters
+    assert list(inspect.signature(forward_prop).parameters) == ["W1", "b1", "W2", "b2", "X"]

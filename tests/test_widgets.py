@@ -122,7 +122,7 @@ def test_mistakes_cell_lists_its_digits_most_confident_first(trained):
 
 
 def test_mistakes_from_a_model_file(trained, tmp_path):
-    from helpers.nn import save_params
+    from helpers.models import save_params
 
     params, _, _ = trained
     path = save_params(tmp_path / "model.npz", params)

@@ -72,7 +72,8 @@ class MistakeExplorer(anywidget.AnyWidget):
         ``split`` is "test" (as ``python -m helpers evaluate`` scores it) or "train".
         """
         from helpers.data import load_mnist
-        from helpers.nn import load_params, predict_proba
+        from helpers.models import load_params
+        from helpers.nn import predict_proba
 
         if split not in ("test", "train"):
             raise ValueError(f"split must be 'test' or 'train', got {split!r}")

@@ -1,0 +1,74 @@
+"""Checker for chapter 7 ("Making it fast"): the full-batch gradient computed in blocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
+from helpers.nn import Params, backward_prop, forward_prop, init_params
+
+GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
+
+# (hidden units, examples m, block size): blocks that divide m, that do not (a short last
+# block), a block of one column, and a block larger than m.
+CASES = ((4, 12, 4), (4, 13, 5), (3, 7, 1), (5, 9, 50))
+
+
+def _problem(h: int, m: int, seed: int) -> tuple[Params, np.ndarray, np.ndarray]:
+    """Float64 parameters of a 16-h-10 network, X (16, m) and labels (m,)."""
+    rng = np.random.default_rng(seed)
+    params = init_params(16, h, 10, seed=seed)
+    X = rng.random((16, m))
+    y = rng.integers(0, 10, m)
+    return params, X, y
+
+
+def _full_batch(params: Params, X: np.ndarray, y: np.ndarray) -> Params:
+    W1, b1, W2, b2 = params
+    Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
+    return backward_prop(Z1, A1, Z2, A2, W1, W2, X, y)
+
+
+def _unweighted_block_mean(params: Params, X: np.ndarray, y: np.ndarray, block: int) -> list[np.ndarray]:
+    """The usual slip: every block's gradient counted alike, however many columns it has."""
+    grads = [_full_batch(params, X[:, s : s + block], y[s : s + block]) for s in range(0, X.shape[1], block)]
+    return [np.mean([g[i] for g in grads], axis=0) for i in range(4)]
+
+
+def check_blocked_gradients(blocked_gradients: Callable[..., tuple]) -> None:
+    """Check ``blocked_gradients(W1, b1, W2, b2, X, Y, block)`` -> ``(dW1, db1, dW2, db2)``.
+
+    X (n, m), Y labels (m,). The result must equal the full-batch gradients of
+    ``backward_prop`` on all m columns (to 1e-10) for blocks that divide m, blocks that do not,
+    blocks of one column and blocks larger than m. A short last block weighted like the others
+    gets its own verdict.
+    """
+    __tracebackhide__ = True  # noqa: F841
+    name = "blocked_gradients"
+    for seed, (h, m, block) in enumerate(CASES):
+        params, X, y = _problem(h, m, seed)
+        result = call_student(name, blocked_gradients, *params, X, y, block)
+        result = expect_tuple(name, result, GRAD_LABELS)
+        expected = _full_batch(params, X, y)
+        arrays = [as_array(name, label, r) for label, r in zip(GRAD_LABELS, result)]
+        if m % block and all(a.shape == e.shape for a, e in zip(arrays, expected)):
+            slip = _unweighted_block_mean(params, X, y, block)
+            if not np.allclose(arrays[0], expected[0]) and np.allclose(arrays[0], slip[0]):
+                fail(
+                    name,
+                    f"with m = {m} and blocks of {block} the last block is shorter: weight each "
+                    "block's gradient by its number of columns b (b / m), not equally",
+                )
+        for label, actual, exp in zip(GRAD_LABELS, arrays, expected):
+            expect_array(
+                name,
+                label,
+                actual,
+                exp,
+                rtol=1e-10,
+                atol=1e-12,
+                hint=f"m = {m} examples in blocks of {block}",
+            )
+    succeed(name)

@@ -1,0 +1,411 @@
+"""The fast engine: the same training as :mod:`helpers.training`, with what measurably pays.
+
+The recipes, the command line and the benchmark train through this module; the notebooks of
+chapters 1-6 use the plain loops of :mod:`helpers.training`, and chapter 7 ("Making it fast")
+builds each trick below step by step. The tests check that both give the same parameters and
+History (float64 to 1e-12, float32 to 1e-5) and that the thread count does not change a bit.
+
+Each trick was measured on the course's 2-core machine on full MNIST, the engine against the
+readable loop alternately in one process (``benchmarks/README.md``). The machine is shared:
+the figures of 2026-11-30 were taken with a load average of 12-15, so they are ranges, and an
+idle machine shows smaller differences for the per-step savings. Tricks measured below 1.1x
+were left out.
+
+1. **Per-step bookkeeping done once** (:func:`train`): shapes checked once per call, not at
+   every step; the loss and accuracy of an epoch kept as the probability of the true class and
+   the predicted class of each example, reduced once per epoch; no one-hot matrix (dZ2 is A2
+   with 1 subtracted at the labels), dZ2 divided by the batch size once; gradients written into
+   one preallocated buffer and parameters and velocities kept in one buffer each, so the
+   momentum step and the update are one operation each; batches gathered as rows of X^T into
+   one buffer. 784-10-10 at batch 64 (the fast recipe): 1.7-3.5x per epoch (chapter 7 on the
+   same day: 1.7x); 784-128-10 at batch 256 (wide): 1.05-1.3x.
+2. **BLAS threads chosen by timing** (:class:`AdaptiveBlasThreads`, ``blas_threads="auto"``):
+   OpenBLAS splits even a 10-row product over both cores and hands work between threads on
+   every call; beside a busy program each hand-over stalls. Measured for the wide recipe under
+   load: 45-64 s per epoch with two BLAS threads against 3.4-4.1 s with one (12-19x); the old
+   default-threaded engine took 90-181 s for 5 epochs beside one busy core, this one 11-19 s.
+   On an idle machine two threads can be faster for 128 hidden units, so the engine times both
+   at the start of an epoch instead of fixing one.
+3. **Blocked full-batch gradient** (:func:`gradient_descent`): each iteration runs
+   forward_prop and backward_prop on blocks of about 8 MB of X and adds the block gradients
+   weighted by block size, which is exactly the full-batch mean. A block is still in the CPU
+   cache when ``dW1 = dZ1 X^T`` needs it, so X is read from memory once per iteration instead
+   of twice: 1.23x on an idle machine, 1.34x for one gradient in chapter 7 under load.
+4. **One block per core, single-threaded BLAS** (the ``threads`` of :func:`gradient_descent`):
+   whole blocks per thread, each with one BLAS thread, instead of every product split over
+   both cores: as fast idle, and with tricks 3 and 4 together 1.5-1.8x against the readable
+   loop under load (2.4-9x against default-threaded BLAS).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import numpy as np
+
+from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, get_predictions, update_params
+from helpers.training import (
+    History,
+    check_data,
+    check_loss,
+    check_positive,
+    check_sgd_settings,
+    progress_bar,
+    starting_params,
+)
+
+
+@contextmanager
+def limit_blas_threads(n: int | None) -> Iterator[None]:
+    """Limit BLAS to ``n`` threads inside the ``with`` block (None: leave BLAS as configured)."""
+    if n is None:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=int(n), user_api="blas"):
+        yield
+
+
+class AdaptiveBlasThreads:
+    """BLAS on one thread or on every core, whichever timed faster at the start of an epoch.
+
+    Call :meth:`before_step` and :meth:`after_step` around every step, with the step's index
+    within its epoch. In a probing epoch the first ``probe`` steps run with BLAS on one thread,
+    the next ``probe`` on every core, and the rest of the epoch with the faster (every core only
+    when it was at least 10% faster). Every core is dropped as soon as its steps have taken 1.5
+    times as long as the single-threaded ones, so a probe beside a busy program costs little.
+    While one thread keeps winning, probes come after 1, 2, 4 and then every 8 epochs; while
+    every core wins, every epoch (a busy program may start at any time). An idle machine gets
+    both cores on large products; beside a busy program, where each hand-over between BLAS
+    threads stalls, one thread. Switching costs about a microsecond and changes no number.
+    """
+
+    def __init__(self, probe: int = 5) -> None:
+        from threadpoolctl import ThreadpoolController
+
+        self.libraries = ThreadpoolController().select(user_api="blas").lib_controllers
+        self.original = [lib.num_threads for lib in self.libraries]
+        self.choices = (1, max(default_threads(), 1))
+        self.probe = probe
+        self.seconds = [0.0, 0.0]  # of the current probe: one thread, every core
+        self.chosen: list[int] = []  # the thread count chosen by each probe
+        self._epoch = 0
+        self._next_probe = 1  # the epoch of the next probe
+        self._wait = 0  # epochs between probes while one thread wins
+        self._probing = False
+        self._start = 0.0
+
+    def _set(self, threads: int) -> None:
+        for lib in self.libraries:
+            lib.set_num_threads(threads)
+
+    def _decide(self, threads: int) -> None:
+        self._probing = False
+        self.chosen.append(threads)
+        self._set(threads)
+        self._wait = min(2 * self._wait or 1, 8) if threads == 1 else 0
+        self._next_probe = self._epoch + max(self._wait, 1)
+
+    def before_step(self, i: int) -> None:
+        """Set BLAS's threads for step ``i`` of the epoch (0 starts an epoch)."""
+        if i == 0:
+            self._epoch += 1
+            self._probing = self._epoch >= self._next_probe
+            if self._probing:
+                self.seconds = [0.0, 0.0]
+                self._set(1)
+        if not self._probing:
+            return
+        if i == 2 * self.probe:
+            single, every = self.seconds
+            self._decide(self.choices[1] if every < 0.9 * single else 1)
+            return
+        if i == self.probe:
+            self._set(self.choices[1])
+        self._start = time.perf_counter()
+
+    def after_step(self, i: int) -> None:
+        """Add step ``i``'s time to its probe; stop the probe early when every core is losing."""
+        if not self._probing or i >= 2 * self.probe:
+            return
+        self.seconds[i // self.probe] += time.perf_counter() - self._start
+        if i >= self.probe and self.seconds[1] > 1.5 * self.seconds[0]:
+            self._decide(1)
+
+    def restore(self) -> None:
+        """Give BLAS back the thread counts it had before."""
+        for lib, threads in zip(self.libraries, self.original):
+            lib.set_num_threads(threads)
+
+
+def default_threads() -> int:
+    """The CPU cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def block_columns(X: np.ndarray, threads: int, target_bytes: int = 8 << 20) -> int:
+    """Columns per block so that one block of X (n, m) takes about ``target_bytes``.
+
+    A block must survive in cache from forward_prop (Z1 = W1 X) to backward_prop
+    (dW1 = dZ1 X^T); much smaller blocks add Python overhead per block, much larger ones fall
+    out of cache so that X is read from memory twice. The number of blocks is rounded up to a
+    multiple of ``threads`` so that every thread gets the same share.
+    """
+    n, m = X.shape
+    n_blocks = max(1, -(-m * n * X.itemsize // target_bytes))
+    n_blocks = -(-n_blocks // threads) * threads
+    return max(1, -(-m // n_blocks))
+
+
+def full_batch_gradients(
+    params: Params, X: np.ndarray, labels: np.ndarray, block: int, pool: ThreadPoolExecutor | None = None
+) -> tuple[float, float, Params]:
+    """Loss, accuracy and mean gradients over all m columns of X (n, m), block by block.
+
+    Calls forward_prop and backward_prop on each block of at most ``block`` columns; the
+    gradients of a block of b columns are means over b examples, so adding them with weight
+    b / m gives the mean over all m. With a thread ``pool`` the blocks are shared out among
+    its threads; the sums are still taken in block order, so the result does not depend on it.
+    Returns ``(loss, accuracy, (dW1, db1, dW2, db2))``, gradients shaped like their parameters.
+    """
+    W1, b1, W2, b2 = params
+    m = X.shape[1]
+
+    def one_block(s: int) -> tuple[int, float, int, Params]:
+        Xb, yb = X[:, s : s + block], labels[s : s + block]
+        with np.errstate(over="ignore", invalid="ignore"):  # per thread: worker threads start afresh
+            Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, Xb)
+            correct = int(np.count_nonzero(get_predictions(A2) == yb))
+            grads = backward_prop(Z1, A1, Z2, A2, W1, W2, Xb, yb)
+            return Xb.shape[1], cross_entropy(A2, yb), correct, grads
+
+    if block >= m:  # one block: the reference's numbers, nothing to add up
+        b, loss, correct, grads = one_block(0)
+        return loss, correct / m, grads
+    starts = range(0, m, block)
+    total: list[np.ndarray] = []
+    loss_sum, correct = 0.0, 0
+    for b, loss, right, grads in pool.map(one_block, starts) if pool else map(one_block, starts):
+        loss_sum += loss * b
+        correct += right
+        if not total:
+            total = [g * (b / m) for g in grads]
+        else:
+            for t, g in zip(total, grads):
+                t += g * (b / m)
+    return loss_sum / m, correct / m, tuple(total)  # type: ignore[return-value]
+
+
+@contextmanager
+def block_workers(n_blocks: int, threads: int) -> Iterator[ThreadPoolExecutor | None]:
+    """A pool of ``threads`` threads for the blocks, with BLAS single-threaded meanwhile.
+
+    With one thread or one block there is no pool and BLAS runs single-threaded all the same
+    (trick 4 of the module docstring).
+    """
+    threads = min(int(threads), n_blocks)
+    with limit_blas_threads(1):
+        if threads <= 1:
+            yield None
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                yield pool
+
+
+def gradient_descent(
+    X: np.ndarray,
+    Y: np.ndarray,
+    alpha: float,
+    iterations: int,
+    *,
+    n_hidden: int = 10,
+    scheme: str = "notes",
+    seed: int | None = None,
+    params: Params | None = None,
+    X_dev: np.ndarray | None = None,
+    Y_dev: np.ndarray | None = None,
+    dtype: type | np.dtype = np.float64,
+    eval_every: int = 10,
+    progress: bool = True,
+    callback: Callable[[int, Params, History], None] | None = None,
+    block_size: int | None = None,
+    threads: int | None = None,
+) -> tuple[Params, History]:
+    """:func:`helpers.training.gradient_descent` with the full-batch gradient taken in blocks.
+
+    Same arguments, same result (to rounding) and the same :class:`History`. ``block_size``
+    (default: about 8 MB of X, see :func:`block_columns`) and ``threads`` (default: one per
+    CPU core) only change speed; the thread count does not change a bit of the result.
+    X (n, m), Y labels (m,) or one-hot (k, m). Returns ``((W1, b1, W2, b2), history)``.
+    """
+    labels = check_data(X, Y)
+    check_positive(iterations=iterations, eval_every=eval_every, block_size=block_size, threads=threads)
+    W1, b1, W2, b2 = starting_params(X, labels, params, n_hidden, scheme, seed, dtype)
+    X = X.astype(dtype, copy=False)
+    dev = X_dev is not None and Y_dev is not None
+    if dev:
+        dev_labels = check_data(X_dev, Y_dev, "X_dev")
+        X_dev = X_dev.astype(dtype, copy=False)
+    threads = default_threads() if threads is None else int(threads)
+    block = block_columns(X, threads) if block_size is None else int(block_size)
+    history = History(unit="iteration")
+    start = time.perf_counter()
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        progress_bar(iterations, "gradient descent", progress) as bar,
+        block_workers(-(-X.shape[1] // block), threads) as pool,
+    ):
+        for i in range(1, iterations + 1):
+            loss, accuracy, grads = full_batch_gradients((W1, b1, W2, b2), X, labels, block, pool)
+            check_loss(loss, f"iteration {i}", alpha, history.loss[0] if history.loss else loss, W2.shape[0])
+            history.step.append(i)
+            history.loss.append(loss)
+            history.accuracy.append(accuracy)
+            W1, b1, W2, b2 = update_params(W1, b1, W2, b2, *grads, alpha)
+            if i % eval_every == 0 or i == iterations:
+                if dev:
+                    dev_accuracy = history.record_dev(i, (W1, b1, W2, b2), X_dev, dev_labels)
+                    bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_accuracy:.3f}")
+                if callback is not None:
+                    callback(i, (W1, b1, W2, b2), history)
+            bar.update()
+    history.seconds = time.perf_counter() - start
+    return (W1, b1, W2, b2), history
+
+
+def train(
+    X: np.ndarray,
+    Y: np.ndarray,
+    *,
+    n_hidden: int = 10,
+    epochs: int,
+    batch_size: int,
+    alpha: float,
+    momentum: float = 0.0,
+    schedule: str = "constant",
+    dtype: type | np.dtype = np.float32,
+    seed: int | None = None,
+    params: Params | None = None,
+    X_dev: np.ndarray | None = None,
+    Y_dev: np.ndarray | None = None,
+    progress: bool = True,
+    callback: Callable[[int, Params, History], None] | None = None,
+    blas_threads: int | str | None = "auto",
+) -> tuple[Params, History]:
+    """:func:`helpers.training.train` with the per-step work cut down (tricks 1 and 2).
+
+    Same arguments, the same shuffles and steps, the same result (to rounding) and the same
+    :class:`History`; X (n, m), Y labels (m,) or one-hot (k, m). ``blas_threads``: "auto"
+    chooses one thread or every core by timing (:class:`AdaptiveBlasThreads`, trick 2); a
+    number limits BLAS to that many threads; None leaves BLAS as configured.
+    Returns ``((W1, b1, W2, b2), history)``.
+    """
+    labels = check_data(X, Y)
+    n, m = X.shape
+    check_sgd_settings(epochs, batch_size, momentum, schedule)
+    start_params = starting_params(X, labels, params, n_hidden, "he", seed, dtype)
+    dev = X_dev is not None and Y_dev is not None
+    if dev:
+        dev_labels = check_data(X_dev, Y_dev, "X_dev")
+        X_dev = X_dev.astype(dtype, copy=False)
+    # Parameters, gradients and velocities each live in one flat buffer, the four arrays being
+    # views of it: the momentum step and the update are then one operation on the whole buffer.
+    ends = np.cumsum([p.size for p in start_params])
+
+    def views(buffer: np.ndarray) -> list[np.ndarray]:
+        return [v.reshape(p.shape) for v, p in zip(np.split(buffer, ends[:-1]), start_params)]
+
+    P = np.concatenate([p.ravel() for p in start_params])
+    G = np.empty_like(P)
+    V = np.zeros_like(P)
+    W1, b1, W2, b2 = views(P)
+    dW1, db1, dW2, db2 = views(G)
+    # Batches are gathered as rows of X^T into one buffer: when X is (n, m) in Fortran order
+    # (as load_mnist returns it) each example's pixels lie side by side in memory.
+    XT = X.T if X.flags.f_contiguous else np.ascontiguousarray(X.T)
+    same_dtype = XT.dtype == P.dtype
+    buffer = np.empty((min(batch_size, m), n), dtype=P.dtype)
+    columns = np.arange(batch_size)
+    p_true = np.empty(m, dtype=P.dtype)  # per epoch: the probability given to the true class
+    predicted = np.empty(m, dtype=np.intp)
+    rng = np.random.default_rng(None if seed is None else seed + 1)
+    total_steps = epochs * -(-m // batch_size)
+    step = 0
+    history = History(unit="epoch")
+    start = time.perf_counter()
+    adaptive = AdaptiveBlasThreads() if blas_threads == "auto" else None
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        progress_bar(total_steps, "training", progress) as bar,
+        limit_blas_threads(None if adaptive else blas_threads),
+    ):
+        for epoch in range(1, epochs + 1):
+            order = rng.permutation(m)
+            for i, s in enumerate(range(0, m, batch_size)):
+                if adaptive:
+                    adaptive.before_step(i)
+                idx = order[s : s + batch_size]
+                b = len(idx)
+                if same_dtype:  # indices from a permutation are valid: mode="clip" skips a copy
+                    Xb = np.take(XT, idx, axis=0, out=buffer[:b], mode="clip").T  # (n, b)
+                else:
+                    Xb = XT[idx].astype(P.dtype).T
+                yb, cols = labels[idx], columns[:b]
+                # forward_prop, with the biases and softmax written in place
+                Z1 = W1 @ Xb
+                Z1 += b1
+                A1 = np.maximum(Z1, 0)
+                A2 = W2 @ A1
+                A2 += b2
+                A2 -= A2.max(axis=0, keepdims=True)
+                np.exp(A2, out=A2)
+                A2 /= A2.sum(axis=0, keepdims=True)
+                p_true[s : s + b] = A2[yb, cols]
+                A2.argmax(axis=0, out=predicted[s : s + b])
+                # backward_prop, dividing dZ2 by b once and writing the gradients into G
+                dZ2 = A2
+                dZ2[yb, cols] -= 1
+                dZ2 /= b
+                np.matmul(dZ2, A1.T, out=dW2)
+                dZ2.sum(axis=1, keepdims=True, out=db2)
+                dZ1 = W2.T @ dZ2
+                dZ1 *= Z1 > 0
+                np.matmul(dZ1, Xb.T, out=dW1)
+                dZ1.sum(axis=1, keepdims=True, out=db1)
+                # the momentum step and update_params, each on a whole buffer
+                if momentum:
+                    V *= momentum
+                    V += G
+                lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
+                P -= lr * (V if momentum else G)
+                step += 1
+                if adaptive:
+                    adaptive.after_step(i)
+            if epoch == 1:  # the loss of the untrained network, from the first batch
+                initial = _mean_log_loss(p_true[: min(batch_size, m)])
+            loss = _mean_log_loss(p_true)
+            check_loss(loss, f"epoch {epoch}", alpha, initial, W2.shape[0])
+            history.step.append(epoch)
+            history.loss.append(loss)
+            history.accuracy.append(int(np.count_nonzero(predicted == labels[order])) / m)
+            current = (W1.copy(), b1.copy(), W2.copy(), b2.copy())
+            if dev:
+                dev_accuracy = history.record_dev(epoch, current, X_dev, dev_labels)
+                bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_accuracy:.3f}")
+            bar.update(-(-m // batch_size))
+            if callback is not None:
+                callback(epoch, current, history)
+    if adaptive:
+        adaptive.restore()
+    history.seconds = time.perf_counter() - start
+    return (W1.copy(), b1.copy(), W2.copy(), b2.copy()), history
+
+
+def _mean_log_loss(p_true: np.ndarray) -> float:
+    """-mean(log p) of the probabilities p (m,) given to the true classes, floored as cross_entropy does."""
+    return -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).mean(dtype=np.float64))
