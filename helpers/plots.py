@@ -250,11 +250,14 @@ def plot_history(*histories, labels: Sequence[str] | None = None) -> Figure:
     return fig
 
 
-def plot_weights(W1: np.ndarray, ncols: int = 5, n: int | None = None) -> Figure:
+def plot_weights(W1: np.ndarray, ncols: int = 5, n: int | None = None, title: str | None = None) -> Figure:
     """Each row of W1 (h, 784) as a 28 x 28 image: what each hidden unit looks for.
 
     Red pixels push the unit's input Z1 up, blue ones down; the colour scale is shared and
-    symmetric around 0 so that white means 0. ``n`` limits how many units are shown.
+    symmetric around 0 so that white means 0. It ends at the 99th percentile of |W1| (larger
+    weights show in the darkest colour): a few strong weights would otherwise wash out
+    everything else, such as the small initial weights at the border (notebook 06).
+    ``n`` limits how many units are shown; ``title`` replaces the default title.
     """
     W1 = np.asarray(W1)
     if W1.ndim != 2 or W1.shape[1] != 784:
@@ -262,14 +265,15 @@ def plot_weights(W1: np.ndarray, ncols: int = 5, n: int | None = None) -> Figure
     shown = W1 if n is None else W1[: int(n)]
     if shown.shape[0] < 1:
         raise ValueError("plot_weights has no hidden unit to show (W1 has no rows or n < 1)")
-    v = float(np.max(np.abs(shown))) or 1.0
+    v = float(np.percentile(np.abs(shown), 99)) or float(np.max(np.abs(shown))) or 1.0
     fig, axes = _grid(shown.shape[0], ncols, cell=1.5, extra_h=0.3)
     for i, ax in enumerate(axes):
         im = ax.imshow(shown[i].reshape(28, 28), cmap="RdBu_r", vmin=-v, vmax=v, interpolation="nearest")
         ax.set_title(f"unit {i}", fontsize=9)
-    fig.suptitle(f"Weights of the first layer ({shown.shape[0]} of {W1.shape[0]} hidden units)", fontsize=11)
+    default = f"Weights of the first layer ({shown.shape[0]} of {W1.shape[0]} hidden units)"
+    fig.suptitle(default if title is None else title, fontsize=11)
     fig.tight_layout()
-    fig.colorbar(im, ax=axes, shrink=0.8, label="weight")
+    fig.colorbar(im, ax=axes, shrink=0.8, label="weight", extend="both")
     return fig
 
 
