@@ -22,8 +22,8 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from helpers.nn import Params
-from helpers.training import History
 from helpers.plots import plot_history
+from helpers.training import History
 
 UNITS = 10  # hidden units shown as images
 
