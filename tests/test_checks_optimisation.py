@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import nn
+from helpers import nn, training
 from helpers.checks import (
     CheckFailed,
     check_l2_gradient,
@@ -79,7 +79,7 @@ def test_momentum_and_linear_decay_are_what_train_does():
     rng = np.random.default_rng(0)
     X, y = rng.random((784, 12)), rng.integers(0, 10, 12)
     params = nn.init_params(784, 5, 10, seed=1)
-    trained, _ = nn.train(
+    trained, _ = training.train(
         X, y, epochs=3, batch_size=12, alpha=0.3, momentum=0.8, schedule="linear",
         dtype=np.float64, params=params, progress=False,
     )  # fmt: skip

@@ -321,7 +321,7 @@ def test_backward_prop_does_not_modify_inputs():
         ("W2", r"W2 has shape \(3, 5\), expected \(3, 4\)"),
         ("Y", r"Y has 6 examples, expected 7"),
         ("Y1h", r"Y \(one-hot\) has shape \(4, 7\), expected \(3, 7\)"),
-        ("Ylabel", r"Y holds labels outside 0\.\.2"),
+        ("Ylabel", r"Y holds labels 1\.\.3, expected 0\.\.2"),
     ],
 )
 def test_backward_prop_shape_errors(which, pattern):

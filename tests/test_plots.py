@@ -145,14 +145,18 @@ def test_plot_history_several_runs_and_dicts():
 def test_plot_weights_symmetric_colour_scale():
     rng = np.random.default_rng(0)
     W1 = rng.normal(size=(10, 784))
-    W1[3, 5] = 4.0
+    W1[3, 5] = 40.0  # one outlier must not wash out the rest of the picture
     fig = plots.plot_weights(W1, ncols=5)
     images = [im for ax in fig.axes for im in ax.images]
     assert len(images) == 10
+    v = np.percentile(np.abs(W1), 99)
+    assert 2.0 < v < 3.5  # the 99th percentile of |N(0, 1)| is about 2.6, far below the outlier
     for i, im in enumerate(images):
-        assert im.get_clim() == (-4.0, 4.0)
+        assert im.get_clim() == pytest.approx((-v, v))
         np.testing.assert_array_equal(im.get_array(), W1[i].reshape(28, 28))
     assert "unit 0" in _titles(fig)
+    titled = plots.plot_weights(W1, title="What training changed")
+    assert titled._suptitle.get_text() == "What training changed"
     assert _images(plots.plot_weights(rng.normal(size=(64, 784)), ncols=8, n=16)) == 16
 
 

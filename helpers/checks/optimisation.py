@@ -1,7 +1,7 @@
 """Checkers for the optimisation exercises: a momentum step, the linear learning-rate decay and
 the gradient of L2 weight decay.
 
-The conventions are those of :func:`helpers.nn.train`: the velocity collects gradients,
+The conventions are those of :func:`helpers.training.train`: the velocity collects gradients,
 ``V := beta V + dP``, and the step is ``P := P - alpha V``; the learning rate at step t of T
 (t = 0, 1, ..., T - 1) is ``alpha (1 - t / T)``, so the first step uses alpha and the schedule
 reaches 0 just after the last one. Weight decay adds ``(lambd / 2m) (sum W1^2 + sum W2^2)`` to the
@@ -63,7 +63,7 @@ def check_momentum_step(momentum_step: Callable) -> None:
     params, velocities and grads are tuples (W1, b1, W2, b2) of arrays of shapes (h, n), (h, 1),
     (k, h), (k, 1). For every parameter P with velocity V and gradient dP the new velocity is
     ``beta V + dP`` and the new parameter ``P - alpha (beta V + dP)``, as in
-    :func:`helpers.nn.train`. Both tuples come back as new arrays; the inputs stay as they were.
+    :func:`helpers.training.train`. Both tuples come back as new arrays; the inputs stay as they were.
 
     The notebook cell a student sees::
 
@@ -104,7 +104,7 @@ def check_linear_decay(linear_decay: Callable[[float, int, int], float]) -> None
     """Check ``linear_decay(alpha, step, total_steps)`` -> the learning rate at ``step``
     (0, 1, ..., total_steps - 1): ``alpha (1 - step / total_steps)``, falling by the same amount
     every step from alpha at step 0 towards 0, which it reaches just after the last step, as in
-    :func:`helpers.nn.train`.
+    :func:`helpers.training.train`.
 
     The notebook cell a student sees::
 

@@ -13,9 +13,10 @@ from mutants.forward import EXERCISES as FORWARD
 from mutants.model import Mutant
 from mutants.new_exercises import EXERCISES as NEW
 from mutants.new_exercises import HIDDEN_TESTS, NEW_EXERCISES
+from mutants.speed import EXERCISES as SPEED
 from mutants.training import EXERCISES as TRAINING
 
 #: solution grade_id -> (checker name, mutants), chapter by chapter.
-EXERCISES: dict[str, tuple[str, list[Mutant]]] = {**FORWARD, **TRAINING, **NEW}
+EXERCISES: dict[str, tuple[str, list[Mutant]]] = {**FORWARD, **TRAINING, **NEW, **SPEED}
 
 __all__ = ["EXERCISES", "HIDDEN_TESTS", "NEW_EXERCISES", "Mutant"]
