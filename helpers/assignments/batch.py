@@ -2,8 +2,8 @@
 
 - :func:`grade_one`: grade one submission and write its result (JSON, atomically). This is the
   unit to spread over a job runner (one command per submission, see the README);
-- :func:`grade_many`: grade many submissions, ``jobs`` at a time in worker processes (each
-  with its own sandboxed kernel), with a progress bar; results already in
+- :func:`grade_many`: grade many submissions, ``jobs`` at a time in long-lived worker processes
+  (JSON lines in and out, each grading with its own sandboxed kernel), with a progress bar; results already in
   the results folder for the same file content are kept unless ``force``; a killed run loses only
   the submissions being graded at that moment;
 - :func:`merge`: read result files (or folders of them) back for the class report.
@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor, as_completed
+import subprocess
+import sys
+import threading
+from dataclasses import asdict
 from pathlib import Path
+from queue import Empty, Queue
 
 from helpers.assignments.grade import SubmissionResult, grade_submission
 from helpers.assignments.sandbox import Limits
@@ -126,46 +129,82 @@ def grade_many(
     results: list[SubmissionResult | None] = [None if force else _done(p, o) for p, o in zip(paths, outs)]
     todo = [i for i, r in enumerate(results) if r is None]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    disable = None if bar is None else not bar
-    ctx = multiprocessing.get_context("spawn")  # no threads or kernels inherited by the workers
-    with (
-        tqdm(total=len(paths), initial=len(paths) - len(todo), unit="nb", disable=disable) as pbar,
-        ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init) as pool,
-    ):
-        futures = {
-            pool.submit(
-                _grade_to_file,
-                str(paths[i]),
-                str(outs[i]),
-                str(source_dir),
-                limits,
-                notebook,
-                allow_reference,
-            ): i
-            for i in todo
-        }
-        for future in as_completed(futures):
-            i = futures[future]
+    queue: Queue[int] = Queue()
+    for i in todo:
+        queue.put(i)
+    lock = threading.Lock()
+
+    def worker(pbar) -> None:
+        """Feed one long-lived worker process (JSON lines in and out: no pickle) until the queue is empty."""
+        proc = None
+        while True:
             try:
-                results[i] = SubmissionResult.from_dict(future.result())
-            except Exception as exc:  # noqa: BLE001 - a grader process that died: say so, retry next run
-                why = f"the grader failed ({type(exc).__name__}: {exc}); run again to retry"
-                results[i] = SubmissionResult(str(paths[i]), paths[i].stem, None, "error", error=why)
-            pbar.update(1)
-            if progress is not None:
-                progress(results[i])
+                i = queue.get_nowait()
+            except Empty:
+                break
+            if proc is None or proc.poll() is not None:
+                proc = _start_worker()
+            job = {"path": str(paths[i]), "out": str(outs[i]), "source_dir": str(source_dir)}
+            job |= {"limits": asdict(limits), "notebook": notebook, "allow_reference": allow_reference}
+            try:
+                proc.stdin.write(json.dumps(job) + "\n")
+                proc.stdin.flush()
+                reply = json.loads(proc.stdout.readline() or "{}")
+            except (OSError, ValueError):
+                reply = {}
+            try:
+                result = read_result(outs[i]) if reply.get("ok") else None
+            except ValueError:
+                result = None
+            if result is None:
+                why = reply.get("error") or f"the grader process exited ({proc.poll()})"
+                result = SubmissionResult(
+                    str(paths[i]), paths[i].stem, None, "error", error=f"{why}; run again"
+                )
+            with lock:
+                results[i] = result
+                pbar.update(1)
+                if progress is not None:
+                    progress(result)
+        if proc is not None:
+            proc.stdin.close()
+            proc.wait()
+
+    disable = None if bar is None else not bar
+    with tqdm(total=len(paths), initial=len(paths) - len(todo), unit="nb", disable=disable) as pbar:
+        threads = [
+            threading.Thread(target=worker, args=(pbar,), daemon=True) for _ in range(min(jobs, len(todo)))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     return [r for r in results if r is not None]
 
 
-def _worker_init() -> None:
-    os.environ["OPENBLAS_NUM_THREADS"] = "1"  # one core per job; see sandbox for the kernels
+def _start_worker() -> subprocess.Popen:
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # one core per job; see sandbox for the kernels
+    cmd = [sys.executable, "-m", "helpers.assignments.batch"]
+    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
 
 
-def _grade_to_file(
-    path: str, out: str, source_dir: str, limits: Limits, notebook, allow_reference: bool
-) -> dict:
-    """One job of :func:`grade_many`, in a worker process."""
-    return grade_one(path, out, source_dir, limits, notebook, allow_reference).to_dict()
+def worker_main() -> int:
+    """A grading worker: one JSON job per line on stdin, one JSON reply per line on stdout."""
+    replies = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # anything printed by the grading goes to stderr, not into the replies
+    for line in sys.stdin:
+        try:
+            job = json.loads(line)
+            limits = Limits(**job["limits"])
+            grade_one(
+                job["path"], job["out"], job["source_dir"], limits, job["notebook"], job["allow_reference"]
+            )
+            reply = {"ok": True}
+        except Exception as exc:  # noqa: BLE001 - reported to the parent as this job's error
+            reply = {"ok": False, "error": f"the grader failed ({type(exc).__name__}: {exc})"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+    return 0
 
 
 def merge(sources: list[str | os.PathLike]) -> list[SubmissionResult]:
@@ -180,3 +219,7 @@ def merge(sources: list[str | os.PathLike]) -> list[SubmissionResult]:
             raise FileNotFoundError(f"{s}: no such result file or folder")
     results = [read_result(f) for f in files]
     return sorted(results, key=lambda r: (r.student, r.notebook or "", r.file))
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main())
