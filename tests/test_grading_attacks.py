@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -192,7 +193,7 @@ def test_instructor_files_and_package_out_of_reach(attacked):
 
 def test_detached_process_cannot_rewrite_results(attacked):
     ctx = attacked[2]
-    if not bwrap_path():
+    if not bwrap_path() and not os.environ.get("CI"):  # in CI (.ci/run installs it) a missing bwrap fails
         pytest.skip("needs bubblewrap: without it a detached process outlives the kernel")
     assert ctx["victim"].read_text() == "intact"
     assert "hacked" not in Path(f"{ctx['report']}.csv").read_text()

@@ -23,7 +23,10 @@ from helpers.assignments.sandbox import KernelProblem, Limits, SandboxKernel, bw
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "helpers.assignments"]
-needs_bwrap = pytest.mark.skipif(not bwrap_path(), reason="bubblewrap (apt install bubblewrap) not installed")
+# Skipped on a developer's machine without bubblewrap; in CI (.ci/run installs it) a missing one fails.
+needs_bwrap = pytest.mark.skipif(
+    not bwrap_path() and not os.environ.get("CI"), reason="bubblewrap (apt install bubblewrap) not installed"
+)
 
 
 @needs_bwrap
