@@ -3,7 +3,8 @@
 The recipes, the command line and the benchmark train through this module; the notebooks of
 chapters 1-6 use the plain loops of :mod:`helpers.training`, and chapter 7 ("Making it fast")
 builds each trick below step by step. The tests check that both give the same parameters and
-History (float64 to 1e-12, float32 to 1e-5) and that the thread count does not change a bit.
+History (float64 to 1e-12, float32 to 1e-5) and that the thread count of the blocked full batch
+does not change a bit (BLAS threads can change the last bits of a split product: trick 2).
 
 Each trick was measured on the course's 2-core machine on full MNIST, the engine against the
 readable loop alternately in one process (``benchmarks/README.md``). The machine is shared:
@@ -20,9 +21,11 @@ were left out.
    one buffer. 784-10-10 at batch 64 (the fast recipe): 1.7-3.5x per epoch (chapter 7 on the
    same day: 1.7x); 784-128-10 at batch 256 (wide): 1.05-1.3x.
 2. **BLAS threads chosen by timing** (:class:`AdaptiveBlasThreads`, ``blas_threads="auto"``):
-   OpenBLAS splits even a 10-row product over both cores and hands work between threads on
-   every call; beside a busy program each hand-over stalls. Measured for the wide recipe under
-   load: 45-64 s per epoch with two BLAS threads against 3.4-4.1 s with one (12-19x); the old
+   OpenBLAS splits a large enough product (the wide network's, not the 784-10-10 network's) over
+   both cores and hands work between threads on every call; beside a busy program each
+   hand-over stalls. A split product may add its terms in another order, so the thread count
+   changes the wide network's float32 numbers in their last bits (chapter 7 prints how much).
+   Measured for the wide recipe under load: 45-64 s per epoch with two BLAS threads against 3.4-4.1 s with one (12-19x); the old
    default-threaded engine took 90-181 s for 5 epochs beside one busy core, this one 11-19 s.
    On an idle machine two threads can be faster for 128 hidden units, so the engine times both
    at the start of an epoch instead of fixing one.
@@ -82,7 +85,8 @@ class AdaptiveBlasThreads:
     While one thread keeps winning, probes come after 1, 2, 4 and then every 8 epochs; while
     every core wins, every epoch (a busy program may start at any time). An idle machine gets
     both cores on large products; beside a busy program, where each hand-over between BLAS
-    threads stalls, one thread. Switching costs about a microsecond and changes no number.
+    threads stalls, one thread. Switching costs about a microsecond; it changes a split product's
+    float32 numbers only in their last bits (the order of additions).
     """
 
     def __init__(self, probe: int = 5) -> None:
