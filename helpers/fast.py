@@ -26,7 +26,8 @@ were left out.
    hand-over stalls. A split product may add its terms in another order, so the thread count
    changes the wide network's float32 numbers in their last bits (chapter 7 prints how much).
    Measured for the wide recipe under load: 45-64 s per epoch with two BLAS threads against
-   3.4-4.1 s with one (12-19x); the old default-threaded engine took 90-181 s for 5 epochs beside one busy core, this one 11-19 s.
+   3.4-4.1 s with one (12-19x); the old default-threaded engine took 90-181 s for 5 epochs
+   beside one busy core, this one 11-19 s.
    On an idle machine two threads can be faster for 128 hidden units, so the engine times both
    at the start of an epoch instead of fixing one.
 3. **Blocked full-batch gradient** (:func:`gradient_descent`): each iteration runs
