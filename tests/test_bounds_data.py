@@ -81,7 +81,7 @@ def test_gzip_stream_longer_than_its_header_is_refused_after_one_extra_byte(tmp_
     assert result.returncode == 0, result.stderr
     message, peak_mib = result.stdout.splitlines()
     assert "has trailing bytes after the 10 bytes" in message
-    assert int(peak_mib) < 150  # 256 MiB were never inflated
+    assert int(peak_mib) < 240  # 256 MiB were never inflated (NumPy and helpers alone take 100-170)
 
 
 def test_sparse_6_gb_raw_file_is_refused_before_reading(tmp_path):
