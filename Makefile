@@ -56,7 +56,7 @@ test-oldest:
 	$(OLDEST)/bin/python -m pip install --quiet -c requirements-oldest.txt -e '.[test]'
 	$(OLDEST)/bin/python -m pip check
 	PATH="$(abspath $(OLDEST))/bin:$$PATH" OLDEST_VERSIONS=requirements-oldest.txt \
-		$(OLDEST)/bin/python -m pytest -p no:nbval -o addopts="-p no:cacheprovider" tests
+		$(OLDEST)/bin/python -m pytest -p no:nbval -o addopts="-p no:cacheprovider" tests --ignore=tests/browser
 
 lab: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab notebooks/
