@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno
 import os
 import re
 import shutil
@@ -144,8 +145,12 @@ def _exchange(a: Path, b: Path) -> bool:
 def _swap_in(tmp: Path, path: Path) -> None:
     """Put the folder ``tmp`` at ``path``, replacing what is there; remove the old folder."""
     if not path.exists() and not path.is_symlink():
-        os.rename(tmp, path)
-        return
+        try:
+            os.rename(tmp, path)
+            return
+        except OSError as exc:  # another writer's folder got there first: replace it below
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
     if not path.is_dir() or path.is_symlink():
         raise NotADirectoryError(f"{path}: exists and is not a folder; not replacing it")
     if _exchange(tmp, path):

@@ -99,17 +99,22 @@ def test_concurrent_folder_writers_never_mix(tmp_path):
     import threading
 
     target = tmp_path / "report"
+    errors: list[BaseException] = []
 
     def write(i: int) -> None:
-        with atomic_dir(target) as tmp:
-            for name in ("model", "metrics", "figure"):
-                (tmp / name).write_text(str(i))
+        try:
+            with atomic_dir(target) as tmp:
+                for name in ("model", "metrics", "figure"):
+                    (tmp / name).write_text(str(i))
+        except BaseException as exc:  # noqa: BLE001 - every writer must succeed
+            errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert errors == []
     assert len({(target / n).read_text() for n in ("model", "metrics", "figure")}) == 1
     assert _leftovers(tmp_path) == []
 
