@@ -24,9 +24,9 @@ from helpers.checks.gradients import (
     check_hidden_layer_grads,
     check_output_layer_grads,
 )
+from helpers.checks.metrics import check_confusion_matrix
 from helpers.checks.speed import check_blocked_gradients
 from helpers.checks.training import (
-    check_confusion_matrix,
     check_get_accuracy,
     check_get_predictions,
     check_training_loop,
