@@ -265,6 +265,26 @@ class SandboxKernel:
         self._kill(f"still running after {what}; the kernel was stopped")
         return CellRun("timeout", "Timeout", self.dead)
 
+    def _round_trip(self, func: str, args: str, dst: Path, what: str) -> object:
+        """Run ``kernel_side.<func>(user_ns, <args>, dst)`` in the kernel; return what it wrote.
+
+        Raises :class:`KernelProblem` (its message starting with ``what``) for a timeout, a dead
+        kernel, or a result that is missing or not data.
+        """
+        code = (
+            f"__import__('helpers.assignments.kernel_side', fromlist=[{func!r}]).{func}("
+            f"__import__('IPython').get_ipython().user_ns, {args}, {str(dst)!r})"
+        )
+        run = self.run(code, silent=True)
+        if run.status in ("timeout", "dead"):
+            raise KernelProblem(f"{what}: {run.evalue or run.status}")
+        if not dst.is_file():
+            raise KernelProblem(f"{what}: no result came back ({run.ename}: {run.evalue})".rstrip(" :()"))
+        try:
+            return wire.load(dst)
+        except wire.WireError as exc:
+            raise KernelProblem(f"{what}: {exc}") from None
+
     def call(self, name: str, args: tuple, kwargs: dict) -> dict:
         """Call the kernel's ``name(*args, **kwargs)``; returns kernel_side's result dict.
 
@@ -273,20 +293,8 @@ class SandboxKernel:
         nonce = uuid.uuid4().hex
         src, dst = self.workdir / f".in-{nonce}.npz", self.workdir / f".out-{nonce}.npz"
         wire.dump(src, [list(args), kwargs])
-        code = (
-            f"__import__('helpers.assignments.kernel_side', fromlist=['call']).call("
-            f"__import__('IPython').get_ipython().user_ns, {name!r}, {str(src)!r}, {str(dst)!r})"
-        )
         try:
-            run = self.run(code, silent=True)
-            if run.status in ("timeout", "dead"):
-                raise KernelProblem(f"{name}: {run.evalue or run.status}")
-            if not dst.is_file():
-                raise KernelProblem(f"{name}: no result came back ({run.ename}: {run.evalue})".rstrip(" :()"))
-            try:
-                out = wire.load(dst)
-            except wire.WireError as exc:
-                raise KernelProblem(f"{name}: {exc}") from None
+            out = self._round_trip("call", f"{name!r}, {str(src)!r}", dst, name)
             if not isinstance(out, dict):
                 raise KernelProblem(f"{name}: malformed result")
             return out
@@ -297,18 +305,8 @@ class SandboxKernel:
     def describe(self, names: list[str]) -> dict:
         """``{name: "function" | "missing" | "other" | ["value", v]}`` for names in the kernel."""
         dst = self.workdir / f".names-{uuid.uuid4().hex}.npz"
-        code = (
-            f"__import__('helpers.assignments.kernel_side', fromlist=['describe']).describe("
-            f"__import__('IPython').get_ipython().user_ns, {names!r}, {str(dst)!r})"
-        )
         try:
-            run = self.run(code, silent=True)
-            if run.status in ("timeout", "dead"):
-                raise KernelProblem(run.evalue or run.status)
-            try:
-                out = wire.load(dst)
-            except (OSError, wire.WireError) as exc:
-                raise KernelProblem(f"the kernel's namespace could not be read: {exc}") from None
+            out = self._round_trip("describe", repr(names), dst, "the kernel's namespace could not be read")
             return out if isinstance(out, dict) else {}
         finally:
             dst.unlink(missing_ok=True)
