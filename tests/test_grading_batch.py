@@ -19,6 +19,7 @@ import assignment_notebook as fx  # noqa: E402
 
 from helpers.assignments import release  # noqa: E402
 from helpers.assignments.batch import merge, read_result  # noqa: E402
+from helpers.assignments.isolation import MAX_PROCESSES, SHARED_USER_PROCESSES  # noqa: E402
 from helpers.assignments.sandbox import KernelProblem, Limits, SandboxKernel, bwrap_path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,10 +49,49 @@ def test_sandbox_denies_package_writes_instructor_reads_and_network(tmp_path):
         )
         assert k.run(probe).status == "ok"
         pkg, new, read, net, uid = k.call("report", (), {})["result"]
+        own = k.uid
     assert pkg != "allowed" and new != "allowed"
     assert read == "FileNotFoundError"  # not on any path the kernel can see
     assert net != "allowed"
-    assert uid == 65534
+    assert uid == (own if own >= 0 else 65534) and uid != 0  # a root grader gives it a user of its own
+
+
+def _processes_of(uid: int) -> list[str]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            lines = status.read_text().splitlines()
+        except OSError:  # gone meanwhile
+            continue
+        if any(line.split()[:2] == ["Uid:", str(uid)] for line in lines):
+            found.append(status.parent.name)
+    return found
+
+
+@needs_bwrap
+def test_fork_bomb_stops_at_the_process_limit_and_spares_the_next_kernel():
+    bomb = (
+        "import os, time\nchildren = 0\n"
+        "try:\n    for _ in range(10 * MAX):\n"
+        "        if os.fork() == 0:\n            time.sleep(60)\n            os._exit(0)\n"
+        "        children += 1\nexcept OSError as exc:\n    refused = type(exc).__name__\n"
+        "def report():\n    return [children, refused]\n"
+    )
+    limit = MAX_PROCESSES if os.geteuid() == 0 else SHARED_USER_PROCESSES  # the grader's user's count
+    with SandboxKernel(Limits(cell=30, notebook=60)) as k:
+        assert k.run(f"MAX = {limit}").status == "ok"
+        assert k.run(bomb).status == "ok"
+        children, refused = k.call("report", (), {})["result"]
+        uid = k.uid
+        assert uid < 0 or len(_processes_of(uid)) > children  # the kernel and its sleeping children
+    assert refused == "BlockingIOError"  # fork: EAGAIN, the process limit
+    assert 0 < children < limit
+    time.sleep(0.5)
+    assert uid < 0 or not _processes_of(uid)  # every child died with the kernel
+    with SandboxKernel(Limits(cell=30, notebook=60)) as k:  # its processes died with it
+        assert not k.dead, k.dead
+        fork_once = "import os\npid = os.fork()\nif pid == 0:\n    os._exit(0)\nos.waitpid(pid, 0)"
+        assert k.run(fork_once).status == "ok"
 
 
 def test_sandbox_call_round_trip_and_in_place_changes(tmp_path):

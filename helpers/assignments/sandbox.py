@@ -4,14 +4,15 @@
 deadline. The kernel's working folder is a fresh temporary folder holding only the files the
 grader puts there (the submission's data files); the ``helpers`` package it imports is a copy on
 a read-only mount. With bubblewrap (``bwrap``, Debian package ``bubblewrap``) the kernel also
-gets its own user (65534), process, network and IPC namespaces, and sees only the Python
+runs as a user of its own (65534 inside) in its own process, network and IPC namespaces, with
+at most a hundred-odd processes, and sees only the Python
 installation, ``/usr``, the package copy and its folder: the instructor's notebooks, the
 reports and the grader's other files are not on any path it can read, and every process it
 starts dies with it. Without bwrap (see :func:`isolation`), the kernel runs in the empty folder
 with the same resource limits, and the grader says so in its results.
 
-Resource limits (address space, CPU seconds, open files, file size; processes when the grader
-is not root) are set by a small launcher before the sandbox is entered.
+The sandbox itself (bubblewrap, the kernel's own user, the resource limits) is built by
+:mod:`helpers.assignments.isolation`.
 """
 
 from __future__ import annotations
@@ -28,35 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from helpers.assignments import wire
+from helpers.assignments.isolation import bwrap_path, hand_over, isolation, kernel_uid, sandbox_command
 
-#: Applied by the launcher, then it execs the sandbox: argv = [mem, cpu, nproc, "--", cmd...].
-_LIMITS = """\
-import os, resource, sys
-mem, cpu, nproc = (int(v) for v in sys.argv[1:4])
-resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
-resource.setrlimit(resource.RLIMIT_FSIZE, (2**30, 2**30))
-resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
-if nproc > 0:
-    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-os.execvp(sys.argv[5], sys.argv[5:])
-"""
+__all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", "isolation", "package_copy"]
+
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-def bwrap_path() -> str | None:
-    """The bubblewrap executable, or None (``HELPERS_NO_BWRAP=1`` pretends it is missing)."""
-    return None if os.environ.get("HELPERS_NO_BWRAP") else shutil.which("bwrap")
-
-
-def isolation() -> str:
-    """A one-line description of the isolation the grader's kernels get on this machine."""
-    if bwrap_path():
-        return (
-            "bubblewrap: user 65534 in its own user, PID, network and IPC namespaces, read-only "
-            "system and package, only its own folder writable; memory, CPU and file limits"
-        )
-    return "no sandbox (bwrap not found): empty working folder, read-only package copy, memory and CPU limits"
 
 
 class KernelProblem(BaseException):
@@ -97,41 +74,6 @@ def package_copy(folder: Path) -> Path:
     return folder
 
 
-def _bwrap_cmd(bwrap: str, workdir: Path, pkg: Path) -> list[str]:
-    cmd = [
-        bwrap,
-        "--unshare-all",
-        "--unshare-user",
-        "--die-with-parent",
-        "--new-session",
-        "--unsetenv",
-        "JPY_PARENT_PID",
-    ]
-    cmd += ["--uid", "65534", "--gid", "65534", "--ro-bind", "/usr", "/usr"]
-    for top in ("bin", "lib", "lib32", "lib64", "sbin"):
-        p = Path("/") / top
-        if p.is_symlink():
-            cmd += ["--symlink", os.readlink(p), str(p)]
-        elif p.is_dir():
-            cmd += ["--ro-bind", str(p), str(p)]
-    for prefix in dict.fromkeys((sys.base_prefix, sys.prefix)):
-        if not prefix.startswith("/usr"):
-            cmd += ["--ro-bind", prefix, prefix]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    cmd += [
-        "--ro-bind",
-        str(pkg),
-        str(pkg),
-        "--bind",
-        str(workdir),
-        str(workdir),
-        "--chdir",
-        str(workdir),
-        "--",
-    ]
-    return cmd
-
-
 class SandboxKernel:
     """One sandboxed kernel in a fresh folder; use as a context manager.
 
@@ -144,6 +86,7 @@ class SandboxKernel:
         self.pkg = pkg
         self.dead = ""  # why the kernel is gone, once it is
         self.deadline = 0.0
+        self.uid = -1  # the kernel's user id outside the sandbox, when it has one of its own
 
     # -- life cycle ------------------------------------------------------------------------
     def __enter__(self) -> SandboxKernel:
@@ -156,15 +99,21 @@ class SandboxKernel:
             shutil.copy2(f, self.workdir / f.name)
         pkg = self.pkg or package_copy(self._tmp / "pkg")
         bwrap = bwrap_path()
-        launcher = [sys.executable, "-c", _LIMITS, str(self.limits.memory_mb * 2**20)]
-        launcher += [str(int(self.limits.notebook) + 10), "0" if os.geteuid() == 0 else "512", "--"]
+        self.uid = uid = kernel_uid()
+        self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to w/ and pkg/
+        hand_over(self.workdir, uid)
+        cpu = int(self.limits.notebook) + 10
+        wrap = sandbox_command(self.workdir, pkg, self.limits.memory_mb, cpu, uid)
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        wrap = launcher + (_bwrap_cmd(bwrap, self.workdir, pkg) if bwrap else [])
 
         class _Manager(KernelManager):
             def format_kernel_cmd(self, extra_arguments=None):  # noqa: ARG002
                 conn = os.path.realpath(self.connection_file)
                 return wrap + [a.replace("{connection_file}", conn) for a in kernel]
+
+            def write_connection_file(self, **kwargs):  # the kernel's user must read it
+                super().write_connection_file(**kwargs)
+                hand_over(Path(self.connection_file), uid)
 
         kw: dict[str, Any] = {"transport": "ipc", "ip": str(self.workdir / "ipc")} if bwrap else {}
         self.km = _Manager(**kw)
@@ -293,6 +242,7 @@ class SandboxKernel:
         nonce = uuid.uuid4().hex
         src, dst = self.workdir / f".in-{nonce}.npz", self.workdir / f".out-{nonce}.npz"
         wire.dump(src, [list(args), kwargs])
+        hand_over(src, self.uid)
         try:
             out = self._round_trip("call", f"{name!r}, {str(src)!r}", dst, name)
             if not isinstance(out, dict):

@@ -1,0 +1,128 @@
+"""The walls around a student's kernel: bubblewrap, a user of its own, resource limits.
+
+:func:`sandbox_command` is the command prefix that :class:`~helpers.assignments.sandbox.SandboxKernel`
+puts in front of the kernel. Bubblewrap (``bwrap``, Debian package ``bubblewrap``) gives the
+kernel its own process, network and IPC namespaces and shows it only the Python installation,
+``/usr``, a read-only copy of the package and its own folder; inside, a small launcher sets the
+resource limits (address space, CPU seconds, open files, file size, processes) and, when the
+grader is root, gives up root for a user of the kernel's own before it starts the kernel.
+
+Why a user of its own: Linux counts processes per user and does not limit root at all, so a
+limit on processes only holds for a kernel that is neither root nor sharing its user with the
+kernels graded beside it. A root grader therefore runs each kernel as a fresh user id from a
+range no system hands out (:data:`UID_RANGE`), and a fork bomb stops at :data:`MAX_PROCESSES`
+without touching its neighbours. A grader that is not root runs bwrap unprivileged (in a user
+namespace, where the kernel is 65534) and the limit counts the grader's own processes.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import sys
+from pathlib import Path
+
+#: Processes (threads count too) a kernel with a user of its own may have; a kernel uses about ten.
+MAX_PROCESSES = 128
+#: The same limit when the kernel shares the grader's (non-root) user, whose other processes count.
+SHARED_USER_PROCESSES = 512
+#: User ids for kernels when the grader is root: far above the ones systems hand out to people.
+UID_RANGE = (1_900_000_000, 2_000_000_000)
+
+#: The launcher, run inside the sandbox: argv = [mem, cpu, nproc, uid, "--", cmd...]; uid -1
+#: keeps the user it was started as.
+_LAUNCHER = """\
+import os, resource, sys
+mem, cpu, nproc, uid = (int(v) for v in sys.argv[1:5])
+resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
+resource.setrlimit(resource.RLIMIT_FSIZE, (2**30, 2**30))
+resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+if nproc > 0:
+    resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+if uid >= 0:
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+os.execvp(sys.argv[6], sys.argv[6:])
+"""
+
+
+def bwrap_path() -> str | None:
+    """The bubblewrap executable, or None (``HELPERS_NO_BWRAP=1`` pretends it is missing)."""
+    return None if os.environ.get("HELPERS_NO_BWRAP") else shutil.which("bwrap")
+
+
+def kernel_uid() -> int:
+    """The user id a new kernel runs as: a fresh one when the grader is root with bwrap, else -1."""
+    return random.randrange(*UID_RANGE) if os.geteuid() == 0 and bwrap_path() else -1
+
+
+def sandbox_command(workdir: Path, pkg: Path, memory_mb: int, cpu_seconds: int, uid: int) -> list[str]:
+    """The command prefix that runs a command in the sandbox (without bwrap: the limits only).
+
+    ``workdir`` is the kernel's only writable folder (handed over to ``uid`` when uid >= 0,
+    see :func:`hand_over`), ``pkg`` the folder holding the read-only package copy.
+    """
+    nproc = MAX_PROCESSES if uid >= 0 else SHARED_USER_PROCESSES if os.geteuid() != 0 else 0
+    launcher = [sys.executable, "-c", _LAUNCHER, str(memory_mb * 2**20), str(cpu_seconds)]
+    launcher += [str(nproc), str(uid), "--"]
+    bwrap = bwrap_path()
+    return (_bwrap_args(bwrap, workdir, pkg, uid >= 0) if bwrap else []) + launcher
+
+
+def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str]:
+    if as_root:  # no user namespace: the launcher keeps only the right to become the kernel's user
+        cmd = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+        cmd += ["--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        cmd = [bwrap, "--unshare-all", "--unshare-user", "--uid", "65534", "--gid", "65534"]
+    cmd += ["--die-with-parent", "--new-session", "--unsetenv", "JPY_PARENT_PID", "--ro-bind", "/usr", "/usr"]
+    for top in ("bin", "lib", "lib32", "lib64", "sbin"):
+        p = Path("/") / top
+        if p.is_symlink():
+            cmd += ["--symlink", os.readlink(p), str(p)]
+        elif p.is_dir():
+            cmd += ["--ro-bind", str(p), str(p)]
+    made = {"/", "/usr", "/tmp"}
+
+    def bind(flag: str, path: str) -> None:  # parents first, traversable by the kernel's user
+        for parent in reversed(Path(path).parents):
+            if str(parent) not in made:
+                cmd.extend(["--perms", "0755", "--dir", str(parent)])
+                made.add(str(parent))
+        cmd.extend([flag, path, path])
+
+    for prefix in dict.fromkeys((sys.base_prefix, sys.prefix)):
+        if not prefix.startswith("/usr"):
+            bind("--ro-bind", prefix)
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    bind("--ro-bind", str(pkg))
+    bind("--bind", str(workdir))
+    cmd += ["--chdir", str(workdir)]
+    return cmd + ["--"]
+
+
+def hand_over(folder: Path, uid: int) -> None:
+    """Give ``folder`` and everything in it to ``uid`` (nothing to do for uid -1)."""
+    if uid < 0:
+        return
+    for p in [folder, *folder.rglob("*")]:
+        os.chown(p, uid, uid, follow_symlinks=False)
+
+
+def isolation() -> str:
+    """A one-line description of the isolation the grader's kernels get on this machine."""
+    limits = "memory, CPU-time and file limits"
+    root = os.geteuid() == 0
+    if not bwrap_path():
+        limits += " (no process limit for root)" if root else f", at most {SHARED_USER_PROCESSES} processes"
+        return f"no sandbox (bwrap not found): empty working folder, read-only package copy, {limits}"
+    who = "a user of its own" if root else "user 65534 in its own user namespace"
+    shared = f", at most {SHARED_USER_PROCESSES} processes for the grader's user"
+    limits += f", at most {MAX_PROCESSES} processes" if root else shared
+    return (
+        f"bubblewrap: {who}, its own PID, network and IPC namespaces, read-only system and "
+        f"package, only its own folder writable; {limits}"
+    )
