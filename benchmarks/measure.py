@@ -232,6 +232,22 @@ def busy_core_seconds(X, y, X_dev, y_dev) -> dict:
     return seconds
 
 
+def one_core_seconds(X, y, X_dev, y_dev) -> dict:
+    """Training seconds of every recipe (seed 0) on one core of the idle machine.
+
+    One block worker for the full batch, one BLAS thread for mini-batches. Beside a busy core, a
+    loop whose steps are too short to share between threads cannot do better than one core
+    (slowed a little by the busy one): this is the floor the busy-core row is read against.
+    """
+    seconds = {}
+    for name, recipe in RECIPES.items():
+        one = {"threads": 1} if recipe.trainer == "gradient_descent" else {"blas_threads": 1}
+        _, history = run_recipe(name, X, y, seed=SEED, X_dev=X_dev, Y_dev=y_dev, progress=False, **one)
+        seconds[name] = history.seconds
+        print(f"{name} on one core: {history.seconds:.1f} s", flush=True)
+    return seconds
+
+
 def cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

@@ -52,6 +52,10 @@ def table(results: dict) -> str:
                     f"<= {BUSY_CORE_MAX_RATIO}x",
                 )
             )
+        one = results.get("one_core_seconds", {}).get(name)
+        if one is not None:
+            ratio = one / secs["median"]
+            rows.append((f"{name}: seconds on one idle core", f"{one:.1f} ({ratio:.2f}x idle)", ""))
     notes_ms = statistics.median(r["ms_per_iteration"] for r in results["recipes"]["notes"]["runs"])
     gb = results["data"]["X_train_bytes"] / 1e9
     rows.append(("notes: passes over X per iteration", "1 (blocked)", ""))

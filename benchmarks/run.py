@@ -108,6 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     results["inference_ms"] = inference
     if not args.quick:
         results["busy_core_seconds"] = measure.busy_core_seconds(X, y, X_dev, y_dev)
+        results["one_core_seconds"] = measure.one_core_seconds(X, y, X_dev, y_dev)
 
     use_torch = not (args.no_torch or args.quick)
     if use_torch:

@@ -46,11 +46,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 import numpy as np
 
-from helpers.blas_threads import AdaptiveBlasThreads, default_threads, limit_blas_threads
+from helpers.blas_threads import AdaptiveBlasThreads, TimedChoice, default_threads, limit_blas_threads
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, get_predictions, update_params
 from helpers.training import (
     History,
@@ -61,6 +61,9 @@ from helpers.training import (
     progress_bar,
     starting_params,
 )
+
+#: Iterations of the full-batch loop between two timings of its worker counts (trick 5).
+WINDOW = 25
 
 
 def block_columns(X: np.ndarray, threads: int, target_bytes: int = 8 << 20) -> int:
@@ -117,19 +120,18 @@ def full_batch_gradients(
 
 
 @contextmanager
-def block_workers(n_blocks: int, threads: int) -> Iterator[ThreadPoolExecutor | None]:
-    """A pool of ``threads`` threads for the blocks, with BLAS single-threaded meanwhile.
+def block_workers(n_blocks: int, counts: tuple[int, ...]) -> Iterator[dict[int, ThreadPoolExecutor | None]]:
+    """A pool of threads for each worker count in ``counts``, with BLAS single-threaded meanwhile.
 
-    With one thread or one block there is no pool and BLAS runs single-threaded all the same
-    (trick 4 of the module docstring).
+    Yields ``{count: pool}``; a count of 1 (or a single block) gets no pool, and BLAS runs
+    single-threaded all the same (trick 4 of the module docstring).
     """
-    threads = min(int(threads), n_blocks)
-    with limit_blas_threads(1):
-        if threads <= 1:
-            yield None
-        else:
-            with ThreadPoolExecutor(threads) as pool:
-                yield pool
+    with limit_blas_threads(1), ExitStack() as stack:
+        pools: dict[int, ThreadPoolExecutor | None] = {}
+        for count in counts:
+            workers = min(int(count), n_blocks)
+            pools[count] = stack.enter_context(ThreadPoolExecutor(workers)) if workers > 1 else None
+        yield pools
 
 
 def gradient_descent(
@@ -154,8 +156,9 @@ def gradient_descent(
     """:func:`helpers.training.gradient_descent` with the full-batch gradient taken in blocks.
 
     Same arguments, same result (to rounding) and the same :class:`History`. ``block_size``
-    (default: about 8 MB of X, see :func:`block_columns`) and ``threads`` (default: one per
-    CPU core) only change speed; the thread count does not change a bit of the result.
+    (default: about 8 MB of X, 4 MB when four blocks are in flight, see :func:`block_columns`)
+    and ``threads`` (default: one or two per CPU core, chosen by timing every 25 iterations:
+    trick 5) only change speed; the thread count does not change a bit of the result.
     X (n, m), Y labels (m,) or one-hot (k, m). Returns ``((W1, b1, W2, b2), history)``.
     """
     labels = check_data(X, Y)
@@ -166,17 +169,31 @@ def gradient_descent(
     if dev:
         dev_labels = check_data(X_dev, Y_dev, "X_dev")
         X_dev = X_dev.astype(dtype, copy=False)
-    threads = default_threads() if threads is None else int(threads)
-    block = block_columns(X, threads) if block_size is None else int(block_size)
+    # Workers: one per core, or twice as many when that timed faster (trick 5); the blocks are
+    # cut for the most workers, so that the choice does not change a bit of the result.
+    cores = default_threads()
+    adaptive = None
+    if threads is None and cores > 1:
+        adaptive = TimedChoice((cores, 2 * cores), probe=2, margin=0.97)
+    counts = adaptive.choices if adaptive else (cores if threads is None else int(threads),)
+    if block_size is None:
+        block = block_columns(X, counts[-1], min(8 << 20, (16 << 20) // counts[-1]))
+    else:
+        block = int(block_size)
     history = History(unit="iteration")
     start = time.perf_counter()
     with (
         np.errstate(over="ignore", invalid="ignore"),
         progress_bar(iterations, "gradient descent", progress) as bar,
-        block_workers(-(-X.shape[1] // block), threads) as pool,
+        block_workers(-(-X.shape[1] // block), counts) as pools,
     ):
         for i in range(1, iterations + 1):
+            if adaptive:
+                adaptive.before_step((i - 1) % WINDOW)
+            pool = pools[adaptive.current if adaptive else counts[0]]
             loss, accuracy, grads = full_batch_gradients((W1, b1, W2, b2), X, labels, block, pool)
+            if adaptive:
+                adaptive.after_step((i - 1) % WINDOW)
             check_loss(loss, f"iteration {i}", alpha, history.loss[0] if history.loss else loss, W2.shape[0])
             history.step.append(i)
             history.loss.append(loss)

@@ -88,6 +88,36 @@ def test_thread_count_does_not_change_a_bit(dtype):
         assert history.loss == runs[0][1].loss and history.accuracy == runs[0][1].accuracy
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_worker_counts_chosen_by_timing_do_not_change_a_bit(monkeypatch, dtype):
+    X, y = _data(m=300)
+    monkeypatch.setattr(fast, "WINDOW", 5)  # a probe every few iterations: many switches
+    kwargs = dict(n_hidden=10, seed=0, dtype=dtype, block_size=37, progress=False)
+    (params, history), (fixed, fixed_history) = (
+        fast.gradient_descent(X, y, 0.5, 30, threads=t, **kwargs) for t in (None, 1)
+    )
+    for p, q in zip(params, fixed):
+        np.testing.assert_array_equal(p, q)
+    assert history.loss == fixed_history.loss and history.accuracy == fixed_history.accuracy
+
+
+def test_timed_choice_keeps_the_second_setting_only_when_it_wins_by_the_margin(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(fast.time, "perf_counter", lambda: clock[0])
+
+    def probe(first: float, second: float) -> int:
+        chooser = fast.TimedChoice((2, 4), probe=2, margin=0.97)
+        for i in range(5):
+            chooser.before_step(i)
+            clock[0] += first if chooser.current == 2 else second
+            chooser.after_step(i)
+        return chooser.current
+
+    assert probe(1.0, 0.9) == 4
+    assert probe(1.0, 0.99) == 2  # within the margin: the first setting stays
+    assert probe(1.0, 2.0) == 2
+
+
 def test_default_blocks_are_about_8_mb_and_shared_evenly():
     X = np.zeros((784, 60_000), dtype=np.float32)  # 188 MB
     block = fast.block_columns(X, threads=2)
