@@ -35,23 +35,30 @@ were left out.
    weighted by block size, which is exactly the full-batch mean. A block is still in the CPU
    cache when ``dW1 = dZ1 X^T`` needs it, so X is read from memory once per iteration instead
    of twice: 1.23x on an idle machine, 1.34x for one gradient in chapter 7 under load.
-4. **One block per core, single-threaded BLAS** (the ``threads`` of :func:`gradient_descent`):
+4. **Whole blocks per core, single-threaded BLAS** (the ``threads`` of :func:`gradient_descent`,
+   :mod:`helpers.full_batch`):
    whole blocks per thread, each with one BLAS thread, instead of every product split over
    both cores: as fast idle, and with tricks 3 and 4 together 1.5-1.8x against the readable
    loop under load (2.4-9x against default-threaded BLAS).
+5. **Two block workers per core beside a busy program** (:class:`TimedChoice` between one and
+   two workers per core, timed every :data:`WINDOW` iterations): the operating system shares the
+   cores among the threads that want them, so beside one busy thread two workers on two cores
+   get 4/3 of a core and four get 8/5. Measured for the notes recipe on full MNIST beside a
+   busy process, with other jobs running too: 92-110 ms per iteration with four workers against
+   133-143 ms with two (1.3-1.45x); idle, the two counts timed the same (82 ms each), and the
+   probe keeps whichever is faster by 3 %.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
 
 import numpy as np
 
 from helpers.blas_threads import AdaptiveBlasThreads, TimedChoice, default_threads, limit_blas_threads
-from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, get_predictions, update_params
+from helpers.full_batch import block_columns, block_workers, full_batch_gradients
+from helpers.nn import Params, update_params
 from helpers.training import (
     History,
     check_data,
@@ -64,74 +71,6 @@ from helpers.training import (
 
 #: Iterations of the full-batch loop between two timings of its worker counts (trick 5).
 WINDOW = 25
-
-
-def block_columns(X: np.ndarray, threads: int, target_bytes: int = 8 << 20) -> int:
-    """Columns per block so that one block of X (n, m) takes about ``target_bytes``.
-
-    A block must survive in cache from forward_prop (Z1 = W1 X) to backward_prop
-    (dW1 = dZ1 X^T); much smaller blocks add Python overhead per block, much larger ones fall
-    out of cache so that X is read from memory twice. The number of blocks is rounded up to a
-    multiple of ``threads`` so that every thread gets the same share.
-    """
-    n, m = X.shape
-    n_blocks = max(1, -(-m * n * X.itemsize // target_bytes))
-    n_blocks = -(-n_blocks // threads) * threads
-    return max(1, -(-m // n_blocks))
-
-
-def full_batch_gradients(
-    params: Params, X: np.ndarray, labels: np.ndarray, block: int, pool: ThreadPoolExecutor | None = None
-) -> tuple[float, float, Params]:
-    """Loss, accuracy and mean gradients over all m columns of X (n, m), block by block.
-
-    Calls forward_prop and backward_prop on each block of at most ``block`` columns; the
-    gradients of a block of b columns are means over b examples, so adding them with weight
-    b / m gives the mean over all m. With a thread ``pool`` the blocks are shared out among
-    its threads; the sums are still taken in block order, so the result does not depend on it.
-    Returns ``(loss, accuracy, (dW1, db1, dW2, db2))``, gradients shaped like their parameters.
-    """
-    W1, b1, W2, b2 = params
-    m = X.shape[1]
-
-    def one_block(s: int) -> tuple[int, float, int, Params]:
-        Xb, yb = X[:, s : s + block], labels[s : s + block]
-        with np.errstate(over="ignore", invalid="ignore"):  # per thread: worker threads start afresh
-            Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, Xb)
-            correct = int(np.count_nonzero(get_predictions(A2) == yb))
-            grads = backward_prop(Z1, A1, Z2, A2, W1, W2, Xb, yb)
-            return Xb.shape[1], cross_entropy(A2, yb), correct, grads
-
-    if block >= m:  # one block: the reference's numbers, nothing to add up
-        b, loss, correct, grads = one_block(0)
-        return loss, correct / m, grads
-    starts = range(0, m, block)
-    total: list[np.ndarray] = []
-    loss_sum, correct = 0.0, 0
-    for b, loss, right, grads in pool.map(one_block, starts) if pool else map(one_block, starts):
-        loss_sum += loss * b
-        correct += right
-        if not total:
-            total = [g * (b / m) for g in grads]
-        else:
-            for t, g in zip(total, grads):
-                t += g * (b / m)
-    return loss_sum / m, correct / m, tuple(total)  # type: ignore[return-value]
-
-
-@contextmanager
-def block_workers(n_blocks: int, counts: tuple[int, ...]) -> Iterator[dict[int, ThreadPoolExecutor | None]]:
-    """A pool of threads for each worker count in ``counts``, with BLAS single-threaded meanwhile.
-
-    Yields ``{count: pool}``; a count of 1 (or a single block) gets no pool, and BLAS runs
-    single-threaded all the same (trick 4 of the module docstring).
-    """
-    with limit_blas_threads(1), ExitStack() as stack:
-        pools: dict[int, ThreadPoolExecutor | None] = {}
-        for count in counts:
-            workers = min(int(count), n_blocks)
-            pools[count] = stack.enter_context(ThreadPoolExecutor(workers)) if workers > 1 else None
-        yield pools
 
 
 def gradient_descent(
