@@ -110,8 +110,8 @@ class MistakeExplorer(anywidget.AnyWidget):
 
     def figure(self, n: int = 8) -> Figure:
         """A static picture: the matrix with the selected cell framed, and its first ``n`` digits."""
-        fig = Figure(figsize=(11, 3.6))
-        grid = fig.add_gridspec(2, n + 4)
+        fig = Figure(figsize=(11, 3.8), layout="constrained")
+        grid = fig.add_gridspec(2, n + 4, height_ratios=(1, 0.7))
         ax = fig.add_subplot(grid[:, :4])
         cm = np.asarray(self.matrix)
         ax.imshow(cm / np.maximum(cm.sum(axis=1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
@@ -125,19 +125,22 @@ class MistakeExplorer(anywidget.AnyWidget):
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         ax.set_title("click a cell", fontsize=10)
+        # bars: the true digit green, the predicted one red, every digit labelled below
+        colors = ["#27ae60" if d == t else "#c0392b" if d == p else "#9bb7d4" for d in range(10)]
         for i, item in enumerate(self.items[:n]):
             a = fig.add_subplot(grid[0, 4 + i])
             a.imshow(np.reshape(item["pixels"], (28, 28)), cmap="gray", vmin=0, vmax=255)
-            a.set_title(f"p={item['probs'][p]:.2f}", fontsize=8)
+            a.set_title(f"p({p}) = {item['probs'][p]:.2f}", fontsize=8)
             a.axis("off")
             b = fig.add_subplot(grid[1, 4 + i])
-            b.bar(range(10), item["probs"], color=["#c0392b" if d == p else "#9bb7d4" for d in range(10)])
+            b.bar(range(10), item["probs"], color=colors)
             b.set_ylim(0, 1)
-            b.set_xticks([t, p])
-            b.tick_params(labelsize=6)
+            b.set_xticks(range(10))
+            b.tick_params(labelsize=5, length=1, pad=1)
             b.set_yticks([])
         prefix = f"{self.title}: " if self.title else ""
-        fig.suptitle(f"{prefix}true {t} read as {p}: {self.count} digits", fontsize=11)
+        digits = "digit" if self.count == 1 else "digits"
+        fig.suptitle(f"{prefix}true {t} read as {p}: {self.count} {digits}", fontsize=11)
         return fig
 
     def _repr_mimebundle_(self, **kwargs):
