@@ -19,7 +19,8 @@ import pytest
 from helpers import fast, load_mnist, training
 from helpers.checks import CheckFailed, check_blocked_gradients
 from helpers.data import images_to_columns, parse_idx
-from helpers.nn import backward_prop, forward_prop, init_params
+from helpers.full_batch import block_sums
+from helpers.nn import backward_prop, cross_entropy, forward_prop, init_params
 
 TOLERANCE = {np.float64: 1e-12, np.float32: 1e-5}
 HISTORY_FIELDS = ("unit", "step", "loss", "accuracy", "dev_step", "dev_loss", "dev_accuracy")
@@ -71,6 +72,18 @@ def test_blocked_gradient_descent_equals_the_reference(dtype, n_hidden, m, block
     ours = fast.gradient_descent(X, y, 0.5, 5, block_size=block_size, threads=2, **kwargs)
     assert_same_training(ours, reference, dtype)
     assert reference[1].dev_step == [2, 4, 5]
+
+
+@pytest.mark.parametrize("b", [1, 7, 64])
+def test_block_sums_are_b_times_the_reference_means(b):
+    X, y = _data(m=b)
+    W1, b1, W2, b2 = init_params(20, 16, 10, seed=1)
+    loss, correct, sums = block_sums(W1, b1, W2, b2, X, y)
+    Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
+    for got, mean in zip(sums, backward_prop(Z1, A1, Z2, A2, W1, W2, X, y)):
+        np.testing.assert_allclose(got / b, mean, rtol=1e-12, atol=1e-15)
+    assert loss / b == pytest.approx(cross_entropy(A2, y), rel=1e-12)
+    assert correct == np.count_nonzero(A2.argmax(axis=0) == y)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
