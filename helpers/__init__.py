@@ -38,6 +38,7 @@ from helpers.nn import (
     update_params,
 )
 from helpers.recipes import RECIPES, run_recipe
+from helpers.regularisation import l2_gradient, l2_penalty
 from helpers.training import History, TrainingDiverged, gradient_descent, train
 
 _PLOTS = (
@@ -78,6 +79,8 @@ __all__ = [
     "download_mnist",
     "RECIPES",
     "run_recipe",
+    "l2_gradient",
+    "l2_penalty",
     "MNIST",
     "History",
     "TrainingDiverged",

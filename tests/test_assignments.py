@@ -458,3 +458,40 @@ def test_grade_course_notebook(tmp_path):
     assert {e.grade_id for e in results["wrong"].exercises if e.points == 0} == lost
     assert points(results["tampered"]) == pts
     assert set(results["tampered"].restored) == {check_ids[0], check_ids[-1]}
+
+
+CHAPTER_8 = NOTEBOOKS / "08_generalisation.ipynb"
+L2_SOLUTION = "return dW1 + lambd / m * W1, db1, dW2 + lambd / m * W2, db2"
+
+
+@pytest.mark.skipif(not CHAPTER_8.exists(), reason="chapter 8 is not in notebooks/")
+def test_grade_chapter_8(tmp_path):
+    """Chapter 8 releases and grades like the others: full marks for the instructor version, 0 for
+    the unsolved student version, 0 for l2_gradient with the biases decayed too, and 0 (reported)
+    for an l2_gradient that calls the course's own."""
+    instructor = nbformat.read(CHAPTER_8, 4)
+    (released,) = release([CHAPTER_8], tmp_path / "student")
+    check_released(instructor, nbformat.read(released, 4))
+    assert L2_SOLUTION in cells_by_id(instructor)["l2_gradient"].source
+    variants = {
+        "biases": "return tuple(dP + lambd / m * P for dP, P in zip(grads, params))",
+        "reference": "import helpers\n    return helpers.l2_gradient(grads, params, lambd, m)",
+    }
+    subs = tmp_path / "subs"
+    files = [released]
+    for name, nb in (("full", instructor), *((k, copy.deepcopy(instructor)) for k in variants)):
+        if name in variants:
+            cell = cells_by_id(nb)["l2_gradient"]
+            cell.source = cell.source.replace(L2_SOLUTION, variants[name])
+        (subs / name).mkdir(parents=True)
+        nbformat.write(nb, subs / name / CHAPTER_8.name)
+        files.append(subs / name / CHAPTER_8.name)
+    results = {r.student: r for r in grade_submissions(files, NOTEBOOKS, timeout=600)}
+    assert results["full"].status == "graded", results["full"].error
+    assert points(results["full"]) == {"check_l2_gradient": 1.0}
+    assert results["student"].status == "graded" and results["student"].score == 0
+    for name in variants:
+        (exercise,) = results[name].exercises
+        assert exercise.points == 0, (name, exercise.message)
+    assert "bias" in results["biases"].exercises[0].message
+    assert "reference" in results["reference"].exercises[0].message
