@@ -94,6 +94,21 @@ def test_fork_bomb_stops_at_the_process_limit_and_spares_the_next_kernel():
         assert k.run(fork_once).status == "ok"
 
 
+def test_a_killed_graders_kernel_folder_is_removed_by_the_next_kernel():
+    import tempfile
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    dead_pid = int(gone.stdout)
+    left = Path(tempfile.gettempdir()) / f".grade.{dead_pid}.abc123.tmpdir"
+    (left / "w").mkdir(parents=True)
+    (left / "w" / "answers.txt").write_text("a kernel's folder, its grader killed outright")
+    with SandboxKernel(Limits(cell=20, notebook=60)) as k:
+        assert not left.exists()
+        mine = k._tmp
+        assert mine.is_dir() and f".{os.getpid()}." in mine.name
+    assert not mine.exists()
+
+
 def test_sandbox_call_round_trip_and_in_place_changes(tmp_path):
     with SandboxKernel(Limits(cell=20, notebook=60, memory_mb=1024)) as k:
         assert k.run("big = bytearray(2 * 2**30)").ename == "MemoryError"  # the memory limit

@@ -30,6 +30,7 @@ from typing import Any
 
 from helpers.assignments import wire
 from helpers.assignments.isolation import bwrap_path, hand_over, isolation, kernel_uid, sandbox_command
+from helpers.atomic import remove_stale
 
 __all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", "isolation", "package_copy"]
 
@@ -92,7 +93,10 @@ class SandboxKernel:
     def __enter__(self) -> SandboxKernel:
         from jupyter_client import KernelManager
 
-        self._tmp = Path(tempfile.mkdtemp(prefix="grade-"))
+        # Named as helpers.atomic names its temporary folders (with our process id), so that the
+        # folders of a grader killed outright are removed by the next one.
+        remove_stale(tempfile.gettempdir())
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".grade.{os.getpid()}.", suffix=".tmpdir"))
         self.workdir = self._tmp / "w"
         self.workdir.mkdir()
         for f in self.files:
