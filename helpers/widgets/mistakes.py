@@ -140,7 +140,7 @@ class MistakeExplorer(anywidget.AnyWidget):
             b.set_yticks([])
         prefix = f"{self.title}: " if self.title else ""
         digits = "digit" if self.count == 1 else "digits"
-        fig.suptitle(f"{prefix}true {t} read as {p}: {self.count} {digits}", fontsize=11)
+        fig.suptitle(f"{prefix}true {t} read as {p}: {self.count} {digits}", fontsize=11, x=0.02, ha="left")
         return fig
 
     def _repr_mimebundle_(self, **kwargs):
