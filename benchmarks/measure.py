@@ -212,40 +212,44 @@ def blas_info() -> dict:
     return info
 
 
-def busy_core_seconds(X, y, X_dev, y_dev) -> dict:
-    """Training seconds of every recipe (seed 0) while another process keeps one core busy.
+def beside_a_busy_core(X, y, X_dev, y_dev, rounds: int = 2) -> dict:
+    """Training seconds of every recipe (seed 0): idle, beside a busy core, and on one core.
 
-    Starts ``python -c "while True: pass"`` (a CPU-bound neighbour, as a browser tab or a
-    colleague's job on a shared server would be), trains each recipe once, stops it.
+    For each recipe, ``rounds`` times in turn: once on the idle machine, once while
+    ``python -c "while True: pass"`` keeps a core busy (a CPU-bound neighbour, as a browser tab or
+    a colleague's job on a shared server would be). Alternating the two within a minute keeps
+    the machine's own drift out of their ratio. Then once on one core of the idle machine (one
+    block worker, one BLAS thread): a loop whose steps are too short to share between threads
+    cannot do better than that beside a busy core. Returns ``{recipe: {"idle": [s, ...],
+    "busy": [s, ...], "one_core": s}}``.
     """
-    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        time.sleep(0.5)  # let it start spinning
-        seconds = {}
-        for name in RECIPES:
-            _, history = run_recipe(name, X, y, seed=SEED, X_dev=X_dev, Y_dev=y_dev, progress=False)
-            seconds[name] = history.seconds
-            print(f"{name} beside one busy core: {history.seconds:.1f} s", flush=True)
-    finally:
-        busy.kill()
-        busy.wait()
-    return seconds
 
+    def seconds(name: str, **overrides) -> float:
+        _, history = run_recipe(name, X, y, seed=SEED, X_dev=X_dev, Y_dev=y_dev, progress=False, **overrides)
+        return history.seconds
 
-def one_core_seconds(X, y, X_dev, y_dev) -> dict:
-    """Training seconds of every recipe (seed 0) on one core of the idle machine.
-
-    One block worker for the full batch, one BLAS thread for mini-batches. Beside a busy core, a
-    loop whose steps are too short to share between threads cannot do better than one core
-    (slowed a little by the busy one): this is the floor the busy-core row is read against.
-    """
-    seconds = {}
+    out = {}
     for name, recipe in RECIPES.items():
+        runs: dict = {"idle": [], "busy": []}
+        for _ in range(rounds):
+            runs["idle"].append(seconds(name))
+            busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                time.sleep(0.5)  # let it start spinning
+                runs["busy"].append(seconds(name))
+            finally:
+                busy.kill()
+                busy.wait()
         one = {"threads": 1} if recipe.trainer == "gradient_descent" else {"blas_threads": 1}
-        _, history = run_recipe(name, X, y, seed=SEED, X_dev=X_dev, Y_dev=y_dev, progress=False, **one)
-        seconds[name] = history.seconds
-        print(f"{name} on one core: {history.seconds:.1f} s", flush=True)
-    return seconds
+        runs["one_core"] = seconds(name, **one)
+        idle, busy_s = statistics.median(runs["idle"]), statistics.median(runs["busy"])
+        print(
+            f"{name}: idle {idle:.1f} s, beside one busy core {busy_s:.1f} s ({busy_s / idle:.2f}x), "
+            f"on one core {runs['one_core']:.1f} s",
+            flush=True,
+        )
+        out[name] = runs
+    return out
 
 
 def cpu_name() -> str:
