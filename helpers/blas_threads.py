@@ -34,9 +34,9 @@ class TimedChoice:
 
     Call :meth:`before_step` and :meth:`after_step` around every step, with the step's index
     within its epoch (an epoch here is any run of steps: the full-batch loop uses windows of
-    iterations). In a probing epoch the first step runs untimed (it carries whatever ran before
-    the epoch), the next ``2 * probe`` steps alternate between ``choices[0]`` and ``choices[1]``
-    (so that a passing disturbance hits both alike), and the rest of the epoch runs with the
+    iterations). In a probing epoch ``probe`` steps run with ``choices[0]`` and ``probe`` with
+    ``choices[1]``, each run after one untimed step (the first carries whatever ran before the
+    epoch, the second wakes what the new setting needs), and the rest of the epoch runs with the
     faster: ``choices[1]`` only when its steps took less than ``margin`` times as long, and it is
     dropped as soon as its steps have taken 1.5 times as long. While ``choices[0]`` keeps
     winning, probes come after 1, 2, 4 and then every 8 epochs; while ``choices[1]`` wins, every
@@ -72,27 +72,28 @@ class TimedChoice:
         if i == 0:
             self._epoch += 1
             self._probing = self._epoch >= self._next_probe
-            if self._probing:  # step 0 runs untimed: it carries whatever came before the epoch
+            if self._probing:
                 self.seconds = [0.0, 0.0]
                 self._set(self.choices[0])
-            return
         if not self._probing:
             return
-        j = i - 1  # the probe's steps alternate: choices[0], choices[1], choices[0], ...
-        if j == 2 * self.probe:
+        if i == 2 * self.probe + 2:
             first, second = self.seconds
             self._decide(self.choices[1] if second < self.margin * first else self.choices[0])
             return
-        self._set(self.choices[j % 2])
+        if i == self.probe + 1:
+            self._set(self.choices[1])
         self._start = time.perf_counter()
 
     def after_step(self, i: int) -> None:
         """Add step ``i``'s time to its choice; stop the probe early when ``choices[1]`` is losing."""
-        if not self._probing or i == 0 or i > 2 * self.probe:
+        # Steps 0 and probe + 1 run untimed: the first carries whatever ran before the epoch, the
+        # second wakes what the new setting needs (BLAS threads asleep, say).
+        if not self._probing or i in (0, self.probe + 1) or i >= 2 * self.probe + 2:
             return
-        j = i - 1
-        self.seconds[j % 2] += time.perf_counter() - self._start
-        if j % 2 == 1 and self.seconds[1] > 1.5 * self.seconds[0]:
+        k = 0 if i <= self.probe else 1
+        self.seconds[k] += time.perf_counter() - self._start
+        if k == 1 and self.seconds[1] > 1.5 * self.seconds[0]:
             self._decide(self.choices[0])
 
 

@@ -120,7 +120,7 @@ def test_timed_choice_keeps_the_second_setting_only_when_it_wins_by_the_margin(m
 
     def probe(first: float, second: float) -> int:
         chooser = fast.TimedChoice((2, 4), probe=2, margin=0.97)
-        for i in range(6):
+        for i in range(7):
             chooser.before_step(i)
             clock[0] += first if chooser.current == 2 else second
             chooser.after_step(i)
@@ -223,11 +223,11 @@ def test_fast_train_detects_divergence_and_rejects_bad_settings():
 def _probe(single_seconds: float, every_seconds: float) -> int:
     tuner = fast.AdaptiveBlasThreads(probe=1)
     try:
-        for i, pause in enumerate((0.0, single_seconds, every_seconds)):  # step 0 is not timed
+        for i, pause in enumerate((0.0, single_seconds, 0.0, every_seconds)):  # 0 and 2: untimed
             tuner.before_step(i)
             time.sleep(pause)
             tuner.after_step(i)
-        tuner.before_step(3)
+        tuner.before_step(4)
     finally:
         tuner.restore()
     return tuner.chosen[-1]
