@@ -4,9 +4,9 @@
 deadline. The kernel's working folder is a fresh temporary folder holding only the files the
 grader puts there (the submission's data files); the ``helpers`` package it imports is a copy on
 a read-only mount. With bubblewrap (``bwrap``, Debian package ``bubblewrap``) the kernel also
-runs as a user of its own (65534 inside) in its own process, network and IPC namespaces, with
-at most a hundred-odd processes, and sees only the Python
-installation, ``/usr``, the package copy and its folder: the instructor's notebooks, the
+runs as a user that is not root (see :mod:`helpers.assignments.isolation`) in its own
+process, network and IPC namespaces, with at most a hundred-odd processes, and sees only the
+Python installation, ``/usr``, the package copy and its folder: the instructor's notebooks, the
 reports and the grader's other files are not on any path it can read, and every process it
 starts dies with it. Without bwrap (see :func:`isolation`), the kernel runs in the empty folder
 with the same resource limits, and the grader says so in its results.
