@@ -7,13 +7,8 @@ import pytest
 
 from helpers import metrics, nn
 from helpers.checks.core import CheckFailed
-from helpers.checks.metrics import check_confusion_matrix
-from helpers.checks.training import (
-    check_get_accuracy,
-    check_get_predictions,
-    check_training_loop,
-    check_update_params,
-)
+from helpers.checks.metrics import check_confusion_matrix, check_get_accuracy, check_get_predictions
+from helpers.checks.training import check_training_loop, check_update_params
 
 
 def verdict_of(check, func, capsys) -> str:

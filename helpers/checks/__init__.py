@@ -24,14 +24,9 @@ from helpers.checks.gradients import (
     check_hidden_layer_grads,
     check_output_layer_grads,
 )
-from helpers.checks.metrics import check_confusion_matrix
+from helpers.checks.metrics import check_confusion_matrix, check_get_accuracy, check_get_predictions
 from helpers.checks.speed import check_blocked_gradients
-from helpers.checks.training import (
-    check_get_accuracy,
-    check_get_predictions,
-    check_training_loop,
-    check_update_params,
-)
+from helpers.checks.training import check_training_loop, check_update_params
 
 __all__ = [
     "check_backward_prop",

@@ -1,5 +1,5 @@
-"""Checkers for the exercises of notebooks 04-05: the update step, predictions, accuracy and the
-training loop.
+"""Checkers for the exercises of notebooks 04-05: the update step and the training loop
+(predictions and accuracy: :mod:`helpers.checks.metrics`).
 
 Each ``check_*`` calls the student's function on small fixed inputs, compares the result with
 the reference in :mod:`helpers.nn` and prints a one-line verdict (see :mod:`helpers.checks.core`);
@@ -16,7 +16,6 @@ import numpy as np
 
 from helpers.checks.core import (
     expect_array,
-    expect_scalar,
     expect_tuple,
     fail,
     shape_problem,
@@ -28,8 +27,6 @@ from helpers.nn import (
     backward_prop,
     cross_entropy,
     forward_prop,
-    get_accuracy,
-    get_predictions,
     init_params,
     update_params,
 )
@@ -38,8 +35,6 @@ PARAM_LABELS = ("W1", "b1", "W2", "b2")
 GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
 
 __all__ = [
-    "check_get_accuracy",
-    "check_get_predictions",
     "check_training_loop",
     "check_update_params",
 ]
@@ -108,103 +103,6 @@ def check_update_params(update_params_fn: Callable) -> None:
                 if problem:
                     fail(name, f"with alpha={alpha:g}, {problem}")
             expect_array(name, f"the new {label}", actual, exp, hint=f"expected {label} - alpha * d{label}")
-    succeed(name)
-
-
-# --------------------------------------------------------------------------------------------
-# get_predictions
-# --------------------------------------------------------------------------------------------
-def _probabilities(k: int, m: int, seed: int) -> np.ndarray:
-    """A2 (k, m): random columns that sum to 1, each with a clear largest entry."""
-    rng = np.random.default_rng(seed)
-    A = rng.random((k, m)) + 0.1
-    A[rng.integers(0, k, m), np.arange(m)] += 2.0
-    return A / A.sum(axis=0, keepdims=True)
-
-
-def check_get_predictions(get_predictions_fn: Callable) -> None:
-    """Check ``get_predictions(A2)``: A2 (10, m) probabilities -> (m,) predicted classes."""
-    __tracebackhide__ = True  # noqa: F841
-    name = "get_predictions"
-    for k, m, seed in ((10, 7, 0), (10, 10, 1), (10, 1, 2)):
-        A2 = _probabilities(k, m, seed)
-        result = call_untouched(name, get_predictions_fn, ("A2",), A2)
-        arr = _as_float(result)
-        if arr is None:
-            fail(name, f"should return a NumPy array of shape ({m},), got {type(result).__name__}")
-        expected = get_predictions(A2)
-        wrong_axis = A2.argmax(axis=1)
-        if arr.shape == wrong_axis.shape and np.array_equal(arr, wrong_axis) and m != k:
-            fail(
-                name,
-                f"predictions have shape {arr.shape}, expected ({m},): one prediction per example "
-                f"(column of A2), taken over the {k} classes (rows)",
-            )
-        if arr.shape == (m,) and np.array_equal(arr, wrong_axis) and not np.array_equal(arr, expected):
-            fail(name, "the argmax runs along the wrong axis: each column of A2 is one example")
-        if arr.shape == (m,) and np.allclose(arr, A2.max(axis=0)):
-            fail(name, "returned the largest probabilities, expected the classes (rows) that have them")
-        if arr.shape == (m,) and np.array_equal(arr, A2.argmin(axis=0)):
-            fail(name, "returned the classes with the smallest probabilities, expected the most likely ones")
-        if arr.shape == (m,) and np.array_equal(arr, expected + 1):
-            fail(name, "every prediction is one more than the most likely class: classes count from 0")
-        problem = shape_problem("predictions", arr.shape, expected.shape)
-        if problem:
-            fail(name, problem + " (one predicted class per example)")
-        expect_array(name, "predictions", arr, expected)
-        if not np.all(arr == np.round(arr)):
-            fail(name, "predictions should be whole class numbers 0..9")
-    succeed(name)
-
-
-# --------------------------------------------------------------------------------------------
-# get_accuracy
-# --------------------------------------------------------------------------------------------
-def check_get_accuracy(get_accuracy_fn: Callable) -> None:
-    """Check ``get_accuracy(predictions, Y)``: predictions (m,), labels Y (m,) -> a fraction."""
-    __tracebackhide__ = True  # noqa: F841
-    name = "get_accuracy"
-    rng = np.random.default_rng(0)
-    cases = []
-    for m, n_wrong in ((20, 6), (8, 0), (16, 16), (7, 2)):  # 5 of 7: a fraction with many digits
-        y = rng.integers(0, 10, m)
-        pred = y.copy()
-        wrong = rng.choice(m, n_wrong, replace=False)
-        pred[wrong] = (y[wrong] + rng.integers(1, 10, n_wrong)) % 10
-        cases.append((pred, y))
-    for pred, y in cases:
-        result = call_untouched(name, get_accuracy_fn, ("predictions", "Y"), pred, y)
-        arr = _as_float(result)
-        if arr is None or arr.size != 1:
-            shape = "nothing numeric" if arr is None else f"an array of shape {arr.shape}"
-            fail(name, f"should return one number (the fraction of correct predictions), got {shape}")
-        value = float(arr.reshape(()))
-        expected = get_accuracy(pred, y)
-        m, correct = y.size, int(np.sum(pred == y))
-        if not np.isclose(value, expected):
-            if np.isclose(value, correct) and correct != expected:
-                fail(
-                    name,
-                    f"returned {value:g}, the number of correct predictions; expected the fraction "
-                    f"of correct predictions, {expected:g} ({correct} of {m})",
-                )
-            if np.isclose(value, 100 * expected):
-                fail(name, f"returned {value:g}, a percentage; expected a fraction between 0 and 1")
-            if np.isclose(value, 1 - expected):
-                fail(name, f"returned {value:g}, the fraction of wrong predictions; expected {expected:g}")
-            if any(np.isclose(value, round(expected, d), rtol=0, atol=1e-12) for d in range(4)):
-                if value != np.floor(expected):
-                    fail(
-                        name,
-                        f"returned {value:g} for {correct} of {m}: the fraction was rounded; keep all of it",
-                    )
-            if np.isclose(value, np.floor(expected)):
-                fail(
-                    name,
-                    f"returned {value:g} for {correct} correct out of {m}: the fraction was rounded down "
-                    "to a whole number (integer division)",
-                )
-        expect_scalar(name, f"the accuracy of {correct} correct out of {m}", value, expected)
     succeed(name)
 
 
