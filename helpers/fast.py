@@ -120,11 +120,7 @@ def gradient_descent(
     if threads is None and cores > 1:
         adaptive = TimedChoice((2 * cores, cores), probe=2, margin=0.97)
     counts = adaptive.choices if adaptive else (cores if threads is None else int(threads),)
-    if block_size is None:
-        most = max(counts)
-        block = block_columns(X, most, min(8 << 20, (16 << 20) // most))
-    else:
-        block = int(block_size)
+    block = block_columns(X, max(counts)) if block_size is None else int(block_size)
     history = History(unit="iteration")
     start = time.perf_counter()
     with (

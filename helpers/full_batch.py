@@ -18,14 +18,17 @@ from helpers.blas_threads import limit_blas_threads
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, get_predictions
 
 
-def block_columns(X: np.ndarray, threads: int, target_bytes: int = 8 << 20) -> int:
+def block_columns(X: np.ndarray, threads: int, target_bytes: int | None = None) -> int:
     """Columns per block so that one block of X (n, m) takes about ``target_bytes``.
 
     A block must survive in cache from forward_prop (Z1 = W1 X) to backward_prop
     (dW1 = dZ1 X^T); much smaller blocks add Python overhead per block, much larger ones fall
-    out of cache so that X is read from memory twice. The number of blocks is rounded up to a
-    multiple of ``threads`` so that every thread gets the same share.
+    out of cache so that X is read from memory twice. By default a block is 8 MB, less when more
+    than two threads work at once, so that the blocks in flight take at most 16 MB. The number
+    of blocks is rounded up to a multiple of ``threads`` so that every thread gets the same share.
     """
+    if target_bytes is None:
+        target_bytes = min(8 << 20, (16 << 20) // threads)
     n, m = X.shape
     n_blocks = max(1, -(-m * n * X.itemsize // target_bytes))
     n_blocks = -(-n_blocks // threads) * threads
