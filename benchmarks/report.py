@@ -44,8 +44,9 @@ def table(results: dict) -> str:
             rows.append(("notes: ms per iteration", fmt_range(ms, digits=1), ""))
         beside = results.get("busy_core", {}).get(name)
         if beside is not None:  # idle and busy runs alternated, so that their ratio is fair
-            idle, busy = statistics.median(beside["idle"]), statistics.median(beside["busy"])
-            alternating = fmt_range(summary(beside["idle"]))
+            idle_runs = summary(beside["idle"])
+            idle, busy = idle_runs["median"], statistics.median(beside["busy"])
+            alternating = fmt_range(idle_runs)
             rows.append((f"{name}: seconds idle, alternating with busy", alternating, ""))
             busy_cell = f"{busy:.1f} ({busy / idle:.2f}x idle)"
             rows.append((f"{name}: seconds beside one busy core", busy_cell, f"<= {BUSY_CORE_MAX_RATIO}x"))

@@ -10,8 +10,8 @@ Prints a results table (medians over repeats, with ranges) against the targets o
 fails. Timings are reported, never enforced: the machine may be shared. The measuring is in
 ``benchmarks/measure.py``, the table and figure in ``benchmarks/report.py``; this file runs them
 in order. Everything trained here goes through ``helpers.run_recipe`` / ``helpers.fast``, the
-engine the command line uses; it also trains every recipe once beside a busy process of its own
-(the "one busy core" rows).
+engine the command line uses. The "one busy core" rows train every recipe (seed 0) twice on the
+idle machine and twice beside a busy process of its own, alternating, and once on one core.
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ class AdaptiveBlasThreads(TimedChoice):
         self.original = [lib.num_threads for lib in self.libraries]
 
     def _set(self, threads: int) -> None:
-        self.current = threads
+        super()._set(threads)
         for lib in self.libraries:
             lib.set_num_threads(threads)
 

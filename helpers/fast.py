@@ -30,28 +30,33 @@ were left out.
    beside one busy core, this one 11-19 s.
    On an idle machine two threads can be faster for 128 hidden units, so the engine times both
    at the start of an epoch instead of fixing one.
-3. **Blocked full-batch gradient** (:func:`gradient_descent`): each iteration runs
-   forward_prop and backward_prop on blocks of about 8 MB of X and adds the block gradients
-   weighted by block size, which is exactly the full-batch mean. A block is still in the CPU
-   cache when ``dW1 = dZ1 X^T`` needs it, so X is read from memory once per iteration instead
-   of twice: 1.23x on an idle machine, 1.34x for one gradient in chapter 7 under load.
+3. **Blocked full-batch gradient** (:func:`gradient_descent`): each iteration propagates
+   blocks of at most 8 MB of X forward and back (:func:`helpers.full_batch.block_columns`),
+   adds up their summed losses and gradients and divides the totals by m once, which is exactly
+   the full-batch mean. A block is still in the CPU cache when ``dW1 = dZ1 X^T`` needs it, so X
+   is read from memory once per iteration instead of twice: 1.23x on an idle machine, 1.34x for
+   one gradient in chapter 7 under load.
 4. **Whole blocks per core, single-threaded BLAS** (the ``threads`` of :func:`gradient_descent`,
    :mod:`helpers.full_batch`):
    whole blocks per thread, each with one BLAS thread, instead of every product split over
    both cores: as fast idle, and with tricks 3 and 4 together 1.5-1.8x against the readable
    loop under load (2.4-9x against default-threaded BLAS).
 5. **Two block workers per core beside a busy program** (:class:`TimedChoice` between two
-   workers per core and one, timed every :data:`WINDOW` iterations): the operating system
-   shares the cores among the threads that want them, so beside one busy thread two workers
-   on two cores get 4/3 of a core and four get 8/5. Blocks are then about 4 MB, so that four
-   in flight still fit in the cache. The notes recipe on full MNIST, 75 iterations alternately,
-   best of 3, on the idle machine and beside a busy process: four workers 40.0 and 55.4 ms per
-   iteration, two workers 39.3 and 67.4 ms (1.22x beside the busy one), chosen by timing 37.9
-   and 54.7 ms. One worker per core is kept only when it is faster by 3 %.
+   workers per core and one, probed at the start of windows of :data:`WINDOW` iterations:
+   windows 1, 2, 4, 8, 16, 24, ... while two per core win, every window while one per core
+   wins): the operating system shares the cores among the threads that want them, so beside
+   one busy thread two workers on two cores get 4/3 of a core and four get 8/5. Blocks are
+   then about 4 MB, so that four in flight still fit in the cache. The notes recipe on full
+   MNIST, 75 iterations alternately, best of 3, on the idle machine and beside a busy process:
+   four workers 40.0 and 55.4 ms per iteration, two workers 39.3 and 67.4 ms (1.22x beside the
+   busy one), chosen by timing 37.9 and 54.7 ms. One worker per core is kept only when it is
+   faster by 3 %.
 6. **Lean blocks** (:func:`helpers.full_batch.block_sums`): a block's forward and backward
-   propagation written in place, summed rather than averaged, without the shape checks of a
-   public call: 37 instead of 102 microseconds of Python per block, which matters once four
-   threads share the interpreter (measured on blocks of 10 columns).
+   propagation written in place (:func:`helpers.full_batch.forward_in_place` and
+   ``backward_in_place``, which :func:`train`'s steps use too), summed rather than averaged,
+   without the shape checks of a public call: 37 instead of 102 microseconds of Python per
+   block, which matters once four threads share the interpreter (measured on blocks of 10
+   columns).
 """
 
 from __future__ import annotations
@@ -62,7 +67,14 @@ from collections.abc import Callable
 import numpy as np
 
 from helpers.blas_threads import AdaptiveBlasThreads, TimedChoice, default_threads, limit_blas_threads
-from helpers.full_batch import block_columns, block_workers, full_batch_gradients
+from helpers.full_batch import (
+    backward_in_place,
+    block_columns,
+    block_workers,
+    forward_in_place,
+    full_batch_gradients,
+    log_loss_sum,
+)
 from helpers.nn import Params, update_params
 from helpers.training import (
     History,
@@ -100,9 +112,9 @@ def gradient_descent(
     """:func:`helpers.training.gradient_descent` with the full-batch gradient taken in blocks.
 
     Same arguments, same result (to rounding) and the same :class:`History`. ``block_size``
-    (default: about 8 MB of X, 4 MB when four blocks are in flight, see :func:`block_columns`)
-    and ``threads`` (default: one or two per CPU core, chosen by timing every 25 iterations:
-    trick 5) only change speed; the thread count does not change a bit of the result.
+    (default: at most 8 MB of X and at most 16 MB in flight, so 4 MB for the four workers of two
+    cores: :func:`block_columns`) and ``threads`` (default: one or two per CPU core, chosen by
+    timing, trick 5) only change speed; the thread count does not change a bit of the result.
     X (n, m), Y labels (m,) or one-hot (k, m). Returns ``((W1, b1, W2, b2), history)``.
     """
     labels = check_data(X, Y)
@@ -197,7 +209,7 @@ def train(
     G = np.empty_like(P)
     V = np.zeros_like(P)
     W1, b1, W2, b2 = views(P)
-    dW1, db1, dW2, db2 = views(G)
+    grads = views(G)  # dW1, db1, dW2, db2
     # Batches are gathered as rows of X^T into one buffer: when X is (n, m) in Fortran order
     # (as load_mnist returns it) each example's pixels lie side by side in memory.
     XT = X.T if X.flags.f_contiguous else np.ascontiguousarray(X.T)
@@ -229,27 +241,13 @@ def train(
                 else:
                     Xb = XT[idx].astype(P.dtype).T
                 yb, cols = labels[idx], columns[:b]
-                # forward_prop, with the biases and softmax written in place
-                Z1 = W1 @ Xb
-                Z1 += b1
-                A1 = np.maximum(Z1, 0)
-                A2 = W2 @ A1
-                A2 += b2
-                A2 -= A2.max(axis=0, keepdims=True)
-                np.exp(A2, out=A2)
-                A2 /= A2.sum(axis=0, keepdims=True)
+                Z1, A1, A2 = forward_in_place(W1, b1, W2, b2, Xb)
                 p_true[s : s + b] = A2[yb, cols]
                 A2.argmax(axis=0, out=predicted[s : s + b])
-                # backward_prop, dividing dZ2 by b once and writing the gradients into G
-                dZ2 = A2
-                dZ2[yb, cols] -= 1
-                dZ2 /= b
-                np.matmul(dZ2, A1.T, out=dW2)
-                dZ2.sum(axis=1, keepdims=True, out=db2)
-                dZ1 = W2.T @ dZ2
-                dZ1 *= Z1 > 0
-                np.matmul(dZ1, Xb.T, out=dW1)
-                dZ1.sum(axis=1, keepdims=True, out=db1)
+                # backward_prop, dividing dZ2 = A2 - Y by b once and writing the gradients into G
+                A2[yb, cols] -= 1
+                A2 /= b
+                backward_in_place(A2, Z1, A1, W2, Xb, grads)
                 # the momentum step and update_params, each on a whole buffer
                 if momentum:
                     V *= momentum
@@ -281,4 +279,4 @@ def train(
 
 def _mean_log_loss(p_true: np.ndarray) -> float:
     """-mean(log p) of the probabilities p (m,) given to the true classes, floored as cross_entropy does."""
-    return -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).mean(dtype=np.float64))
+    return log_loss_sum(p_true) / len(p_true)

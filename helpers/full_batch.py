@@ -1,9 +1,12 @@
 """The full-batch gradient taken in blocks of columns, the blocks shared out among threads.
 
-Tricks 3 and 4 of :mod:`helpers.fast` (chapter 7, section 6): each block of X is small enough to
+Tricks 3-6 of :mod:`helpers.fast` (chapter 7, section 6): each block of X is small enough to
 stay in the CPU cache from ``Z1 = W1 X`` to ``dW1 = dZ1 X^T``, so X is read from memory once per
-iteration; whole blocks go to each thread, every block with single-threaded BLAS.
-:func:`helpers.fast.gradient_descent` is the loop that uses them.
+iteration; whole blocks go to each thread, every block with single-threaded BLAS, and with
+more workers than cores beside a busy program. :func:`forward_in_place` and
+:func:`backward_in_place` are the lean propagation that a block and a mini-batch step of
+:func:`helpers.fast.train` share. :func:`helpers.fast.gradient_descent` is the loop that uses
+the blocks.
 """
 
 from __future__ import annotations
@@ -35,34 +38,66 @@ def block_columns(X: np.ndarray, threads: int, target_bytes: int | None = None) 
     return max(1, -(-m // n_blocks))
 
 
+def forward_in_place(
+    W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray, X: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """forward_prop of :mod:`helpers.nn` on X (n, b), the biases and softmax applied in place.
+
+    Returns Z1 (h, b), A1 = ReLU(Z1) (h, b) and A2 = softmax(W2 A1 + b2) (k, b), without the
+    shape checks of the public call and without keeping Z2 (A2 is computed in its place).
+    """
+    Z1 = W1 @ X
+    Z1 += b1
+    A1 = np.maximum(Z1, 0)
+    A2 = W2 @ A1
+    A2 += b2
+    A2 -= A2.max(axis=0, keepdims=True)
+    np.exp(A2, out=A2)
+    A2 /= A2.sum(axis=0, keepdims=True)
+    return Z1, A1, A2
+
+
+def backward_in_place(
+    dZ2: np.ndarray, Z1: np.ndarray, A1: np.ndarray, W2: np.ndarray, X: np.ndarray, grads: Params
+) -> None:
+    """backward_prop of :mod:`helpers.nn` from dZ2 (k, b), written into ``grads`` (dW1, db1, dW2, db2).
+
+    dW2 = dZ2 A1^T, db2 = the sum of dZ2 over the b examples, dZ1 = W2^T dZ2 * ReLU'(Z1),
+    dW1 = dZ1 X^T, db1 = the sum of dZ1: the caller gives dZ2 = A2 - Y already divided by b for
+    means, or not for sums. ``grads`` are arrays shaped like the parameters.
+    """
+    dW1, db1, dW2, db2 = grads
+    np.matmul(dZ2, A1.T, out=dW2)
+    dZ2.sum(axis=1, keepdims=True, out=db2)
+    dZ1 = W2.T @ dZ2
+    dZ1 *= Z1 > 0
+    np.matmul(dZ1, X.T, out=dW1)
+    dZ1.sum(axis=1, keepdims=True, out=db1)
+
+
+def log_loss_sum(p_true: np.ndarray) -> float:
+    """-sum(log p) in float64 of the probabilities p (b,) given to the true classes, floored as
+    :func:`helpers.nn.cross_entropy` floors them."""
+    return -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
+
+
 def block_sums(
     W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray, Xb: np.ndarray, yb: np.ndarray
 ) -> tuple[float, int, Params]:
     """forward_prop and backward_prop on one block Xb (n, b) with labels yb (b,), summed, not averaged.
 
-    The formulas of :mod:`helpers.nn` (dZ2 = A2 - Y, dW2 = dZ2 A1^T, dZ1 = W2^T dZ2 * ReLU'(Z1),
-    dW1 = dZ1 X^T) without their 1/b, written in place and without the shape checks a public
-    call makes, so that a block costs about a third of the Python time. Returns the summed loss
-    -sum log A2[y_i, i], the number of correct predictions and the summed gradients
-    (dW1, db1, dW2, db2), shaped like the parameters.
+    The formulas of :mod:`helpers.nn` without their 1/b (:func:`forward_in_place`,
+    :func:`backward_in_place`), so that a block costs about a third of the Python time of the
+    public calls. Returns the summed loss -sum log A2[y_i, i], the number of correct predictions
+    and the summed gradients (dW1, db1, dW2, db2), shaped like the parameters.
     """
     cols = np.arange(Xb.shape[1])
-    Z1 = W1 @ Xb
-    Z1 += b1
-    A1 = np.maximum(Z1, 0)
-    A2 = W2 @ A1  # softmax(W2 A1 + b2), in place
-    A2 += b2
-    A2 -= A2.max(axis=0, keepdims=True)
-    np.exp(A2, out=A2)
-    A2 /= A2.sum(axis=0, keepdims=True)
-    p_true = np.maximum(A2[yb, cols], np.finfo(A2.dtype).tiny)  # floored as cross_entropy does
-    loss = -float(np.log(p_true).sum(dtype=np.float64))
+    Z1, A1, A2 = forward_in_place(W1, b1, W2, b2, Xb)
+    loss = log_loss_sum(A2[yb, cols])
     correct = int(np.count_nonzero(A2.argmax(axis=0) == yb))
-    dZ2 = A2
-    dZ2[yb, cols] -= 1  # A2 - Y
-    dZ1 = W2.T @ dZ2
-    dZ1 *= Z1 > 0
-    grads = (dZ1 @ Xb.T, dZ1.sum(axis=1, keepdims=True), dZ2 @ A1.T, dZ2.sum(axis=1, keepdims=True))
+    A2[yb, cols] -= 1  # dZ2 = A2 - Y
+    grads = (np.empty_like(W1), np.empty_like(b1), np.empty_like(W2), np.empty_like(b2))
+    backward_in_place(A2, Z1, A1, W2, Xb, grads)
     return loss, correct, grads
 
 
@@ -118,4 +153,12 @@ def block_workers(n_blocks: int, counts: tuple[int, ...]) -> Iterator[dict[int, 
         yield pools
 
 
-__all__ = ["block_columns", "block_sums", "block_workers", "full_batch_gradients"]
+__all__ = [
+    "backward_in_place",
+    "block_columns",
+    "block_sums",
+    "block_workers",
+    "forward_in_place",
+    "full_batch_gradients",
+    "log_loss_sum",
+]

@@ -131,11 +131,13 @@ def test_timed_choice_keeps_the_second_setting_only_when_it_wins_by_the_margin(m
     assert probe(1.0, 2.0) == 2
 
 
-def test_default_blocks_are_about_8_mb_and_shared_evenly():
+@pytest.mark.parametrize(("threads", "megabytes"), [(1, 8), (2, 8), (4, 4), (8, 2)])
+def test_default_blocks_hold_at_most_8_mb_and_16_mb_in_flight_shared_evenly(threads, megabytes):
     X = np.zeros((784, 60_000), dtype=np.float32)  # 188 MB
-    block = fast.block_columns(X, threads=2)
+    block = fast.block_columns(X, threads=threads)
     n_blocks = -(-60_000 // block)
-    assert n_blocks % 2 == 0 and 7 << 20 <= block * 784 * 4 <= 9 << 20
+    assert n_blocks % threads == 0
+    assert (megabytes - 1) << 20 <= block * 784 * 4 <= megabytes << 20
 
 
 def test_blocked_gradient_descent_still_detects_divergence():

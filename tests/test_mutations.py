@@ -64,10 +64,6 @@ def _notebook_exercises() -> dict[str, tuple[str, str, str | None]]:
 IN_NOTEBOOKS = _notebook_exercises()
 
 
-def _source(gid: str) -> str:
-    return IN_NOTEBOOKS[gid][1]
-
-
 def _namespace() -> dict:
     """What the notebooks' cells see: NumPy, helpers and the functions notebook 05 imports."""
     ns: dict = {"np": np, "helpers": helpers}
@@ -78,7 +74,7 @@ def _namespace() -> dict:
 
 def _function(gid: str, body: str | None = None):
     """The exercise's function: the solution, or the solution block replaced by ``body``."""
-    source = _source(gid)
+    source = IN_NOTEBOOKS[gid][1]
     if body is not None:
         source = SOLUTION.sub(
             lambda m: "\n".join(m.group(1) + line for line in body.split("\n")) + "\n", source
@@ -130,8 +126,7 @@ CASE_IDS = [f"{gid}:{m.id}" for gid, m in CASES]
 # --------------------------------------------------------------------------------------------
 def test_every_exercise_has_at_least_five_mutants():
     assert IN_NOTEBOOKS, "no exercises found in the notebooks"
-    assert set(IN_NOTEBOOKS) <= set(EXERCISES), set(IN_NOTEBOOKS) - set(EXERCISES)
-    assert set(EXERCISES) <= set(IN_NOTEBOOKS), set(EXERCISES) - set(IN_NOTEBOOKS)
+    assert set(IN_NOTEBOOKS) == set(EXERCISES), set(IN_NOTEBOOKS) ^ set(EXERCISES)
     for gid, (_, mutants) in EXERCISES.items():
         assert len(mutants) >= 5, f"{gid}: {len(mutants)} mutants"
         assert len({m.id for m in mutants}) == len(mutants)
