@@ -244,10 +244,11 @@ def train(
                 Z1, A1, A2 = forward_in_place(W1, b1, W2, b2, Xb)
                 p_true[s : s + b] = A2[yb, cols]
                 A2.argmax(axis=0, out=predicted[s : s + b])
-                # backward_prop, dividing dZ2 = A2 - Y by b once and writing the gradients into G
-                A2[yb, cols] -= 1
-                A2 /= b
-                backward_in_place(A2, Z1, A1, W2, Xb, grads)
+                # backward_prop, dividing dZ2 by b once and writing the gradients into G
+                dZ2 = A2  # in place: A2 is not needed any more
+                dZ2[yb, cols] -= 1  # A2 - Y
+                dZ2 /= b
+                backward_in_place(dZ2, Z1, A1, W2, Xb, grads)
                 # the momentum step and update_params, each on a whole buffer
                 if momentum:
                     V *= momentum

@@ -95,9 +95,10 @@ def block_sums(
     Z1, A1, A2 = forward_in_place(W1, b1, W2, b2, Xb)
     loss = log_loss_sum(A2[yb, cols])
     correct = int(np.count_nonzero(A2.argmax(axis=0) == yb))
-    A2[yb, cols] -= 1  # dZ2 = A2 - Y
+    dZ2 = A2  # in place: A2 is not needed any more
+    dZ2[yb, cols] -= 1  # A2 - Y
     grads = (np.empty_like(W1), np.empty_like(b1), np.empty_like(W2), np.empty_like(b2))
-    backward_in_place(A2, Z1, A1, W2, Xb, grads)
+    backward_in_place(dZ2, Z1, A1, W2, Xb, grads)
     return loss, correct, grads
 
 
