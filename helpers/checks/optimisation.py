@@ -5,7 +5,9 @@ The conventions are those of :func:`helpers.training.train`: the velocity collec
 ``V := beta V + dP``, and the step is ``P := P - alpha V``; the learning rate at step t of T
 (t = 0, 1, ..., T - 1) is ``alpha (1 - t / T)``, so the first step uses alpha and the schedule
 reaches 0 just after the last one. Weight decay adds ``(lambd / 2m) (sum W1^2 + sum W2^2)`` to the
-loss: the weights only, not the biases.
+loss: the weights only, not the biases. Penalty and gradient are those of
+:mod:`helpers.regularisation`; the student's gradient is measured against central differences of
+the penalised loss.
 """
 
 from __future__ import annotations
