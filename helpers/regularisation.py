@@ -8,6 +8,10 @@ where L is the cross-entropy. Only the weight matrices are penalised, not the bi
 shifts a unit's input, it does not make the unit depend more strongly on any pixel. The
 gradient of the penalty with respect to a weight matrix W is ``lambd / m * W``, so every step
 of gradient descent shrinks the weights a little towards 0 ("weight decay").
+
+These are the course's references: :func:`helpers.checks.check_l2_gradient` adds
+:func:`l2_penalty` to the loss it differentiates numerically and names students' mistakes
+against :func:`l2_gradient`.
 """
 
 from __future__ import annotations

@@ -10,13 +10,24 @@ from functools import partial
 
 import numpy as np
 
-from helpers.checks.core import as_array, call_student, expect_tuple, fail, shape_problem, succeed
+from helpers.checks.core import (
+    as_array,
+    call_student,
+    close,
+    expect_tuple,
+    fail,
+    shape_problem,
+    succeed,
+)
 from helpers.checks.untouched import call_untouched
 from helpers.nn import softmax
 
 #: The step of the central differences: small enough for a truncation error of about h^2, large
 #: enough for a rounding error of about 1e-16 / h, both far below the checks' tolerances.
 STEP = 1e-6
+#: The tolerances of a comparison with central differences: looser than those of a comparison
+#: with a formula (:func:`helpers.checks.core.close`), as the differences carry an error of their own.
+FD_RTOL, FD_ATOL = 1e-4, 1e-7
 
 
 def central_difference(
@@ -38,10 +49,6 @@ def central_difference(
         )
     out = np.stack(columns, axis=-1)
     return out.reshape(out.shape[:-1] + x.shape)
-
-
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-4, atol=1e-7))
 
 
 # --------------------------------------------------------------------------------------------
@@ -96,7 +103,7 @@ def check_neuron_backprop(neuron_backprop: Callable[[float, float, float, float]
         want_dw, want_db = (float(d) for d in central_difference(loss, np.array([w, b])))
         given = f"w={w:g}, b={b:g}, x={x:g}, t={t:g}"
         g, e = np.array([dw, db]), np.array([want_dw, want_db])
-        if _close(g, e):
+        if close(g, e, rtol=FD_RTOL, atol=FD_ATOL):
             continue
         z = w * x + b
         if z < 0:
@@ -105,16 +112,16 @@ def check_neuron_backprop(neuron_backprop: Callable[[float, float, float, float]
                 f"with {given}, z = {z:.3g}: where z < 0 the ReLU is flat, so nudging w or b does not "
                 f"change the loss, yet you return dw = {dw:.4g}, db = {db:.4g}",
             )
-        if _close(g, -e):
+        if close(g, -e, rtol=FD_RTOL, atol=FD_ATOL):
             fail(name, f"with {given}: dw and db have the opposite sign of the numerical derivatives")
-        if _close(g, e / 2):
+        if close(g, e / 2, rtol=FD_RTOL, atol=FD_ATOL):
             fail(name, f"with {given}: dw and db are half the numerical derivatives; check the outer step")
-        if _close(g, e[::-1]):
+        if close(g, e[::-1], rtol=FD_RTOL, atol=FD_ATOL):
             fail(name, f"with {given}: dw and db look swapped; they come in the order (dw, db)")
         if np.isclose(dw, db) and not np.isclose(want_dw, want_db):
             fail(name, f"with {given}: dw equals db; how fast does z = w x + b change with w, and with b?")
         for label, value, want in (("dw", dw, want_dw), ("db", db, want_db)):
-            if not np.isclose(value, want, rtol=1e-4, atol=1e-7):
+            if not np.isclose(value, want, rtol=FD_RTOL, atol=FD_ATOL):
                 fail(name, f"with {given}: {label} is {value:.4g}, the numerical derivative is {want:.4g}")
     succeed(name)
 
@@ -152,18 +159,18 @@ def check_softmax_jacobian(softmax_jacobian: Callable[[np.ndarray], np.ndarray])
             fail(name, f"{problem}: one row per output a_i, one column per logit z_j ({given})")
         if not np.all(np.isfinite(J)):
             fail(name, f"J contains nan or inf ({given})")
-        if _close(J, want):
+        if close(J, want, rtol=FD_RTOL, atol=FD_ATOL):
             continue
-        if _close(J, -want):
+        if close(J, -want, rtol=FD_RTOL, atol=FD_ATOL):
             fail(name, f"J has the opposite sign of the numerical derivatives ({given})")
         off = ~np.eye(k, dtype=bool)
-        if not _close(J[off], want[off]):
+        if not close(J[off], want[off], rtol=FD_RTOL, atol=FD_ATOL):
             zero = " are all 0" if np.allclose(J[off], 0) else " are wrong"
             fail(
                 name,
                 f"the off-diagonal entries (d a_i / d z_j with i != j){zero}: raising one logit "
                 f"lowers every other probability of the column ({given})",
             )
-        i = int(np.argmax(~np.isclose(np.diag(J), np.diag(want), rtol=1e-4, atol=1e-7)))
+        i = int(np.argmax(~np.isclose(np.diag(J), np.diag(want), rtol=FD_RTOL, atol=FD_ATOL)))
         fail(name, f"J[{i}, {i}] is {J[i, i]:.4g}, the numerical derivative is {want[i, i]:.4g} ({given})")
     succeed(name)

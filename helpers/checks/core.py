@@ -19,7 +19,10 @@ nbgrader (the cell must fail there), in plain Python and in the grader, the chec
 Building blocks for a checker::
 
     out = call_student("softmax", softmax, Z)           # runs it; stubs and crashes -> verdict
-    expect_array("softmax", "A", out, reference(Z))     # shape, finiteness, values
+    A = as_array("softmax", "A", out)                   # a float array, or a verdict
+    if close(A, reference(Z.T).T):                      # the form of a common mistake?
+        fail("softmax", "A looks computed along the rows")  # then a verdict that names it
+    expect_array("softmax", "A", A, reference(Z))       # shape, finiteness, values
     succeed("softmax")                                  # prints the ✓ line
 """
 
@@ -201,14 +204,29 @@ def value_problem(
     )
 
 
+def as_array_or_none(value: Any) -> np.ndarray | None:
+    """``value`` as a float64 array of its own shape, or None when it is not numeric: for a
+    checker that names the problem itself (see :func:`as_array` for the standard verdict)."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
 def as_array(name: str, label: str, value: Any) -> np.ndarray:
     """``value`` as a float array, or a failing verdict when it is not numeric."""
     __tracebackhide__ = True  # noqa: F841
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
+    arr = as_array_or_none(value)
+    if arr is None:
         fail(name, f"{label} should be a NumPy array, got {type(value).__name__}")
     return arr
+
+
+def close(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    """Whether ``a`` and ``b`` have the same shape and every entry within ``atol + rtol |b|``
+    (:func:`numpy.allclose`); arrays of different shapes are never close, even when they broadcast.
+    The checkers test a student's result against the forms of common mistakes with it."""
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
 def expect_array(

@@ -1,11 +1,14 @@
-"""Checkers of the exercises that score predictions: get_predictions and get_accuracy
-(notebook 05) and the confusion matrix (notebook 06).
+"""Checkers of the exercises that score predictions: the confusion matrix (notebook 06),
+get_predictions and get_accuracy (notebook 05).
 
 Each calls the student's function on small fixed inputs, compares the result with
 :mod:`helpers.nn` or :func:`helpers.metrics.confusion_matrix` and prints a one-line verdict (see
-:mod:`helpers.checks.core`); the argmax along the wrong axis, a count instead of a fraction,
-transposed tables, row shares, an empty diagonal and counts that overflow a byte get verdicts
-that name them.
+:mod:`helpers.checks.core`). Common mistakes get a verdict that names them: in the confusion
+matrix, a transposed table, shares of each row or of all examples instead of counts, an empty
+diagonal, counts that overflow a byte; in the predictions, the argmax along the wrong axis, the
+largest probabilities instead of their classes, the least likely classes, classes counted from 1;
+in the accuracy, a count, a percentage or the share of wrong predictions instead of the fraction
+right, and a fraction rounded or cut to a whole number.
 """
 
 from __future__ import annotations
@@ -14,8 +17,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import expect_array, expect_scalar, fail, shape_problem, succeed
-from helpers.checks.training import _as_float, _close
+from helpers.checks.core import (
+    as_array_or_none,
+    close,
+    expect_array,
+    expect_scalar,
+    fail,
+    shape_problem,
+    succeed,
+)
 from helpers.checks.untouched import call_untouched
 from helpers.metrics import confusion_matrix
 from helpers.nn import get_accuracy, get_predictions
@@ -37,21 +47,21 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
         if m == 300:  # one digit, always right: a count above 255, too large for a byte
             y_true, y_pred = np.full(m, 3), np.full(m, 3)
         result = call_untouched(name, confusion_matrix_fn, ("y_true", "y_pred"), y_true, y_pred)
-        arr = _as_float(result)
+        arr = as_array_or_none(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape (10, 10), got {type(result).__name__}")
         expected = confusion_matrix(y_true, y_pred).astype(np.float64)
-        if arr.shape == expected.shape and not _close(arr, expected):
-            if _close(arr, expected.T):
+        if arr.shape == expected.shape and not close(arr, expected):
+            if close(arr, expected.T):
                 fail(name, "it looks transposed: rows should be the true digits, columns the predictions")
             rows = expected.sum(axis=1, keepdims=True)
-            if _close(arr, np.divide(expected, rows, out=np.zeros_like(expected), where=rows > 0)):
+            if close(arr, np.divide(expected, rows, out=np.zeros_like(expected), where=rows > 0)):
                 fail(name, "returned shares of each row, expected counts of examples")
-            if _close(arr, expected / m):
+            if close(arr, expected / m):
                 fail(name, "returned fractions of all examples, expected counts of examples")
             if np.all(np.diag(arr) == 0) and np.diag(expected).any():
                 fail(name, "the diagonal (the correct predictions) is all zero: count every example")
-            if expected.max() > 255 and _close(arr, expected % 256):
+            if expected.max() > 255 and close(arr, expected % 256):
                 fail(
                     name,
                     f"a count of {expected.max():g} came out as {arr.max():g}: the counts overflowed",
@@ -80,7 +90,7 @@ def check_get_predictions(get_predictions_fn: Callable) -> None:
     for k, m, seed in ((10, 7, 0), (10, 10, 1), (10, 1, 2)):
         A2 = _probabilities(k, m, seed)
         result = call_untouched(name, get_predictions_fn, ("A2",), A2)
-        arr = _as_float(result)
+        arr = as_array_or_none(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape ({m},), got {type(result).__name__}")
         expected = get_predictions(A2)
@@ -125,7 +135,7 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
         cases.append((pred, y))
     for pred, y in cases:
         result = call_untouched(name, get_accuracy_fn, ("predictions", "Y"), pred, y)
-        arr = _as_float(result)
+        arr = as_array_or_none(result)
         if arr is None or arr.size != 1:
             shape = "nothing numeric" if arr is None else f"an array of shape {arr.shape}"
             fail(name, f"should return one number (the fraction of correct predictions), got {shape}")

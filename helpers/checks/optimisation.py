@@ -5,7 +5,9 @@ The conventions are those of :func:`helpers.training.train`: the velocity collec
 ``V := beta V + dP``, and the step is ``P := P - alpha V``; the learning rate at step t of T
 (t = 0, 1, ..., T - 1) is ``alpha (1 - t / T)``, so the first step uses alpha and the schedule
 reaches 0 just after the last one. Weight decay adds ``(lambd / 2m) (sum W1^2 + sum W2^2)`` to the
-loss: the weights only, not the biases.
+loss: the weights only, not the biases. Penalty and gradient are those of
+:mod:`helpers.regularisation`; the student's gradient is measured against central differences of
+the penalised loss.
 """
 
 from __future__ import annotations
@@ -14,16 +16,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.backprop_basics import central_difference
-from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
+from helpers import regularisation
+from helpers.checks.backprop_basics import FD_ATOL, FD_RTOL, central_difference
+from helpers.checks.core import (
+    as_array,
+    call_student,
+    close,
+    expect_array,
+    expect_tuple,
+    fail,
+    succeed,
+)
 from helpers.checks.untouched import call_untouched
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params
 
 PARAM_LABELS = ("W1", "b1", "W2", "b2")
-
-
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-8))
 
 
 def _arrays(name: str, what: str, values: object) -> tuple[np.ndarray, ...]:
@@ -38,21 +45,21 @@ def _arrays(name: str, what: str, values: object) -> tuple[np.ndarray, ...]:
 def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noqa: PLR0913
     """Name a common mistake in one parameter's new value and velocity, or None."""
     new_v = beta * V + dP
-    if _close(got_p, P - alpha * new_v) and _close(got_v, new_v):
+    if close(got_p, P - alpha * new_v) and close(got_v, new_v):
         return None
-    if _close(got_p, P - alpha * dP):
+    if close(got_p, P - alpha * dP):
         return "it moved by alpha times the gradient alone: the velocities play no part in the step"
-    if _close(got_v, beta * V + alpha * dP):
+    if close(got_v, beta * V + alpha * dP):
         return "the new velocities include the learning rate alpha; here they collect gradients only"
-    if _close(got_v, beta * V + (1 - beta) * dP):
+    if close(got_v, beta * V + (1 - beta) * dP):
         return "the gradient enters the velocity damped by (1 - beta); here it enters whole"
-    if _close(got_p, P - alpha * V):
+    if close(got_p, P - alpha * V):
         return "the step used the old velocities; the parameters move with the updated ones"
-    if _close(got_p, P + alpha * new_v):
+    if close(got_p, P + alpha * new_v):
         return "the parameters moved uphill: the step should go against the velocity"
-    if _close(got_p, P + alpha * (beta * V - dP)):
+    if close(got_p, P + alpha * (beta * V - dP)):
         return "the velocity has the opposite sign of this course's (it should follow the gradient)"
-    if alpha != beta and _close(got_p, P - beta * (alpha * V + dP)):
+    if alpha != beta and close(got_p, P - beta * (alpha * V + dP)):
         return "alpha and beta look swapped: beta weighs the old velocity, alpha the step"
     return None
 
@@ -130,7 +137,7 @@ def check_linear_decay(linear_decay: Callable[[float, int, int], float]) -> None
         got = np.array(rates)
         want = alpha * (1 - np.arange(total) / total)
         given = f"with alpha={alpha:g} and {total} steps"
-        if _close(got, want):
+        if close(got, want):
             continue
         if not np.isclose(got[0], alpha):
             fail(name, f"at step 0 the rate is {got[0]:.4g}, expected the full alpha = {alpha:g} ({given})")
@@ -163,11 +170,11 @@ def _l2_problem() -> tuple[Params, np.ndarray, np.ndarray]:
 
 
 def regularised_loss(params: Params, X: np.ndarray, y: np.ndarray, lambd: float) -> float:
-    """Cross-entropy of the network on (X, y) plus (lambd / 2m) (sum W1^2 + sum W2^2)."""
-    W1, b1, W2, b2 = params
-    m = X.shape[1]
-    loss = cross_entropy(forward_prop(W1, b1, W2, b2, X)[3], y)
-    return loss + lambd / (2 * m) * (float(np.sum(W1**2)) + float(np.sum(W2**2)))
+    """Cross-entropy of the network on X (n, m), labels y (m,), plus the weight-decay penalty
+    :func:`helpers.regularisation.l2_penalty`, (lambd / 2m) (sum W1^2 + sum W2^2)."""
+    return cross_entropy(forward_prop(*params, X)[3], y) + regularisation.l2_penalty(
+        params, lambd, X.shape[1]
+    )
 
 
 def _numerical_gradients(
@@ -211,30 +218,34 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
         result = call_untouched(name, l2_gradient, ("grads", "params"), data, params, lambd, m)
         got = _arrays(name, "gradient", result)
         want = _numerical_gradients(params, X, y, lambd)
+        reference = regularisation.l2_gradient(data, params, lambd, m)
         hint = f"with lambd={lambd:g} and m = {m}"
         for i, label in ((0, "dW1"), (2, "dW2")):
-            G, D, R = got[i], data[i], lambd / m * params[i]
-            if G.shape != D.shape or _close(G, D + R):
+            G, D = got[i], data[i]
+            R = reference[i] - D  # the weight-decay term, lambd / m * W
+            if G.shape != D.shape or close(G, reference[i]):
                 continue
-            if _close(G, D):
+            if close(G, D):
                 fail(name, f"{label} has no weight-decay term ({hint})")
-            if _close(G, R):
+            if close(G, R):
                 fail(
                     name,
                     f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
                 )
-            if _close(G, D + m * R):
+            if close(G, D + m * R):
                 fail(name, f"the weight-decay term of {label} is m = {m} times too large ({hint})")
-            if _close(G, D + R / 2):
+            if close(G, D + R / 2):
                 fail(name, f"the weight-decay term of {label} is half what it should be ({hint})")
-            if _close(G, D - R):
+            if close(G, D - R):
                 fail(name, f"the weight-decay term of {label} has the wrong sign ({hint})")
         for i, label in ((1, "db1"), (3, "db2")):
-            if got[i].shape == data[i].shape and not _close(got[i], data[i]):
-                if _close(got[i], data[i] + lambd / m * params[i]):
+            if got[i].shape == data[i].shape and not close(got[i], data[i]):
+                if close(got[i], data[i] + lambd / m * params[i]):
                     fail(
                         name, f"{label} was decayed too; the penalty covers the weights only, not the biases"
                     )
         for label, G, W in zip(("dW1", "db1", "dW2", "db2"), got, want):
-            expect_array(name, label, G, W, rtol=1e-4, atol=1e-7, hint=f"{hint}, against central differences")
+            expect_array(
+                name, label, G, W, rtol=FD_RTOL, atol=FD_ATOL, hint=f"{hint}, against central differences"
+            )
     succeed(name)

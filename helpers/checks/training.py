@@ -1,11 +1,13 @@
-"""Checkers for the exercises of notebooks 04-05: the update step and the training loop
-(predictions and accuracy: :mod:`helpers.checks.metrics`).
+"""Checkers for the exercises of notebooks 04-05 that change the parameters: the update step
+and the training loop (predictions and accuracy: :mod:`helpers.checks.metrics`).
 
 Each ``check_*`` calls the student's function on small fixed inputs, compares the result with
 the reference in :mod:`helpers.nn` and prints a one-line verdict (see :mod:`helpers.checks.core`);
-on failure it raises :class:`~helpers.checks.core.CheckFailed`. Common mistakes (a wrong sign,
-a missing learning rate, a count instead of a fraction, the argmax along the wrong axis, a loss
-recorded after the update) get a verdict that names them.
+on failure it raises :class:`~helpers.checks.core.CheckFailed`. Common mistakes get a verdict
+that names them: in the update step, a parameter left unchanged, a step uphill, the learning rate
+missing or not the alpha given, the step returned without the old parameter; in the loop, a start
+from other parameters than those given, a learning rate other than alpha, updates not kept or
+too few or too many of them, and losses recorded after each update instead of before it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from helpers.checks.core import (
+    as_array_or_none,
+    close,
     expect_array,
     expect_tuple,
     fail,
@@ -40,17 +44,6 @@ __all__ = [
 ]
 
 
-def _close(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-5, atol=1e-8))
-
-
-def _as_float(value: object) -> np.ndarray | None:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
 # --------------------------------------------------------------------------------------------
 # update_params
 # --------------------------------------------------------------------------------------------
@@ -66,19 +59,19 @@ def _diagnose_update(
     label: str, actual: np.ndarray, P: np.ndarray, dP: np.ndarray, alpha: float, other_alpha: float
 ) -> str | None:
     """Name a typical mistake in ``actual`` (expected P - alpha dP), or None if none is known."""
-    if _close(actual, P):
+    if close(actual, P):
         return f"{label} is unchanged: the new {label} should move by alpha times the gradient"
-    if _close(actual, P + alpha * dP):
+    if close(actual, P + alpha * dP):
         return f"{label} moved uphill: the step should go against the gradient d{label}"
-    if _close(actual, P - dP):
+    if close(actual, P - dP):
         return f"{label} moved by the whole gradient: the learning rate alpha is missing"
-    if _close(actual, P + dP):
+    if close(actual, P + dP):
         return f"{label} moved uphill by the whole gradient: check the sign and the learning rate"
-    if _close(actual, P - other_alpha * dP):
+    if close(actual, P - other_alpha * dP):
         return f"{label} moved by {other_alpha:g} times the gradient: use the alpha argument ({alpha:g})"
-    if _close(actual, -alpha * dP):
+    if close(actual, -alpha * dP):
         return f"{label} is -alpha d{label} alone: the step should start from the old {label}"
-    if _close(actual, alpha * dP):
+    if close(actual, alpha * dP):
         return f"{label} is alpha d{label} alone: the step should start from the old {label}"
     return None
 
@@ -97,7 +90,7 @@ def check_update_params(update_params_fn: Callable) -> None:
         result = expect_tuple(name, result, PARAM_LABELS)
         expected = update_params(*params, *grads, alpha)
         for label, actual, P, dP, exp in zip(PARAM_LABELS, result, params, grads, expected):
-            arr = _as_float(actual)
+            arr = as_array_or_none(actual)
             if arr is not None and arr.shape == P.shape:
                 problem = _diagnose_update(label, arr, P, dP, alpha, other)
                 if problem:
@@ -134,8 +127,8 @@ def _reference_trajectory(
 
 
 def _params_equal(actual: tuple, expected: Params) -> bool:
-    arrays = [_as_float(a) for a in actual]
-    return all(a is not None and _close(a, e) for a, e in zip(arrays, expected))
+    arrays = [as_array_or_none(a) for a in actual]
+    return all(a is not None and close(a, e) for a, e in zip(arrays, expected))
 
 
 def check_training_loop(training_loop_fn: Callable) -> None:
@@ -155,11 +148,11 @@ def check_training_loop(training_loop_fn: Callable) -> None:
         trajectory, ref_losses = _reference_trajectory(X, y, params, alpha, iterations + 1)
         expected = trajectory[iterations]
         for label, actual, exp in zip(PARAM_LABELS, new_params, expected):
-            arr = _as_float(actual)
+            arr = as_array_or_none(actual)
             problem = None if arr is None else shape_problem(f"the final {label}", arr.shape, exp.shape)
             if problem:
                 fail(name, problem + ": start from the params you are given")
-        losses_arr = _as_float(losses)
+        losses_arr = as_array_or_none(losses)
         if (
             losses_arr is not None
             and losses_arr.ndim == 1
@@ -193,7 +186,7 @@ def check_training_loop(training_loop_fn: Callable) -> None:
                 )
         for label, actual, exp in zip(PARAM_LABELS, new_params, expected):
             expect_array(name, f"the final {label}", actual, exp)
-        arr = _as_float(losses)
+        arr = as_array_or_none(losses)
         if arr is None or arr.ndim != 1:
             got = "something else" if arr is None else f"shape {arr.shape}"
             fail(name, f"losses should be a list of {iterations} numbers, got {got}")
