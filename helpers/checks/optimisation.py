@@ -222,7 +222,7 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
         hint = f"with lambd={lambd:g} and m = {m}"
         for i, label in ((0, "dW1"), (2, "dW2")):
             G, D = got[i], data[i]
-            R = reference[i] - D  # the weight-decay term, lambd / m * W
+            R = lambd / m * params[i]  # the weight-decay term alone, for naming mistakes
             if G.shape != D.shape or close(G, reference[i]):
                 continue
             if close(G, D):
