@@ -111,3 +111,43 @@ def test_stale_folders_are_removed_only_inside_the_graders_folder(tmp):
     mine = temp_folder(folder, "grade")  # what a kernel starting gets
     assert mine.parent == folder and mine.name.startswith(f".grade.{os.getpid()}.")
     assert mine.name.endswith(".tmpdir") and not stale.exists() and beside.exists()
+
+
+def test_a_kernel_does_not_start_in_a_refused_folder(tmp):
+    from helpers.assignments.sandbox import Limits, SandboxKernel
+
+    elsewhere = tmp / "elsewhere"
+    elsewhere.mkdir()
+    (tmp / f"helpers-grade-{os.geteuid()}").symlink_to(elsewhere)
+    with pytest.raises(UnsafeFolderError, match="symbolic link"), SandboxKernel(Limits()):
+        pass
+    assert list(elsewhere.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", ["grade", "grade-one"])
+def test_the_grading_commands_refuse_it_in_one_line(tmp_path, command):
+    import subprocess
+    import sys
+
+    (tmp_path / "source").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / f"helpers-grade-{os.geteuid()}").symlink_to(elsewhere)
+    out = (
+        ["--out", str(tmp_path / "r.json")] if command == "grade-one" else ["--report", str(tmp_path / "rep")]
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "helpers.assignments", command, str(tmp_path / "s.ipynb"), *out]
+        + ["--source-dir", str(tmp_path / "source")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: ") and "symbolic link" in run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "elsewhere",
+        f"helpers-grade-{os.geteuid()}",
+        "source",
+    ]
+    assert list(elsewhere.iterdir()) == []
