@@ -7,6 +7,8 @@ Everything the project writes (downloads, models, reports, notebooks) goes throu
 - :func:`atomic_dir` builds a whole folder (a report) in a hidden temporary folder beside the
   target and swaps it in with one rename, so a reader sees the old folder or the complete new
   one, never a mix of the two.
+- :func:`temp_folder` makes such a hidden temporary folder for a caller that removes it itself
+  (the grader's kernels work in them).
 
 On any error, Ctrl-C included, the temporary file or folder is removed and the target is left
 as it was. A process killed outright (SIGKILL, power loss) cannot clean up: its temporary names
@@ -73,6 +75,17 @@ def remove_stale(folder: str | os.PathLike) -> list[Path]:
 
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
+
+
+def temp_folder(folder: str | os.PathLike, name: str) -> Path:
+    """A new empty folder ``folder/.<name>.<pid>.<random>.tmpdir`` (mode 0700), for this process.
+
+    What processes killed outright left in ``folder`` is removed first (:func:`remove_stale`),
+    and this folder is removed the same way once this process is gone; while it runs, removing
+    the folder is the caller's job.
+    """
+    remove_stale(folder)
+    return Path(tempfile.mkdtemp(prefix=_temp_prefix(Path(name)), suffix=".tmpdir", dir=folder))
 
 
 @contextmanager
@@ -178,8 +191,7 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(path.parent)
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmpdir", dir=path.parent))
+    tmp = temp_folder(path.parent, path.name)
     try:
         yield tmp
         os.chmod(tmp, 0o755)
@@ -189,4 +201,4 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-__all__ = ["atomic_dir", "atomic_write", "remove_stale", "write_text"]
+__all__ = ["atomic_dir", "atomic_write", "remove_stale", "temp_folder", "write_text"]

@@ -2,10 +2,11 @@
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
-from helpers.atomic import atomic_dir, atomic_write, remove_stale, write_text
+from helpers.atomic import atomic_dir, atomic_write, remove_stale, temp_folder, write_text
 
 
 def _leftovers(folder):
@@ -134,3 +135,20 @@ def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
     assert sorted(removed) == sorted([stale_file, stale_dir, stale_part])
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, theirs.name])
     write_text(tmp_path / "x.txt", "hi")  # every write cleans its folder first
+
+
+def test_temp_folder_of_a_killed_process_is_removed_by_the_next_one(tmp_path):
+    import subprocess
+    import sys
+
+    code = "import sys; from helpers.atomic import temp_folder; print(temp_folder(sys.argv[1], 'grade'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    left = Path(out.stdout.strip())  # its process has exited without removing it
+    assert left.parent == tmp_path and left.is_dir() and left.name.startswith(".grade.")
+    mine = temp_folder(tmp_path, "grade")
+    assert stat.S_IMODE(os.stat(mine).st_mode) == 0o700 and list(mine.iterdir()) == []
+    assert mine.name.startswith(f".grade.{os.getpid()}.") and mine.name.endswith(".tmpdir")
+    assert not left.exists()
+    assert remove_stale(tmp_path) == [] and mine.is_dir()  # this process runs: its folder stays

@@ -94,19 +94,43 @@ def test_fork_bomb_stops_at_the_process_limit_and_spares_the_next_kernel():
         assert k.run(fork_once).status == "ok"
 
 
-def test_a_killed_graders_kernel_folder_is_removed_by_the_next_kernel():
+@pytest.fixture
+def short_tmp(monkeypatch):
+    """A temporary folder of the test's own in place of the system's, with a short path.
+
+    The kernel's sockets live in its folder, and a socket's path has at most 107 bytes.
+    """
+    import shutil
     import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="g"))
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    yield path
+    shutil.rmtree(path)
+
+
+def test_a_killed_graders_kernel_folder_is_removed_by_the_next_kernel(short_tmp):
+    from helpers.assignments.isolation import grader_folder
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
     dead_pid = int(gone.stdout)
-    left = Path(tempfile.gettempdir()) / f".grade.{dead_pid}.abc123.tmpdir"
+    left = grader_folder() / f".grade.{dead_pid}.abc123.tmpdir"
     (left / "w").mkdir(parents=True)
     (left / "w" / "answers.txt").write_text("a kernel's folder, its grader killed outright")
+    # Another user's entries in a shared /tmp with names like ours: never looked at.
+    beside = [short_tmp / f".grade.{dead_pid}.abc123.tmpdir", short_tmp / f".notes.{dead_pid}.x1.tmp"]
+    beside[0].mkdir()
+    beside[1].write_text("someone else's")
     with SandboxKernel(Limits(cell=20, notebook=60)) as k:
+        assert not k.dead, k.dead
+        assert k.run("open('answer.txt', 'w').write('written in the kernel')").status == "ok"
         assert not left.exists()
         mine = k._tmp
+        assert mine.parent == short_tmp / f"helpers-grade-{os.geteuid()}"
         assert mine.is_dir() and f".{os.getpid()}." in mine.name
+        assert (k.workdir / "answer.txt").read_text() == "written in the kernel"
     assert not mine.exists()
+    assert all(p.exists() for p in beside)
 
 
 def test_sandbox_call_round_trip_and_in_place_changes(tmp_path):

@@ -46,6 +46,7 @@ def _limits(args: argparse.Namespace):
 
 def _grade(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_many
+    from helpers.assignments.isolation import grader_folder
     from helpers.assignments.report import report_paths, to_markdown, write_reports
 
     if not Path(args.source_dir).is_dir():
@@ -55,7 +56,8 @@ def _grade(args: argparse.Namespace) -> int:
         limits = _limits(args)
         if args.jobs is not None and args.jobs <= 0:
             raise ValueError(f"--jobs must be positive, got {args.jobs}")
-    except ValueError as exc:
+        grader_folder()  # a folder the kernels cannot work in: one line now, not one per submission
+    except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     results_dir = args.results or str(report_paths(args.report)["json"].with_suffix("")) + "-results"
@@ -86,10 +88,12 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_one(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_one
+    from helpers.assignments.isolation import grader_folder
 
     try:
         limits = _limits(args)
-    except ValueError as exc:
+        grader_folder()
+    except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     r = grade_one(args.submission, args.out, args.source_dir, limits, args.notebook, args.allow_reference)

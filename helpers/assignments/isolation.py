@@ -13,6 +13,10 @@ kernels graded beside it. A root grader therefore runs each kernel as a fresh us
 range no system hands out (:data:`UID_RANGE`), and a fork bomb stops at :data:`MAX_PROCESSES`
 without touching its neighbours. A grader that is not root runs bwrap unprivileged (in a user
 namespace, where the kernel is 65534) and the limit counts the grader's own processes.
+
+The kernels' folders live in a folder of the grader's own under the temporary folder
+(:func:`grader_folder`), so that cleaning up after a grader killed outright never looks at
+another user's files in a shared ``/tmp``.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import stat
 import sys
+import tempfile
 from pathlib import Path
 
 #: Processes (threads count too) a kernel with a user of its own may have; a kernel uses about ten.
@@ -54,21 +60,26 @@ def bwrap_path() -> str | None:
     return None if os.environ.get("HELPERS_NO_BWRAP") else shutil.which("bwrap")
 
 
-def kernel_uid() -> int:
-    """The user id a new kernel runs as: a fresh one when the grader is root with bwrap, else -1."""
-    return random.randrange(*UID_RANGE) if os.geteuid() == 0 and bwrap_path() else -1
+def kernel_uid(bwrap: str | None) -> int:
+    """The user id a new kernel runs as: a fresh one when the grader is root with ``bwrap``, else -1.
+
+    ``bwrap`` is what :func:`bwrap_path` returned.
+    """
+    return random.randrange(*UID_RANGE) if os.geteuid() == 0 and bwrap else -1
 
 
-def sandbox_command(workdir: Path, pkg: Path, memory_mb: int, cpu_seconds: int, uid: int) -> list[str]:
+def sandbox_command(
+    workdir: Path, pkg: Path, memory_mb: int, cpu_seconds: int, uid: int, bwrap: str | None
+) -> list[str]:
     """The command prefix that runs a command in the sandbox (without bwrap: the limits only).
 
     ``workdir`` is the kernel's only writable folder (handed over to ``uid`` when uid >= 0,
-    see :func:`hand_over`), ``pkg`` the folder holding the read-only package copy.
+    see :func:`hand_over`), ``pkg`` the folder holding the read-only package copy, ``bwrap``
+    what :func:`bwrap_path` returned.
     """
     nproc = MAX_PROCESSES if uid >= 0 else SHARED_USER_PROCESSES if os.geteuid() != 0 else 0
     launcher = [sys.executable, "-c", _LAUNCHER, str(memory_mb * 2**20), str(cpu_seconds)]
     launcher += [str(nproc), str(uid), "--"]
-    bwrap = bwrap_path()
     return (_bwrap_args(bwrap, workdir, pkg, uid >= 0) if bwrap else []) + launcher
 
 
@@ -102,6 +113,47 @@ def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str
     bind("--bind", str(workdir))
     cmd += ["--chdir", str(workdir)]
     return cmd + ["--"]
+
+
+class UnsafeFolderError(OSError):
+    """The grader's folder under the temporary folder is not one it can trust (see :func:`grader_folder`)."""
+
+
+def grader_folder() -> Path:
+    """The folder of this grader's kernels' folders: ``<temporary folder>/helpers-grade-<euid>``.
+
+    Made on first use with mode 0711: other users, a kernel's own user among them, may pass
+    through to a kernel's folder but neither list nor write. One that exists is used only when
+    it is a real folder (not a symbolic link) owned by this user and writable by no one else;
+    otherwise :class:`UnsafeFolderError` says why in one line. The checks and the mode are
+    applied to the folder opened without following a link, so the path cannot be swapped between.
+    """
+    path = Path(tempfile.gettempdir()) / f"helpers-grade-{os.geteuid()}"
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise UnsafeFolderError(f"{path}: cannot create the grader's folder ({exc.strerror})") from None
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError as exc:
+        why = "a symbolic link" if path.is_symlink() else "not a folder" if path.exists() else exc.strerror
+        raise UnsafeFolderError(
+            f"{path}: {why}, not the grader's own folder; remove it or set TMPDIR"
+        ) from None
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid():
+            why = f"owned by user {st.st_uid}, not by the grader's user {os.geteuid()}"
+        elif st.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            why = f"writable by others (mode {stat.S_IMODE(st.st_mode):o})"
+        else:
+            os.fchmod(fd, 0o711)
+            return path
+    finally:
+        os.close(fd)
+    raise UnsafeFolderError(f"{path}: {why}; remove it or set TMPDIR")
 
 
 def hand_over(folder: Path, uid: int) -> None:

@@ -1,15 +1,21 @@
 """A student's kernel in a sandbox: an empty folder, a read-only package, limits, no network.
 
 :class:`SandboxKernel` starts an IPython kernel for one submission and runs code in it with a
-deadline. The kernel's working folder is a fresh temporary folder holding only the files the
-grader puts there (the submission's data files); the ``helpers`` package it imports is a copy on
-a read-only mount. With bubblewrap (``bwrap``, Debian package ``bubblewrap``) the kernel also
-runs as a user that is not root (see :mod:`helpers.assignments.isolation`) in its own
-process, network and IPC namespaces, with at most a hundred-odd processes, and sees only the
-Python installation, ``/usr``, the package copy and its folder: the instructor's notebooks, the
-reports and the grader's other files are not on any path it can read, and every process it
-starts dies with it. Without bwrap (see :func:`isolation`), the kernel runs in the empty folder
-with the same resource limits, and the grader says so in its results.
+deadline. The kernel's working folder is a fresh temporary folder, inside the grader's own
+folder under the temporary folder (:func:`~helpers.assignments.isolation.grader_folder`),
+holding only the files the grader puts there (the submission's data files); the ``helpers``
+package it imports is a copy on a read-only mount. With bubblewrap (``bwrap``, Debian package
+``bubblewrap``) the kernel also runs as a user that is not root (see
+:mod:`helpers.assignments.isolation`) in its own process, network and IPC namespaces, and sees
+only the Python installation, ``/usr``, the package copy and its folder: the instructor's
+notebooks, the reports and the grader's other files are not on any path it can read, and every
+process it starts dies with it. Its processes are limited too: a root grader gives each kernel a
+user of its own, with at most :data:`~helpers.assignments.isolation.MAX_PROCESSES` (128)
+processes; a grader that is not root cannot, and its kernels' limit,
+:data:`~helpers.assignments.isolation.SHARED_USER_PROCESSES` (512), counts every process of the
+grader's user (the grader, the other kernels, the user's other programs). Without bwrap (see
+:func:`isolation`), the kernel runs in the empty folder with the same resource limits (none on
+processes for a root grader), and the grader says so in its results.
 
 The sandbox itself (bubblewrap, the kernel's own user, the resource limits) is built by
 :mod:`helpers.assignments.isolation`.
@@ -21,7 +27,6 @@ import os
 import queue
 import shutil
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -29,8 +34,15 @@ from pathlib import Path
 from typing import Any
 
 from helpers.assignments import wire
-from helpers.assignments.isolation import bwrap_path, hand_over, isolation, kernel_uid, sandbox_command
-from helpers.atomic import remove_stale
+from helpers.assignments.isolation import (
+    bwrap_path,
+    grader_folder,
+    hand_over,
+    isolation,
+    kernel_uid,
+    sandbox_command,
+)
+from helpers.atomic import temp_folder
 
 __all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", "isolation", "package_copy"]
 
@@ -93,21 +105,20 @@ class SandboxKernel:
     def __enter__(self) -> SandboxKernel:
         from jupyter_client import KernelManager
 
-        # Named as helpers.atomic names its temporary folders (with our process id), so that the
-        # folders of a grader killed outright are removed by the next one.
-        remove_stale(tempfile.gettempdir())
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".grade.{os.getpid()}.", suffix=".tmpdir"))
+        # A temporary folder of helpers.atomic's (its name carries our process id) in the grader's
+        # own folder: the folders of a grader killed outright are removed by the next one.
+        self._tmp = temp_folder(grader_folder(), "grade")
         self.workdir = self._tmp / "w"
         self.workdir.mkdir()
         for f in self.files:
             shutil.copy2(f, self.workdir / f.name)
         pkg = self.pkg or package_copy(self._tmp / "pkg")
         bwrap = bwrap_path()
-        self.uid = uid = kernel_uid()
+        self.uid = uid = kernel_uid(bwrap)
         self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to w/ and pkg/
         hand_over(self.workdir, uid)
         cpu = int(self.limits.notebook) + 10
-        wrap = sandbox_command(self.workdir, pkg, self.limits.memory_mb, cpu, uid)
+        wrap = sandbox_command(self.workdir, pkg, self.limits.memory_mb, cpu, uid, bwrap)
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
 
         class _Manager(KernelManager):
