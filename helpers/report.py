@@ -12,14 +12,13 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.atomic import atomic_dir, atomic_write, remove_stale, write_text
+from helpers.atomic import atomic_dir, atomic_write, temp_folder, write_text
 
 #: The files of a report, in the order they are written.
 REPORT_FILES = (
@@ -48,9 +47,7 @@ def check_out_dir(out: str | os.PathLike, what: str = "--out") -> Path:
         if out.exists() and not out.is_dir():
             raise NotADirectoryError(f"{what} {out}: exists and is not a folder")
         out.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale(out.parent)
-        probe = tempfile.mkdtemp(prefix=f".{out.name}.{os.getpid()}.", suffix=".tmpdir", dir=out.parent)
-        os.rmdir(probe)
+        os.rmdir(temp_folder(out.parent, out.name))  # can we write there?
     except NotADirectoryError as exc:
         if str(exc).startswith(what):
             raise

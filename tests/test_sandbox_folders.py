@@ -7,8 +7,10 @@ grader's folder goes; the grader must refuse it in one line rather than work (an
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,10 +20,13 @@ from helpers.atomic import temp_folder
 
 
 @pytest.fixture
-def tmp(tmp_path, monkeypatch) -> Path:
-    """A temporary folder of the test's own in place of the system's."""
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    return tmp_path
+def tmp(monkeypatch) -> Iterator[Path]:
+    """A temporary folder of the test's own in place of the system's, its path as short as /tmp's
+    usually is (pytest's own are too long for the kernels' sockets)."""
+    path = Path(tempfile.mkdtemp(prefix="sf.", dir="/tmp"))
+    monkeypatch.setattr(tempfile, "tempdir", str(path))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def _mode(path: Path) -> int:
@@ -125,10 +130,11 @@ def test_a_kernel_does_not_start_in_a_refused_folder(tmp):
 
 
 @pytest.mark.parametrize("command", ["grade", "grade-one"])
-def test_the_grading_commands_refuse_it_in_one_line(tmp_path, command):
+def test_the_grading_commands_refuse_it_in_one_line(tmp, command):
     import subprocess
     import sys
 
+    tmp_path = tmp
     (tmp_path / "source").mkdir()
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -151,3 +157,26 @@ def test_the_grading_commands_refuse_it_in_one_line(tmp_path, command):
         "source",
     ]
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_temporary_folder_too_long_for_the_kernels_sockets_is_refused_with_bwrap(tmp_path, monkeypatch):
+    deep = tmp_path / ("d" * 60)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    with pytest.raises(UnsafeFolderError, match=r"too long for the kernels' sockets .*set TMPDIR") as info:
+        grader_folder("/usr/bin/bwrap")
+    assert "\n" not in str(info.value) and not (deep / f"helpers-grade-{os.geteuid()}").exists()
+    assert grader_folder(None).is_dir()  # without bwrap the kernels use TCP: any length will do
+
+
+def test_the_longest_socket_path_under_the_usual_temporary_folder_fits(tmp):
+    from helpers.assignments import isolation
+
+    folder = grader_folder("/usr/bin/bwrap")
+    made = temp_folder(folder, "grade")
+    try:
+        longest = f"{made}/w/ipc-65535".replace(str(os.getpid()), "4194304")
+        assert len(made.name) == len(".grade.4194304.abcdefgh.tmpdir") - 7 + len(str(os.getpid()))
+        assert len(os.fsencode(longest)) <= isolation._SOCKET_PATH_MAX
+    finally:
+        made.rmdir()

@@ -46,7 +46,7 @@ def _limits(args: argparse.Namespace):
 
 def _grade(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_many
-    from helpers.assignments.isolation import grader_folder
+    from helpers.assignments.isolation import bwrap_path, grader_folder
     from helpers.assignments.report import report_paths, to_markdown, write_reports
 
     if not Path(args.source_dir).is_dir():
@@ -56,7 +56,7 @@ def _grade(args: argparse.Namespace) -> int:
         limits = _limits(args)
         if args.jobs is not None and args.jobs <= 0:
             raise ValueError(f"--jobs must be positive, got {args.jobs}")
-        grader_folder()  # a folder the kernels cannot work in: one line now, not one per submission
+        grader_folder(bwrap_path())  # a folder the kernels cannot work in: one line now, not per submission
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -88,11 +88,11 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_one(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_one
-    from helpers.assignments.isolation import grader_folder
+    from helpers.assignments.isolation import bwrap_path, grader_folder
 
     try:
         limits = _limits(args)
-        grader_folder()
+        grader_folder(bwrap_path())
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

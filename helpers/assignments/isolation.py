@@ -115,11 +115,18 @@ def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str
     return cmd + ["--"]
 
 
+#: The longest tail of a kernel's socket path below the grader's folder (a process id has at most
+#: 7 digits; ``tempfile`` draws 8 characters; jupyter_client numbers the sockets from 1).
+_SOCKET_TAIL = len("/.grade.4194304.abcdefgh.tmpdir/w/ipc-65535")
+#: The bytes of a Unix socket's path (Linux's ``sun_path`` less its closing zero byte).
+_SOCKET_PATH_MAX = 107
+
+
 class UnsafeFolderError(OSError):
-    """The grader's folder under the temporary folder is not one it can trust (see :func:`grader_folder`)."""
+    """The grader's folder under the temporary folder is not one it can use (see :func:`grader_folder`)."""
 
 
-def grader_folder() -> Path:
+def grader_folder(bwrap: str | None = None) -> Path:
     """The folder of this grader's kernels' folders: ``<temporary folder>/helpers-grade-<euid>``.
 
     Made on first use with mode 0711: other users, a kernel's own user among them, may pass
@@ -127,8 +134,16 @@ def grader_folder() -> Path:
     it is a real folder (not a symbolic link) owned by this user and writable by no one else;
     otherwise :class:`UnsafeFolderError` says why in one line. The checks and the mode are
     applied to the folder opened without following a link, so the path cannot be swapped between.
+    With ``bwrap`` (what :func:`bwrap_path` returned) the kernels talk over Unix sockets in their
+    folders, so the path must leave room for them: a long ``TMPDIR`` is refused the same way.
     """
     path = Path(tempfile.gettempdir()) / f"helpers-grade-{os.geteuid()}"
+    room = _SOCKET_PATH_MAX - _SOCKET_TAIL
+    if bwrap and len(os.fsencode(path)) > room:
+        raise UnsafeFolderError(
+            f"{path}: {len(os.fsencode(path))} bytes long, too long for the kernels' sockets inside it "
+            f"(at most {room}); set TMPDIR to a shorter folder"
+        )
     try:
         os.mkdir(path, 0o700)
     except FileExistsError:

@@ -107,13 +107,13 @@ class SandboxKernel:
 
         # A temporary folder of helpers.atomic's (its name carries our process id) in the grader's
         # own folder: the folders of a grader killed outright are removed by the next one.
-        self._tmp = temp_folder(grader_folder(), "grade")
+        bwrap = bwrap_path()
+        self._tmp = temp_folder(grader_folder(bwrap), "grade")
         self.workdir = self._tmp / "w"
         self.workdir.mkdir()
         for f in self.files:
             shutil.copy2(f, self.workdir / f.name)
         pkg = self.pkg or package_copy(self._tmp / "pkg")
-        bwrap = bwrap_path()
         self.uid = uid = kernel_uid(bwrap)
         self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to w/ and pkg/
         hand_over(self.workdir, uid)
