@@ -173,7 +173,7 @@ def test_the_longest_socket_path_under_the_usual_temporary_folder_fits(tmp):
     from helpers.assignments import isolation
 
     folder = grader_folder("/usr/bin/bwrap")
-    made = temp_folder(folder, "grade")
+    made = temp_folder(folder, isolation.KERNEL_FOLDER)  # as SandboxKernel makes it
     try:
         longest = f"{made}/w/ipc-65535".replace(str(os.getpid()), "4194304")
         assert len(made.name) == len(".grade.4194304.abcdefgh.tmpdir") - 7 + len(str(os.getpid()))

@@ -115,9 +115,12 @@ def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str
     return cmd + ["--"]
 
 
+#: The name of a kernel's folder in the grader's folder, as :func:`helpers.atomic.temp_folder`
+#: makes it: ``.grade.<pid>.<random>.tmpdir``, holding the kernel's working folder ``w``.
+KERNEL_FOLDER = "grade"
 #: The longest tail of a kernel's socket path below the grader's folder (a process id has at most
 #: 7 digits; ``tempfile`` draws 8 characters; jupyter_client numbers the sockets from 1).
-_SOCKET_TAIL = len("/.grade.4194304.abcdefgh.tmpdir/w/ipc-65535")
+_SOCKET_TAIL = len(f"/.{KERNEL_FOLDER}.4194304.abcdefgh.tmpdir/w/ipc-65535")
 #: The bytes of a Unix socket's path (Linux's ``sun_path`` less its closing zero byte).
 _SOCKET_PATH_MAX = 107
 

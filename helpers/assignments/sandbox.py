@@ -35,6 +35,7 @@ from typing import Any
 
 from helpers.assignments import wire
 from helpers.assignments.isolation import (
+    KERNEL_FOLDER,
     bwrap_path,
     grader_folder,
     hand_over,
@@ -108,7 +109,7 @@ class SandboxKernel:
         # A temporary folder of helpers.atomic's (its name carries our process id) in the grader's
         # own folder: the folders of a grader killed outright are removed by the next one.
         bwrap = bwrap_path()
-        self._tmp = temp_folder(grader_folder(bwrap), "grade")
+        self._tmp = temp_folder(grader_folder(bwrap), KERNEL_FOLDER)
         self.workdir = self._tmp / "w"
         self.workdir.mkdir()
         for f in self.files:
