@@ -18,7 +18,7 @@ def test_the_right_answer_is_right_and_every_other_choice_is_wrong_with_its_own_
     assert q.text and q.why
     if q.choices:
         assert 0 <= q.answer < len(q.choices)
-        for i, (choice, reply) in enumerate(q.choices):
+        for i, (_, reply) in enumerate(q.choices):
             right, text = q.check(LETTERS[i])
             assert right == (i == q.answer)
             assert text.startswith("✓" if right else "✗")
@@ -88,7 +88,8 @@ def test_the_form_judges_a_choice_and_a_number_as_the_text_does():
 
 def _asked(path: Path) -> list[str]:
     cells = json.loads(path.read_text())["cells"]
-    return [k for c in cells if c["cell_type"] == "code" for k in re.findall(r'ask\("([\w-]+)"\)', "".join(c["source"]))]
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    return [key for source in code for key in re.findall(r'ask\("([\w-]+)"\)', source)]
 
 
 def test_every_chapter_asks_two_questions_and_every_question_is_asked_once():
