@@ -6,8 +6,11 @@
     python -m helpers evaluate reports/latest/model.npz
     python -m helpers predict reports/latest/model.npz my_digit.png
 
-Errors print one line, ``error: ...``, on stderr: exit code 2 for bad arguments, 1 for anything
-else that went wrong (a missing or corrupt file, a failed download, diverged training).
+Errors print one line, ``error: ...``, on stderr (:func:`helpers.commands.error_line`, the one
+place that makes it): exit code 2 for bad arguments and an ``--out`` refused before any work,
+1 for anything else that went wrong (a missing or corrupt file, a failed download, diverged
+training, too little memory), 130 for Ctrl-C or SIGTERM. ``python -X dev -m helpers ...``
+shows the traceback of an error instead.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from helpers.commands import (
     cmd_evaluate,
     cmd_predict,
     cmd_train,
-    one_line,
+    error_line,
 )
 from helpers.commands import confusion_table as confusion_table  # re-exported for tests and users
 from helpers.commands import training_plan as training_plan
@@ -40,20 +43,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{message} (see: {self.prog} --help)")
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions reported as one line; anything else is a bug and keeps its traceback."""
-    from helpers.training import TrainingDiverged
-
-    errors: list[type[BaseException]] = [ValueError, OSError, TrainingDiverged, FloatingPointError]
-    try:
-        from helpers.download import DownloadError
-    except ModuleNotFoundError:  # pragma: no cover - only while download.py does not exist
-        pass
-    else:
-        errors.append(DownloadError)
-    return tuple(errors)
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,22 +261,33 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def exit_code(exc: BaseException) -> int:
+    """Print ``exc`` as the one ``error:`` line and return the exit code it means.
+
+    Every command raises to this: 2 for bad arguments (:class:`UsageError`), 130 for Ctrl-C or
+    SIGTERM, 1 for everything else, a bug included (its type is named then).
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        print("error: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return 130
+    expected = (UsageError, ValueError, OSError, ArithmeticError, MemoryError, RuntimeError, LookupError)
+    line = error_line(exc)
+    if not isinstance(exc, expected):
+        line = f"error: {type(exc).__name__}: {line.removeprefix('error: ')}"
+    print(line, file=sys.stderr)
+    return 2 if isinstance(exc, UsageError) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m helpers`` with ``argv`` (default: sys.argv[1:]); returns the exit code."""
-    expected = _expected_errors()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         with _sigterm_as_interrupt():
             return int(args.func(args) or 0)
-    except UsageError as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 2
     except SystemExit as exc:  # --help exits 0
         return exc.code if isinstance(exc.code, int) else 0
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing half-written was left behind", file=sys.stderr)
-        return 130
-    except expected as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 1
+    except (Exception, KeyboardInterrupt) as exc:
+        if sys.flags.dev_mode and not isinstance(exc, KeyboardInterrupt):
+            raise
+        return exit_code(exc)
