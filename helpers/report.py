@@ -61,15 +61,19 @@ def _manifest(folder: Path) -> tuple[str, set[str]] | None:
     return command, set(files)
 
 
-def replaceable(folder: str | os.PathLike, command: str, what: str = "--out") -> None:
+def replaceable(
+    folder: str | os.PathLike, command: str, what: str = "--out", shown: str | None = None
+) -> None:
     """Raise ValueError unless a report of ``command`` may replace the folder ``folder``.
 
     Only an empty folder or a report that ``command`` wrote (its manifest says so, and every
     entry is one of the files it lists) may be replaced; a training report of an earlier
     version, the seven files and nothing else, counts as one. Anything else is a user's
-    folder and is never replaced.
+    folder and is never replaced. ``shown``: how the folder is named in the error (default:
+    its path).
     """
     folder = Path(folder)
+    what = f"{what} {shown or folder}"
     entries = sorted(os.listdir(folder))
     if not entries:
         return
@@ -78,20 +82,19 @@ def replaceable(folder: str | os.PathLike, command: str, what: str = "--out") ->
         found = ("train", set(REPORT_FILES))  # written before reports had a manifest
     if found is None:
         raise ValueError(
-            f"{what} {folder}: a folder that {WRITER} did not write ({len(entries)} entries, e.g. "
+            f"{what}: a folder that {WRITER} did not write ({len(entries)} entries, e.g. "
             f"{entries[0]!r}); it is never replaced: give a new or an empty folder, e.g. {folder / 'report'}"
         )
     kind, files = found
     if kind != command:
         raise ValueError(
-            f"{what} {folder}: holds a report of '{kind}', not of '{command}'; not replacing it: "
-            "give another folder"
+            f"{what}: holds a report of '{kind}', not of '{command}'; not replacing it: give another folder"
         )
     for name in entries:
         entry = folder / name
         if name not in files | {MANIFEST} or entry.is_symlink() or not entry.is_file():
             raise ValueError(
-                f"{what} {folder}: holds {name!r}, which is not part of its report; not replacing "
+                f"{what}: holds {name!r}, which is not part of its report; not replacing "
                 "it (move it away, or give another folder)"
             )
 
@@ -114,20 +117,8 @@ def _is_mount_point(path: Path) -> bool:
     return os.path.ismount(path) or os.fspath(path) in _mount_points()
 
 
-def check_out_dir(out: str | os.PathLike, command: str = "train", what: str = "--out") -> Path:
-    """Check, before any work starts, that a report of ``command`` may be written at ``out``.
-
-    ``out`` may be a new path, an empty folder or a report ``command`` wrote
-    (:func:`replaceable`); a symbolic link to such a folder is followed, a dangling one is
-    refused, and so is a mount point (a rename cannot replace it). Creates missing parent
-    folders and tries the temporary folder the report will be built in. Returns the real
-    path to write to. Raises ValueError or OSError naming ``what`` and the folder.
-    """
-    if not os.fspath(out).strip():
-        raise ValueError(f"{what} is empty; give the report folder, e.g. {what} reports/latest")
-    given = Path(out)
-    if given.name in ("", ".", ".."):
-        raise ValueError(f"{what} {given}: name the report folder itself, e.g. {given / 'report'}")
+def _checked_target(given: Path, command: str, what: str) -> Path:
+    """The real path behind ``given``; ValueError when it is not a place a report may go."""
     if given.is_symlink():
         try:
             target = Path(os.path.realpath(given, strict=True))
@@ -147,8 +138,27 @@ def check_out_dir(out: str | os.PathLike, command: str = "train", what: str = "-
                 f"{what} {given}: a mount point, which a report (swapped in by a rename) cannot "
                 f"replace; give a folder inside it, e.g. {given / 'report'}"
             )
-        replaceable(real, command, what)
+        shown = f"{given} (a link to {real})" if given.is_symlink() else str(given)
+        replaceable(real, command, what, shown)
+    return real
+
+
+def check_out_dir(out: str | os.PathLike, command: str = "train", what: str = "--out") -> Path:
+    """Check, before any work starts, that a report of ``command`` may be written at ``out``.
+
+    ``out`` may be a new path, an empty folder or a report ``command`` wrote
+    (:func:`replaceable`); a symbolic link to such a folder is followed, a dangling one is
+    refused, and so is a mount point (a rename cannot replace it). Creates missing parent
+    folders and tries the temporary folder the report will be built in. Returns the real
+    path to write to. Raises ValueError or OSError naming ``what`` and the folder.
+    """
+    if not os.fspath(out).strip():
+        raise ValueError(f"{what} is empty; give the report folder, e.g. {what} reports/latest")
+    given = Path(out)
+    if given.name in ("", ".", ".."):
+        raise ValueError(f"{what} {given}: name the report folder itself, e.g. {given / 'report'}")
     try:
+        real = _checked_target(given, command, what)
         real.parent.mkdir(parents=True, exist_ok=True)
         os.rmdir(temp_folder(real.parent, real.name))  # can we write there?
     except OSError as exc:
