@@ -200,7 +200,8 @@ def test_a_symlink_to_a_report_folder_is_followed_and_stays_a_link(tmp_path, cap
     assert main([*QUICK, "--out", str(link)]) == 0
     assert f"report: {link} -> {target}" in capsys.readouterr().out
     assert link.is_symlink() and os.readlink(link) == str(target)
-    assert sorted(os.listdir(target)) == TRAIN_REPORT and (target / "model.npz").read_bytes() != b"old model.npz"
+    assert sorted(os.listdir(target)) == TRAIN_REPORT
+    assert (target / "model.npz").read_bytes() != b"old model.npz"
     assert sorted(os.listdir(tmp_path)) == ["latest", "runs"] and os.listdir(tmp_path / "runs") == ["today"]
 
 
@@ -240,7 +241,8 @@ BWRAP = shutil.which("bwrap")
 def _in_bwrap(tmp_path: Path, mount: Path, argv: list[str], size: int | None = None):
     """Run ``python -m helpers argv`` with a fresh tmpfs mounted at ``mount`` (a container volume)."""
     sized = ["--size", str(size)] if size else []
-    cmd = [BWRAP, "--dev-bind", "/", "/", *sized, "--tmpfs", str(mount), sys.executable, "-m", "helpers", *argv]
+    cmd = [BWRAP, "--dev-bind", "/", "/", *sized, "--tmpfs", str(mount)]
+    cmd += [sys.executable, "-m", "helpers", *argv]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
 
