@@ -262,19 +262,14 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 def exit_code(exc: BaseException) -> int:
-    """Print ``exc`` as the one ``error:`` line and return the exit code it means.
+    """Print ``exc`` as the one ``error:`` line (:func:`error_line`) and return its exit code.
 
     Every command raises to this: 2 for bad arguments (:class:`UsageError`), 130 for Ctrl-C or
-    SIGTERM, 1 for everything else, a bug included (its type is named then).
+    SIGTERM, 1 for everything else, a bug included.
     """
+    print(error_line(exc), file=sys.stderr)
     if isinstance(exc, KeyboardInterrupt):
-        print("error: interrupted; nothing half-written was left behind", file=sys.stderr)
         return 130
-    expected = (UsageError, ValueError, OSError, ArithmeticError, MemoryError, RuntimeError, LookupError)
-    line = error_line(exc)
-    if not isinstance(exc, expected):
-        line = f"error: {type(exc).__name__}: {line.removeprefix('error: ')}"
-    print(line, file=sys.stderr)
     return 2 if isinstance(exc, UsageError) else 1
 
 

@@ -57,9 +57,21 @@ def one_line(exc: BaseException) -> str:
     return redact(printable(text)) or type(exc).__name__
 
 
+#: Errors that bad input, a bad file or this machine cause; any other type is a bug and is named.
+EXPECTED = (UsageError, ValueError, OSError, ArithmeticError, MemoryError, RuntimeError, LookupError)
+
+
 def error_line(exc: BaseException) -> str:
-    """The one line every command's errors are printed as: ``error: <message>``."""
-    return f"error: {one_line(exc)}"
+    """The one line every command's errors are printed as: ``error: <message>``.
+
+    The only place that makes it; an error of an unexpected type also names its type.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return "error: interrupted; nothing half-written was left behind"
+    text = one_line(exc)
+    if isinstance(exc, EXPECTED) or text == type(exc).__name__:
+        return f"error: {text}"
+    return f"error: {type(exc).__name__}: {text}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -375,7 +387,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for image in args.images:
         try:
             x = image_to_column(image)
-        except (ValueError, OSError) as exc:
+        except Exception as exc:  # one picture's error: say so and go on with the next
             print(error_line(exc), file=sys.stderr)
             failed += 1
             continue
