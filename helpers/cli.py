@@ -184,7 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 1000 on full MNIST, 500 on the sample)",
     )
     p.add_argument(
-        "--out", default="reports/latest", metavar="DIR", help="report folder (default: %(default)s)"
+        "--out",
+        default="reports/latest",
+        metavar="DIR",
+        help="report folder: a new path, an empty folder or an earlier report of 'train', which it "
+        "replaces; any other folder is refused (default: %(default)s)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -203,7 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("model", metavar="MODEL.npz", help="a model written by 'train'")
     _add_data_args(p)
-    p.add_argument("--out", metavar="DIR", help="also save confusion_matrix.png in DIR")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write a report folder (metrics.json, confusion_matrix.png): a new path, an empty "
+        "folder or an earlier report of 'evaluate'",
+    )
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser(
