@@ -26,6 +26,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -75,6 +76,23 @@ def remove_stale(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_signals() -> object:
+    """Hold back Ctrl-C and SIGTERM (they arrive later) between making a temporary name and
+    arming its removal; returns what :func:`_release_signals` needs."""
+    try:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    except (AttributeError, ValueError, OSError):  # no pthread_sigmask on this system
+        return None
+
+
+def _release_signals(held: object) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
@@ -111,9 +129,15 @@ def atomic_write(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path.parent)
-    fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent)
+    held = _hold_signals()  # Ctrl-C or SIGTERM now would leave the new file behind
+    try:
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent)
+    except BaseException:
+        _release_signals(held)
+        raise
     tmp = Path(name)
     try:
+        _release_signals(held)  # from here on, the finally clause removes it
         f = os.fdopen(fd, mode, **open_kwargs)
         try:
             yield f
@@ -257,8 +281,14 @@ def atomic_dir(
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_folder(path.parent, path.name)
+    held = _hold_signals()
     try:
+        tmp = temp_folder(path.parent, path.name)
+    except BaseException:
+        _release_signals(held)
+        raise
+    try:
+        _release_signals(held)
         try:
             yield tmp
         except OSError as exc:

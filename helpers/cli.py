@@ -6,7 +6,7 @@
     python -m helpers evaluate reports/latest/model.npz
     python -m helpers predict reports/latest/model.npz my_digit.png
 
-Errors print one line, ``error: ...``, on stderr (:func:`helpers.commands.error_line`, the one
+Errors print one line, ``error: ...``, on stderr (:func:`helpers.errors.error_line`, the one
 place that makes it): exit code 2 for bad arguments and an ``--out`` refused before any work,
 1 for anything else that went wrong (a missing or corrupt file, a failed download, diverged
 training, too little memory), 130 for Ctrl-C or SIGTERM. ``python -X dev -m helpers ...``
@@ -24,16 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.commands import (
-    UsageError,
-    cmd_download,
-    cmd_evaluate,
-    cmd_predict,
-    cmd_train,
-    error_line,
-)
+from helpers.commands import cmd_download, cmd_evaluate, cmd_predict, cmd_train
 from helpers.commands import confusion_table as confusion_table  # re-exported for tests and users
 from helpers.commands import training_plan as training_plan
+from helpers.errors import UsageError, error_line
 
 PROG = "python -m helpers"
 
