@@ -81,8 +81,9 @@ def replaceable(
     if found is None and command == "train" and entries == sorted(REPORT_FILES):
         found = ("train", set(REPORT_FILES))  # written before reports had a manifest
     if found is None:
+        count = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
         raise ValueError(
-            f"{what}: a folder that {WRITER} did not write ({len(entries)} entries, e.g. "
+            f"{what}: a folder that {WRITER} did not write ({count}, e.g. "
             f"{entries[0]!r}); it is never replaced: give a new or an empty folder, e.g. {folder / 'report'}"
         )
     kind, files = found
