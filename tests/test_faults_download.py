@@ -168,6 +168,39 @@ def test_a_mirror_that_sends_its_headers_slowly_meets_the_deadline(tmp_path, mir
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_tls_handshake_that_never_comes_meets_the_deadline(tmp_path):
+    """An https mirror that accepts the connection and then says nothing: the 1 s deadline
+    ends the wait, not the 5 s read timeout."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        start = time.monotonic()
+        with pytest.raises(DownloadError, match="too slow: .* within 1 s"):
+            url = f"https://127.0.0.1:{server.getsockname()[1]}/"
+            download_mnist(tmp_path, url, progress=False, log=None, timeout=5, deadline=1.0)
+        assert time.monotonic() - start < 3
+    finally:
+        stop.set()
+        thread.join()
+        for sock in [*held, server]:
+            sock.close()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_password_in_a_mirror_url_is_used_and_never_printed(tmp_path, mirror, capsys):
     argv = ["download", "--data-dir", str(tmp_path), "--no-progress"]
     assert main([*argv, "--mirror", mirror("auth", "user:s3cret@")]) == 0
