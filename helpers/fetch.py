@@ -144,9 +144,18 @@ class _Watchdog:
                     pass
 
     def connect(self, address, timeout=None, source_address=None, **kwargs) -> socket.socket:
-        """socket.create_connection within what is left of the deadline, watched."""
-        timeout = self.budget.remaining() if timeout is None else min(timeout, self.budget.remaining())
-        sock = socket.create_connection(address, timeout, source_address, **kwargs)
+        """socket.create_connection within what is left of the deadline, then watched.
+
+        Reads keep the per-read ``timeout``; the watchdog ends them at the deadline.
+        """
+        left = self.budget.remaining()
+        capped = timeout is None or left < timeout
+        try:
+            sock = socket.create_connection(address, left if capped else timeout, source_address, **kwargs)
+        except TimeoutError:
+            self.expired = self.expired or capped  # the deadline, not the mirror's timeout
+            raise
+        sock.settimeout(timeout)
         with self.lock:
             self.sockets.append(sock)
             if self.expired:
