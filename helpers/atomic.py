@@ -6,14 +6,16 @@ Everything the project writes (downloads, models, reports, notebooks) goes throu
   folder, is optionally verified, and only then renamed over the target.
 - :func:`atomic_dir` builds a whole folder (a report) in a hidden temporary folder beside the
   target and swaps it in with one rename, so a reader sees the old folder or the complete new
-  one, never a mix of the two.
+  one, never a mix of the two. It replaces only a new path, an empty folder or a folder its
+  caller's ``may_replace`` accepts, checked again just before the swap.
 - :func:`temp_folder` makes such a hidden temporary folder for a caller that removes it itself
   (the grader's kernels work in them).
 
 On any error, Ctrl-C included, the temporary file or folder is removed and the target is left
-as it was. A process killed outright (SIGKILL, power loss) cannot clean up: its temporary names
-carry its process id, and the next write into the same folder removes those of processes that
-no longer run (:func:`remove_stale`).
+as it was; an OSError names the file it was writing (``path: No space left on device``). A
+process killed outright (SIGKILL, power loss) cannot clean up: its temporary names carry its
+process id, and the next write into the same folder removes those of processes that no longer
+run (:func:`remove_stale`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -73,6 +76,23 @@ def remove_stale(folder: str | os.PathLike) -> list[Path]:
     return removed
 
 
+_HELD = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_signals() -> object:
+    """Hold back Ctrl-C and SIGTERM (they arrive later) between making a temporary name and
+    arming its removal; returns what :func:`_release_signals` needs."""
+    try:
+        return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    except (AttributeError, ValueError, OSError):  # no pthread_sigmask on this system
+        return None
+
+
+def _release_signals(held: object) -> None:
+    if held is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _temp_prefix(path: Path) -> str:
     return f".{path.name}.{os.getpid()}."
 
@@ -109,25 +129,50 @@ def atomic_write(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path.parent)
-    fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent)
+    held = _hold_signals()  # Ctrl-C or SIGTERM now would leave the new file behind
+    try:
+        fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent)
+    except BaseException:
+        _release_signals(held)
+        raise
     tmp = Path(name)
     try:
+        _release_signals(held)  # from here on, the finally clause removes it
         f = os.fdopen(fd, mode, **open_kwargs)
         try:
             yield f
-        except BaseException:
+        except BaseException as exc:
             try:
                 f.close()  # a second error here (the full disk again) must not hide the first
             except OSError:
                 pass
+            if isinstance(exc, OSError):
+                raise named(exc, path) from None
             raise
-        f.close()
+        try:
+            f.close()
+        except OSError as exc:
+            raise named(exc, path) from None
         if verify is not None:
             verify(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)  # already gone after a successful rename
+
+
+def named(exc: OSError, path: str | os.PathLike) -> OSError:
+    """``exc`` as an OSError that names ``path`` (the file being written) when it named none.
+
+    A full disk raises ``[Errno 28] No space left on device`` from a write with no file name;
+    this makes it ``[Errno 28] No space left on device: 'path'``, same type and errno.
+    """
+    if exc.filename is not None or exc.errno is None:
+        return exc
+    try:
+        return type(exc)(exc.errno, exc.strerror or os.strerror(exc.errno), os.fspath(path))
+    except TypeError:  # an OSError subclass with another signature
+        return OSError(exc.errno, exc.strerror or os.strerror(exc.errno), os.fspath(path))
 
 
 def write_text(path: str | os.PathLike, text: str) -> Path:
@@ -155,7 +200,21 @@ def _exchange(a: Path, b: Path) -> bool:
     return result == 0
 
 
-def _swap_in(tmp: Path, path: Path) -> None:
+class KeptAside(OSError):
+    """The new folder was built but could not be swapped in; it was kept under a visible name."""
+
+
+def _check_replaceable(path: Path, may_replace: Callable[[Path], Any] | None) -> None:
+    """Raise unless the folder ``path`` may be replaced: it is empty, or ``may_replace`` accepts it."""
+    if path.is_symlink() or not path.is_dir():
+        raise NotADirectoryError(f"{path}: exists and is not a folder; not replacing it")
+    if may_replace is not None:
+        may_replace(path)
+    elif any(os.scandir(path)):
+        raise FileExistsError(f"{path}: a folder with files in it; not replacing it")
+
+
+def _swap_in(tmp: Path, path: Path, may_replace: Callable[[Path], Any] | None) -> None:
     """Put the folder ``tmp`` at ``path``, replacing what is there; remove the old folder."""
     if not path.exists() and not path.is_symlink():
         try:
@@ -164,8 +223,7 @@ def _swap_in(tmp: Path, path: Path) -> None:
         except OSError as exc:  # another writer's folder got there first: replace it below
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
-    if not path.is_dir() or path.is_symlink():
-        raise NotADirectoryError(f"{path}: exists and is not a folder; not replacing it")
+    _check_replaceable(path, may_replace)
     if _exchange(tmp, path):
         shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old folder
         return
@@ -180,25 +238,73 @@ def _swap_in(tmp: Path, path: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _keep_aside(tmp: Path, path: Path) -> Path | None:
+    """Rename ``tmp`` to the first free name ``<path>.new``, ``<path>.new-2``, ...; None if none works."""
+    for i in range(1, 100):
+        aside = path.with_name(f"{path.name}.new" + (f"-{i}" if i > 1 else ""))
+        if aside.exists() or aside.is_symlink():
+            continue
+        try:
+            os.rename(tmp, aside)
+        except OSError:
+            return None
+        return aside
+    return None
+
+
+def _outside(exc: OSError, tmp: Path, path: Path) -> OSError:
+    """``exc`` naming the file in ``path`` (the folder being built) rather than in ``tmp``."""
+    name = os.fspath(exc.filename) if exc.filename is not None else None
+    if name is None:
+        return named(exc, path)
+    try:
+        inside = Path(name).relative_to(tmp)
+    except ValueError:
+        return exc
+    return named(type(exc)(exc.errno, exc.strerror, None), path / inside) if exc.errno else exc
+
+
 @contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_dir(
+    path: str | os.PathLike, *, may_replace: Callable[[Path], Any] | None = None
+) -> Iterator[Path]:
     """Build a folder in a hidden temporary folder beside ``path``; on success swap it in.
 
     Yields the temporary folder to write into. When the block ends without an exception the
-    temporary folder replaces ``path`` (and any older folder there) in one atomic exchange on
-    Linux; otherwise it is removed and ``path`` is left as it was. Two processes writing the
-    same ``path`` at once each swap in a complete folder of their own, never a mix.
+    temporary folder replaces ``path`` in one atomic exchange on Linux; otherwise it is
+    removed and ``path`` is left as it was. Only a new path or an empty folder is replaced,
+    unless ``may_replace(path)`` is given: it is called on the folder there just before the
+    swap and raises to refuse. Two processes writing the same ``path`` at once each swap in a
+    complete folder of their own, never a mix. When the swap itself fails (the folder at
+    ``path`` is refused, or cannot be renamed), the new folder is kept as ``<path>.new`` and
+    :class:`KeptAside` says so.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_folder(path.parent, path.name)
+    held = _hold_signals()
     try:
-        yield tmp
+        tmp = temp_folder(path.parent, path.name)
+    except BaseException:
+        _release_signals(held)
+        raise
+    try:
+        _release_signals(held)
+        try:
+            yield tmp
+        except OSError as exc:
+            raise _outside(exc, tmp, path) from None
         os.chmod(tmp, 0o755)
-        _swap_in(tmp, path)
+        try:
+            _swap_in(tmp, path, may_replace)
+        except Exception as exc:
+            aside = _keep_aside(tmp, path)
+            if aside is None:
+                raise
+            reason = " ".join(str(exc).split())
+            raise KeptAside(f"{reason}; what was written is in {aside}") from None
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-__all__ = ["atomic_dir", "atomic_write", "remove_stale", "temp_folder", "write_text"]
+__all__ = ["KeptAside", "atomic_dir", "named", "atomic_write", "remove_stale", "temp_folder", "write_text"]

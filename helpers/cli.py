@@ -6,8 +6,11 @@
     python -m helpers evaluate reports/latest/model.npz
     python -m helpers predict reports/latest/model.npz my_digit.png
 
-Errors print one line, ``error: ...``, on stderr: exit code 2 for bad arguments, 1 for anything
-else that went wrong (a missing or corrupt file, a failed download, diverged training).
+Errors print one line, ``error: ...``, on stderr (:func:`helpers.errors.error_line`, the one
+place that makes it): exit code 2 for bad arguments and an ``--out`` refused before any work,
+1 for anything else that went wrong (a missing or corrupt file, a failed download, diverged
+training, too little memory), 130 for Ctrl-C or SIGTERM. ``python -X dev -m helpers ...``
+shows the traceback of an error instead.
 """
 
 from __future__ import annotations
@@ -21,16 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.commands import (
-    UsageError,
-    cmd_download,
-    cmd_evaluate,
-    cmd_predict,
-    cmd_train,
-    one_line,
-)
+from helpers.commands import cmd_download, cmd_evaluate, cmd_predict, cmd_train
 from helpers.commands import confusion_table as confusion_table  # re-exported for tests and users
 from helpers.commands import training_plan as training_plan
+from helpers.errors import UsageError, error_line
 
 PROG = "python -m helpers"
 
@@ -40,20 +37,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):  # type: ignore[override]
         raise UsageError(f"{message} (see: {self.prog} --help)")
-
-
-def _expected_errors() -> tuple[type[BaseException], ...]:
-    """Exceptions reported as one line; anything else is a bug and keeps its traceback."""
-    from helpers.training import TrainingDiverged
-
-    errors: list[type[BaseException]] = [ValueError, OSError, TrainingDiverged, FloatingPointError]
-    try:
-        from helpers.download import DownloadError
-    except ModuleNotFoundError:  # pragma: no cover - only while download.py does not exist
-        pass
-    else:
-        errors.append(DownloadError)
-    return tuple(errors)
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,7 +178,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: 1000 on full MNIST, 500 on the sample)",
     )
     p.add_argument(
-        "--out", default="reports/latest", metavar="DIR", help="report folder (default: %(default)s)"
+        "--out",
+        default="reports/latest",
+        metavar="DIR",
+        help="report folder: a new path, an empty folder or an earlier report of 'train', which it "
+        "replaces; any other folder is refused (default: %(default)s)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -214,7 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("model", metavar="MODEL.npz", help="a model written by 'train'")
     _add_data_args(p)
-    p.add_argument("--out", metavar="DIR", help="also save confusion_matrix.png in DIR")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also write a report folder (metrics.json, confusion_matrix.png): a new path, an empty "
+        "folder or an earlier report of 'evaluate'",
+    )
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser(
@@ -272,22 +264,28 @@ def _sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def exit_code(exc: BaseException) -> int:
+    """Print ``exc`` as the one ``error:`` line (:func:`error_line`) and return its exit code.
+
+    Every command raises to this: 2 for bad arguments (:class:`UsageError`), 130 for Ctrl-C or
+    SIGTERM, 1 for everything else, a bug included.
+    """
+    print(error_line(exc), file=sys.stderr)
+    if isinstance(exc, KeyboardInterrupt):
+        return 130
+    return 2 if isinstance(exc, UsageError) else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m helpers`` with ``argv`` (default: sys.argv[1:]); returns the exit code."""
-    expected = _expected_errors()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         with _sigterm_as_interrupt():
             return int(args.func(args) or 0)
-    except UsageError as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 2
     except SystemExit as exc:  # --help exits 0
         return exc.code if isinstance(exc.code, int) else 0
-    except KeyboardInterrupt:
-        print("error: interrupted; nothing half-written was left behind", file=sys.stderr)
-        return 130
-    except expected as exc:
-        print(f"error: {one_line(exc)}", file=sys.stderr)
-        return 1
+    except (Exception, KeyboardInterrupt) as exc:
+        if sys.flags.dev_mode and not isinstance(exc, KeyboardInterrupt):
+            raise
+        return exit_code(exc)

@@ -2,35 +2,37 @@
 
 :mod:`helpers.cli` parses the arguments and calls these. Every check of the arguments, the
 output folder and the data happens before the work starts; errors are exceptions that the
-command line prints as one line (:class:`UsageError`: exit code 2, others: 1).
+command line turns into one line with :func:`helpers.errors.error_line` (:class:`UsageError`:
+exit code 2, others: 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
+import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
-
-class UsageError(Exception):
-    """Arguments that do not fit together (exit code 2)."""
-
-
-def one_line(exc: BaseException) -> str:
-    text = " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
-    return text or type(exc).__name__
+from helpers.errors import UsageError, error_line, one_line, printable
+from helpers.fetch import redact
 
 
 # --------------------------------------------------------------------------------------------
 # download
 # --------------------------------------------------------------------------------------------
+def _log(line: str) -> None:
+    """Print a status line, passwords in URLs hidden."""
+    print(redact(printable(line)))
+
+
 def cmd_download(args: argparse.Namespace) -> int:
     from helpers.download import download_mnist
 
-    path = download_mnist(args.data_dir, args.mirror, progress=not args.no_progress)
+    path = download_mnist(args.data_dir, args.mirror, progress=not args.no_progress, log=_log)
     print(f"MNIST is in {path}")
     return 0
 
@@ -51,7 +53,7 @@ def _maybe_download(args: argparse.Namespace) -> None:
     from helpers.download import DownloadError, download_mnist
 
     try:
-        download_mnist(args.data_dir, args.mirror, progress=not args.no_progress)
+        download_mnist(args.data_dir, args.mirror, progress=not args.no_progress, log=_log)
     except DownloadError as exc:
         reason = one_line(exc).split(" Hint:")[0]
         what = "training on the 5,000-digit sample instead" if args.source == "auto" else "giving up"
@@ -128,12 +130,52 @@ def check_train_args(args: argparse.Namespace) -> None:
         value = getattr(args, name)
         if value is not None and value > limit:
             raise UsageError(f"--{name.replace('_', '-')} must be at most {limit:,}, got {value:,}")
-    try:
-        from helpers.report import check_out_dir
+    args.out_path = checked_out(args.out, "train")
 
-        check_out_dir(args.out)
-    except ValueError as exc:
+
+def checked_out(out: str, command: str) -> Path:
+    """The real path a report of ``command`` goes to; UsageError (exit 2) when ``--out`` is refused.
+
+    Refused before any work: a file, a folder this project did not write (a user's files are
+    never replaced), a report of another command, a dangling symbolic link, a mount point.
+    """
+    from helpers.report import check_out_dir
+
+    try:
+        return check_out_dir(out, command)
+    except (ValueError, OSError) as exc:
         raise UsageError(str(exc)) from None
+
+
+def check_memory(n_hidden: int, columns: int, dtype, data_bytes: int = 0) -> None:
+    """Refuse a training whose working set cannot fit the address-space limit (``ulimit -v``).
+
+    ``columns``: the examples one step computes on (a mini-batch, or a block of the full
+    batch); the final evaluation runs in blocks (:func:`helpers.metrics.predict_proba_in_blocks`).
+    The estimate counts the parameters with their gradients and velocities, the hidden layer
+    of one step and of one evaluation block, and ``data_bytes`` still to be allocated.
+    """
+    import resource
+
+    from helpers.metrics import BLOCK_BYTES
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return
+    try:
+        status = Path("/proc/self/status").read_text()
+        used = int(re.search(r"^VmSize:\s+(\d+) kB", status, re.M).group(1)) * 1024
+    except (OSError, AttributeError):
+        return
+    itemsize = np.dtype(dtype).itemsize
+    params = (784 + 1 + 10) * n_hidden * itemsize
+    need = 4 * params + 4 * n_hidden * columns * itemsize + 3 * BLOCK_BYTES + data_bytes
+    if used + need > soft:
+        raise MemoryError(
+            f"a 784-{n_hidden}-10 network on steps of {columns:,} images needs about "
+            f"{need / 2**20:,.0f} MiB more, but this process may use only {max(soft - used, 0) / 2**20:,.0f} "
+            "MiB more (ulimit -v): choose fewer --hidden units or a smaller --batch-size; nothing was trained"
+        )
 
 
 def _dev_size(args: argparse.Namespace, data) -> int:
@@ -152,7 +194,7 @@ def _dev_size(args: argparse.Namespace, data) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from helpers.data import load_mnist, train_dev_split
-    from helpers.nn import evaluate, predict_proba
+    from helpers.metrics import evaluate_in_blocks
     from helpers.recipes import fit
 
     check_train_args(args)
@@ -164,6 +206,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"data: {data.source}")
     dev_size = _dev_size(args, data)
     X_train, y_train, X_dev, y_dev = train_dev_split(data.X_train, data.y_train, dev_size, seed=0)
+    dtype = settings.get("dtype", X_train.dtype)
+    step = settings.get("batch_size") or min(X_train.shape[1], 4096)
+    check_memory(settings["n_hidden"], max(step, X_dev.shape[1]), dtype)
     print(
         f"training: recipe {args.recipe}: {_describe(method, settings)}; "
         f"{X_train.shape[1]:,} training images, {X_dev.shape[1]:,} dev images"
@@ -176,26 +221,32 @@ def cmd_train(args: argparse.Namespace) -> int:
     # an eleventh output (labels are checked where they are loaded; this is the last guard).
     check_model_shapes({n: p.shape for n, p in zip(("W1", "b1", "W2", "b2"), params)}, 784, 10)
 
-    results = {}
+    results, A2s = {}, {}
     for split, X, y in (
         ("train", X_train, y_train),
         ("dev", X_dev, y_dev),
         ("test", data.X_test, data.y_test),
     ):
-        loss, acc = evaluate(params, X, y)
+        loss, acc, A2 = evaluate_in_blocks(params, X, y)  # memory: 10 x m, not hidden x m
         if not (math.isfinite(loss) and math.isfinite(acc)):
             raise FloatingPointError(f"the trained network gives a {split} loss of {loss}: no report written")
-        results[split] = {"accuracy": acc, "loss": loss, "examples": int(X.shape[1])}
+        results[split], A2s[split] = {"accuracy": acc, "loss": loss, "examples": int(X.shape[1])}, A2
         print(f"{split + ' accuracy':<15}{acc:7.2%}   (loss {loss:.4f}, {X.shape[1]:,} images)")
     print(f"time: {history.seconds:.1f} s")
 
     from helpers.report import metrics_of, write_report
 
-    A2_test = predict_proba(params, data.X_test)
+    A2_test = A2s["test"]
     extra = {"recipe": args.recipe, "method": method, "settings": settings}
-    out = write_report(args.out, params, history, A2_test, data, metrics_of(data, A2_test, results, extra))
-    print(f"report: {out}")
+    metrics = metrics_of(data, A2_test, results, extra)
+    out = write_report(args.out_path, params, history, A2_test, data, metrics)
+    print(f"report: {_shown(args.out, out)}")
     return 0
+
+
+def _shown(given: str, real: Path) -> str:
+    """``--out`` as given, with the folder it leads to when that differs (a symbolic link)."""
+    return given if Path(given).absolute() == real else f"{given} -> {real}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,22 +263,25 @@ def confusion_table(cm: np.ndarray) -> str:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from helpers.data import load_mnist
-    from helpers.metrics import confusion_matrix, most_confused_pairs, per_class_accuracy
+    from helpers.metrics import (
+        confusion_matrix,
+        most_confused_pairs,
+        per_class_accuracy,
+        predict_proba_in_blocks,
+    )
     from helpers.models import load_params
-    from helpers.nn import cross_entropy, predict_proba
+    from helpers.nn import cross_entropy
 
-    if args.out is not None:
-        from helpers.report import check_out_dir
-
-        check_out_dir(args.out)
+    out = None if args.out is None else checked_out(args.out, "evaluate")
     params = load_params(args.model, n_input=784, n_output=10)
     data = load_mnist(args.data_dir, args.source)
     print(f"data: {data.source}")
-    A2 = _finite(args.model, predict_proba(params, data.X_test))
+    A2 = _finite(args.model, predict_proba_in_blocks(params, data.X_test))
     y_pred = A2.argmax(axis=0)
     cm = confusion_matrix(data.y_test, y_pred)
     acc = float(np.trace(cm) / cm.sum())
-    print(f"test accuracy {acc:.2%} (loss {cross_entropy(A2, data.y_test):.4f}, {cm.sum():,} images)")
+    loss = cross_entropy(A2, data.y_test)
+    print(f"test accuracy {acc:.2%} (loss {loss:.4f}, {cm.sum():,} images)")
     print("\nconfusion matrix (rows: true digit, columns: predicted digit)")
     print(confusion_table(cm))
     print("\naccuracy per digit (n/a: no test image of that digit)")
@@ -236,12 +290,22 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     pairs = most_confused_pairs(cm, 5)
     if pairs:
         print("most confused: " + ", ".join(f"{t} as {p} ({c}x)" for t, p, c in pairs))
-    if args.out is not None:
-        from helpers.plots import plot_confusion
-        from helpers.report import save_figure
+    if out is not None:
+        from helpers.report import write_evaluation
 
-        path = save_figure(Path(args.out) / "confusion_matrix.png", plot_confusion(data.y_test, y_pred))
-        print(f"figure: {path}")
+        metrics = {
+            "model": os.fspath(Path(args.model).absolute()),
+            "data_source": data.source,
+            "data_kind": data.kind,
+            "test_accuracy": acc,
+            "test_loss": loss,
+            "examples": int(cm.sum()),
+            "test_per_class_accuracy": per_class.tolist(),
+            "test_most_confused": [{"true": t, "predicted": p, "count": c} for t, p, c in pairs],
+            "test_confusion_matrix": cm.tolist(),
+        }
+        write_evaluation(out, data.y_test, y_pred, metrics)
+        print(f"report: {_shown(args.out, out)}")
     return 0
 
 
@@ -255,6 +319,11 @@ def _finite(model, A2: np.ndarray) -> np.ndarray:
     return A2
 
 
+def _name(path: str) -> str:
+    """A file name as printed on a result line: quoted and escaped when it holds control characters."""
+    return path if printable(path) == path else repr(path)
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from helpers.images import image_to_column
     from helpers.models import load_params
@@ -265,12 +334,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     for image in args.images:
         try:
             x = image_to_column(image)
-        except (ValueError, OSError) as exc:
-            print(f"error: {one_line(exc)}", file=sys.stderr)
+        except Exception as exc:  # one picture's error: say so and go on with the next
+            print(error_line(exc), file=sys.stderr)
             failed += 1
             continue
         p = _finite(args.model, predict_proba(params, x.astype(params[0].dtype)))[:, 0]
         best = int(p.argmax())
         probs = " ".join(f"{d}:{v:.2f}" for d, v in enumerate(p))
-        print(f"{image}: {best} (p={p[best]:.2f})  {probs}")
+        print(f"{_name(image)}: {best} (p={p[best]:.2f})  {probs}")
     return 1 if failed else 0

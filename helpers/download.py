@@ -23,7 +23,7 @@ from pathlib import Path
 
 from helpers import data as _data
 from helpers.atomic import atomic_write, remove_stale
-from helpers.fetch import Budget, Unreachable, WriteFailed, fetch_http, fetch_local, local_dir
+from helpers.fetch import Budget, Unreachable, WriteFailed, fetch_http, fetch_local, local_dir, redact
 from helpers.idx import md5_of_payload
 
 #: Public mirrors tried in order (the ones torchvision uses). The original host now answers
@@ -49,6 +49,9 @@ Mirror = str | os.PathLike
 
 class DownloadError(RuntimeError):
     """No mirror delivered a verified copy of an MNIST file; the message lists each failure."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(redact(message))  # a mirror's password is never shown
 
 
 def _raw_size(name: str) -> int:
@@ -192,7 +195,7 @@ def download_mnist(
     Returns data_dir as a Path. Raises DownloadError, naming each mirror and what went wrong
     with it, when no mirror delivers a verified copy of some file.
     """
-    say = log or (lambda _msg: None)
+    say = (lambda msg: log(redact(msg))) if log else (lambda _msg: None)
     data_dir = Path(data_dir)
     mirror_list = _mirror_list(mirrors)
     _check_writable(data_dir)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.atomic import atomic_dir, atomic_write, remove_stale, temp_folder, write_text
+from helpers.atomic import KeptAside, atomic_dir, atomic_write, remove_stale, temp_folder, write_text
 
 
 def _leftovers(folder):
@@ -65,11 +65,15 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+def _accept(folder: Path) -> None:
+    """A may_replace that lets any folder be replaced (the caller has checked it is its own)."""
+
+
 def test_atomic_dir_replaces_the_whole_folder(tmp_path):
     target = tmp_path / "report"
     target.mkdir()
     (target / "old.txt").write_text("old")
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, may_replace=_accept) as tmp:
         assert tmp.parent == tmp_path and tmp.name.startswith(".report.") and not target.samefile(tmp)
         (tmp / "new.txt").write_text("new")
     assert sorted(p.name for p in target.iterdir()) == ["new.txt"]  # old files do not linger
@@ -90,9 +94,67 @@ def test_atomic_dir_error_keeps_the_old_folder(tmp_path):
 def test_atomic_dir_refuses_to_replace_a_file(tmp_path):
     target = tmp_path / "report"
     target.write_text("a file")
-    with pytest.raises(NotADirectoryError), atomic_dir(target) as tmp:
-        (tmp / "x").write_text("x")
+    with pytest.raises(KeptAside, match="not a folder.*kept|not a folder.*written is in"):
+        with atomic_dir(target, may_replace=_accept) as tmp:
+            (tmp / "x").write_text("x")
     assert target.read_text() == "a file" and _leftovers(tmp_path) == []
+    assert (tmp_path / "report.new" / "x").read_text() == "x"  # the work is kept, visibly
+
+
+@pytest.mark.parametrize("kind", ["file", "folder", "hidden file"])
+def test_atomic_dir_replaces_only_an_empty_folder_by_default(tmp_path, kind):
+    """The class of data loss: a folder with anything in it is never replaced unless the caller
+    says it is its own; what was built is kept beside it under a visible name."""
+    target = tmp_path / "thesis"
+    target.mkdir()
+    name = {"file": "t.tex", "folder": "figures", "hidden file": ".git"}[kind]
+    (target / name).mkdir() if kind == "folder" else (target / name).write_text("mine")
+    with pytest.raises(KeptAside, match=r"thesis: a folder with files in it; not replacing it.*thesis\.new"):
+        with atomic_dir(target) as tmp:
+            (tmp / "model.npz").write_text("new")
+    assert [p.name for p in target.iterdir()] == [name]
+    assert [p.name for p in (tmp_path / "thesis.new").iterdir()] == ["model.npz"]
+    assert _leftovers(tmp_path) == []
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with atomic_dir(empty) as tmp:
+        (tmp / "model.npz").write_text("new")
+    assert [p.name for p in empty.iterdir()] == ["model.npz"]
+
+
+def test_atomic_dir_checks_again_just_before_the_swap(tmp_path):
+    """A file put into the folder while the new one was being built stops the swap."""
+    target = tmp_path / "report"
+    target.mkdir()
+    seen = []
+
+    def only_ours(folder: Path) -> None:
+        seen.append(sorted(p.name for p in folder.iterdir()))
+        if (folder / "notes.txt").exists():
+            raise ValueError(f"{folder}: holds 'notes.txt'")
+
+    with pytest.raises(KeptAside, match="notes.txt"), atomic_dir(target, may_replace=only_ours) as tmp:
+        (tmp / "a").write_text("new")
+        (target / "notes.txt").write_text("mine")  # arrives during the work
+    assert seen == [["notes.txt"]] and (target / "notes.txt").read_text() == "mine"
+
+
+def test_write_errors_name_the_file(tmp_path):
+    """A full disk raises ENOSPC with no file name; the error names the file being written."""
+    target = tmp_path / "model.npz"
+    with pytest.raises(OSError) as info, atomic_write(target) as f:
+        f.write(b"x")
+        raise OSError(28, "No space left on device")
+    assert info.value.errno == 28 and info.value.filename == str(target)
+    assert str(target) in str(info.value)
+
+    folder = tmp_path / "latest"
+    with pytest.raises(OSError) as info, atomic_dir(folder) as tmp:
+        with atomic_write(tmp / "metrics.json") as f:
+            raise OSError(28, "No space left on device")
+    assert info.value.filename == str(folder / "metrics.json")  # the report's name, not the hidden one
+    assert not folder.exists() and _leftovers(tmp_path) == []
 
 
 def test_concurrent_folder_writers_never_mix(tmp_path):
@@ -104,7 +166,7 @@ def test_concurrent_folder_writers_never_mix(tmp_path):
 
     def write(i: int) -> None:
         try:
-            with atomic_dir(target) as tmp:
+            with atomic_dir(target, may_replace=_accept) as tmp:
                 for name in ("model", "metrics", "figure"):
                     (tmp / name).write_text(str(i))
         except BaseException as exc:  # noqa: BLE001 - every writer must succeed

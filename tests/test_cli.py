@@ -1,6 +1,7 @@
 """End-to-end tests of ``python -m helpers`` on the offline sample, in temporary folders."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -39,7 +40,7 @@ def report(tmp_path_factory):
 
 def test_train_writes_the_report(report, capsys):
     names = {p.name for p in report.iterdir()}
-    assert names == {"model.npz", "metrics.json", "history.json", *FIGURES}  # no temp files left
+    assert names == {"model.npz", "metrics.json", "history.json", "manifest.json", *FIGURES}  # nothing else
     for name in FIGURES:
         assert (report / name).read_bytes()[:8] == PNG
     metrics = json.loads((report / "metrics.json").read_text())
@@ -113,6 +114,85 @@ def test_predict_reports_a_bad_image_and_goes_on(report, tmp_path, capsys):
     assert code == 1
     assert "blank.png" in _one_error_line(captured.err)
     assert captured.out.startswith(f"{good}: ")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x.png\nforged.png: 7 (p=1.00)  0:0.00 1:0.00.png",  # a newline starts a line of its own
+        "x\r3.png",  # a carriage return overwrites the line on a terminal
+        "x\x1b[2K.png",  # an escape sequence erases it
+        "x\u2028y.png",  # a Unicode line separator
+    ],
+)
+def test_a_picture_name_cannot_forge_a_result_line(report, tmp_path, capsys, name):
+    path = _digit_png(load_mnist(source="sample").X_test[:, 0], tmp_path / name)
+    assert main(["predict", str(report / "model.npz"), str(path)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert len(lines) == 1 and len(out.split("\n")) == 2, out  # exactly one line, and it ends
+    assert not any(c in out for c in "\r\x1b\u2028")
+    assert lines[0].startswith(repr(str(path)) + ": ")  # quoted and escaped: unambiguous
+    bad = tmp_path / (name + ".txt")
+    bad.write_text("not a picture")
+    assert main(["predict", str(report / "model.npz"), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert len(err.split("\n")) == 2 and not any(c in err for c in "\r\x1b\u2028"), err
+
+
+@pytest.mark.parametrize(
+    "error, words",
+    [
+        (MemoryError("Unable to allocate 922. MiB for an array"), "error: out of memory: Unable to allocate"),
+        (RecursionError("maximum recursion depth exceeded"), "error: maximum recursion depth exceeded"),
+        (NotImplementedError("cannot decode DDS"), "error: cannot decode DDS"),
+        (AttributeError("'NoneType' has no 'shape'"), "error: AttributeError: 'NoneType' has no 'shape'"),
+        (KeyError("W1"), "error: 'W1'"),
+        (TypeError(), "error: TypeError"),
+        (
+            OSError(28, "No space left on device", "r/model.npz"),
+            "error: r/model.npz: No space left on device",
+        ),
+    ],
+)
+@pytest.mark.parametrize("command", ["train", "evaluate", "predict", "download"])
+def test_every_command_raises_to_the_one_error_line(tmp_path, capsys, monkeypatch, error, words, command):
+    """Whatever a command raises, the command line prints one line (never a traceback), exit 1."""
+    import helpers.commands as commands
+
+    def fail(*args, **kwargs):
+        raise error
+
+    target = {"train": "check_train_args", "evaluate": "checked_out", "download": "_log"}
+    if command == "predict":
+        monkeypatch.setattr("helpers.models.load_params", fail)
+    elif command == "evaluate":
+        monkeypatch.setattr("helpers.models.load_params", fail)
+    else:
+        monkeypatch.setattr(commands, target[command], fail)
+    mirror = tmp_path / "m"
+    mirror.mkdir()
+    argv = {
+        "train": ["train", "--source", "sample"],
+        "evaluate": ["evaluate", "model.npz"],
+        "predict": ["predict", "model.npz", "x.png"],
+        "download": ["download", "--mirror", str(mirror), "--data-dir", str(tmp_path / "d")],
+    }[command]
+    assert main(argv) == 1
+    assert _one_error_line(capsys.readouterr().err).startswith(words)
+
+
+@pytest.mark.parametrize("out", [".", "afile", "..", ""])
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_an_out_refused_up_front_exits_2_for_every_command(tmp_path, capsys, monkeypatch, out, command):
+    """One rule: an --out refused before any work is a bad argument (exit 2, one line)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    argv = ["train", "--source", "sample"] if command == "train" else ["evaluate", "missing.npz"]
+    assert main([*argv, "--out", out]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--out" in _one_error_line(captured.err)
+    assert sorted(os.listdir(tmp_path)) == ["afile"] and (tmp_path / "afile").read_text() == "x"
 
 
 def test_subprocess_minibatch_training(tmp_path):

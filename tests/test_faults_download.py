@@ -8,6 +8,7 @@ the next run.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
 import signal
@@ -59,11 +60,14 @@ def small_mnist(monkeypatch) -> None:
 
 
 class Mirror:
-    """Modes: good, forever (gzip-looking bytes without end), trickle (a byte every 0.2 s)."""
+    """Modes: good, forever (gzip-looking bytes without end), trickle (a byte every 0.2 s),
+    slowhead (the headers a byte every 0.2 s, for at most 30 s), auth (good, for user:s3cret
+    only), elsewhere (a redirect to auth on another host name), missing (404)."""
 
     def __init__(self) -> None:
         self.files = {f"{n}.gz": gzip.compress(p) for n, p in PAYLOADS.items()}
         self.requests: list[str] = []
+        self.auth: list[str | None] = []
         self.stop = threading.Event()
         mirror = self
 
@@ -75,6 +79,29 @@ class Mirror:
                 mirror.requests.append(self.path)
                 _, mode, filename = self.path.split("/", 2)
                 body = mirror.files[filename]
+                mirror.auth.append(self.headers.get("Authorization"))
+                if mode == "slowhead":
+                    self.wfile.write(b"HTTP/1.0 200 OK\r\nX-Slow: ")
+                    for _ in range(150):
+                        if mirror.stop.wait(0.2):
+                            break
+                        try:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                        except OSError:
+                            break
+                    self.close_connection = True
+                    return
+                if mode == "elsewhere":
+                    self.send_response(302)
+                    self.send_header("Location", f"http://localhost:{mirror.port}/auth/{filename}")
+                    self.end_headers()
+                    return
+                basic = "Basic " + base64.b64encode(b"user:s3cret").decode()
+                if mode == "missing" or (mode == "auth" and self.headers.get("Authorization") != basic):
+                    self.send_error(404 if mode == "missing" else 401)
+                    return
+                mode = "good" if mode == "auth" else mode
                 self.send_response(200)
                 if mode == "good":
                     self.send_header("Content-Length", str(len(body)))
@@ -98,11 +125,12 @@ class Mirror:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
         threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
 
-    def __call__(self, mode: str) -> str:
-        return f"{self.url}/{mode}/"
+    def __call__(self, mode: str, user: str = "") -> str:
+        return f"http://{user}127.0.0.1:{self.port}/{mode}/"
 
 
 @pytest.fixture
@@ -128,6 +156,86 @@ def test_a_trickling_mirror_meets_the_deadline_and_is_then_skipped(tmp_path, mir
     assert time.monotonic() - start < 5
     assert sum("/trickle/" in r for r in mirror.requests) == 1  # not tried again for later files
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.gz" for n in PAYLOADS)
+
+
+def test_a_mirror_that_sends_its_headers_slowly_meets_the_deadline(tmp_path, mirror):
+    """The deadline covers connect, headers and body: a header trickling a byte every 0.2 s
+    never trips the 5 s read timeout, yet the download ends at its 1 s deadline."""
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match=r"too slow: train-images-idx3-ubyte.gz not complete within 1 s"):
+        download_mnist(tmp_path, mirror("slowhead"), progress=False, log=None, timeout=5, deadline=1.0)
+    assert time.monotonic() - start < 3  # was held until the mirror gave up (30 s here)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_tls_handshake_that_never_comes_meets_the_deadline(tmp_path):
+    """An https mirror that accepts the connection and then says nothing: the 1 s deadline
+    ends the wait, not the 5 s read timeout."""
+    import socket
+
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        start = time.monotonic()
+        with pytest.raises(DownloadError, match="too slow: .* within 1 s"):
+            url = f"https://127.0.0.1:{server.getsockname()[1]}/"
+            download_mnist(tmp_path, url, progress=False, log=None, timeout=5, deadline=1.0)
+        assert time.monotonic() - start < 3
+    finally:
+        stop.set()
+        thread.join()
+        for sock in [*held, server]:
+            sock.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_password_in_a_mirror_url_is_used_and_never_printed(tmp_path, mirror, capsys):
+    argv = ["download", "--data-dir", str(tmp_path), "--no-progress"]
+    assert main([*argv, "--mirror", mirror("auth", "user:s3cret@")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{n}.gz" for n in PAYLOADS)
+    out, err = capsys.readouterr()
+    assert "s3cret" not in out + err and "http://***@127.0.0.1" in out
+
+    for p in tmp_path.iterdir():
+        p.unlink()
+    assert main([*argv, "--mirror", mirror("missing", "user:s3cret@")]) == 1
+    out, err = capsys.readouterr()
+    assert "s3cret" not in out + err and "***@127.0.0.1" in err and "HTTP 404" in err
+    with pytest.raises(DownloadError) as info:  # the library's message too
+        download_mnist(tmp_path, mirror("missing", "user:s3cret@"), progress=False, log=None)
+    assert "s3cret" not in str(info.value)
+
+
+def test_a_redirect_to_another_host_does_not_get_the_password(tmp_path, mirror):
+    with pytest.raises(DownloadError, match="HTTP 401"):
+        download_mnist(tmp_path, mirror("elsewhere", "user:s3cret@"), progress=False, log=None)
+    assert mirror.auth[0] is not None and mirror.auth[1] is None  # sent to 127.0.0.1, not localhost
+
+
+def test_a_file_url_of_another_host_is_not_read_as_a_local_folder(tmp_path):
+    local = tmp_path / "copy"
+    local.mkdir()
+    for name, payload in PAYLOADS.items():
+        (local / f"{name}.gz").write_bytes(gzip.compress(payload))
+    data_dir = tmp_path / "data"
+    with pytest.raises(DownloadError, match="a file:// URL of another host .otherhost. cannot be read here"):
+        download_mnist(data_dir, f"file://otherhost{local}", progress=False, log=None)
+    assert list(data_dir.iterdir()) == []
+    download_mnist(data_dir, f"file://localhost{local}", progress=False, log=None)  # this host: fine
+    download_mnist(data_dir, f"file://{local}", progress=False, log=None)
+    assert len(list(data_dir.iterdir())) == 4
 
 
 def test_a_bomb_already_in_data_is_replaced_not_inflated(tmp_path, mirror):

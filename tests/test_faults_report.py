@@ -33,10 +33,14 @@ def _one_error(err: str) -> str:
     return lines[0]
 
 
-def _old_report(folder: Path) -> dict[str, bytes]:
+def _old_report(folder: Path, extra: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """A training report as this project writes it; ``extra``: files an older version wrote."""
     folder.mkdir(parents=True)
-    for name in report.REPORT_FILES:
+    files = (*report.REPORT_FILES, *extra)
+    for name in files:
         (folder / name).write_bytes(f"old {name}".encode())
+    manifest = {"written_by": report.WRITER, "command": "train", "files": list(files)}
+    (folder / report.MANIFEST).write_text(json.dumps(manifest))
     return {p.name: p.read_bytes() for p in folder.iterdir()}
 
 
@@ -55,9 +59,10 @@ def _no_temporaries(folder: Path) -> None:
         (["--hidden", "1000000000"], 2, "--hidden must be at most 4096, got 1000000000"),
         (["--iterations", "100000000"], 2, "--iterations must be at most 1,000,000"),
         (["--out", ""], 2, "--out is empty"),
-        (["--out", "{tmp}/afile"], 1, "exists and is not a folder"),
-        (["--out", "{tmp}/afile/report"], 1, "cannot write a report there"),
-        (["--out", "{tmp}/" + "x" * 300], 1, "cannot write a report there .*name too long"),
+        (["--out", "{tmp}/afile"], 2, "exists and is not a folder"),
+        (["--out", "."], 2, "name the report folder itself"),
+        (["--out", "{tmp}/afile/report"], 2, "cannot write a report there"),
+        (["--out", "{tmp}/" + "x" * 300], 2, "cannot write a report there .*name too long"),
     ],
 )
 def test_bad_flags_and_outputs_fail_before_any_work(tmp_path, capsys, argv, code, words):
@@ -95,10 +100,9 @@ def test_failure_while_writing_keeps_the_old_report(tmp_path, capsys, monkeypatc
 
 def test_a_new_report_replaces_every_old_file(tmp_path, capsys):
     out = tmp_path / "latest"
-    _old_report(out)
-    (out / "stray.png").write_bytes(b"from an older version")
+    _old_report(out, extra=("stray.png",))  # a figure an older version wrote
     assert main([*QUICK, "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == sorted(report.REPORT_FILES)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*report.REPORT_FILES, report.MANIFEST])
     assert json.loads((out / "metrics.json").read_text())["settings"]["iterations"] == 3
     _no_temporaries(tmp_path)
 
