@@ -187,6 +187,10 @@ function render({ model, el }) {
   model.on("change:title", drawGallery);
   drawMatrix();
   drawGallery();
+  // The cells are blended with the page's background: redraw them when JupyterLab's theme changes.
+  const theme = new MutationObserver(drawMatrix);
+  theme.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
+  return () => theme.disconnect();
 }
 
 export default { render };
