@@ -230,6 +230,8 @@ def plot_train_dev_gap(
     fig, axes = new_figure(1, 2, figsize=(11, 4))
     ax, ax_gap = axes[0]
     draw_series(ax, {"training": (x, train), "dev": (x, dev)}, direct_labels=False)
+    ax.lines[1].set_linestyle("--")  # dev dashed with hollow markers, as in plot_history
+    ax.lines[1].set_markerfacecolor("white")
     if log_base:
         ax.set_xscale("log", base=log_base)
     ax.set_xticks(x, [f"{v:g}" for v in x])
