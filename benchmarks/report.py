@@ -9,8 +9,6 @@ import json
 import statistics
 from pathlib import Path
 
-import numpy as np
-
 from benchmarks.measure import summary
 from benchmarks.targets import (
     ACCURACY_FLOORS,
@@ -121,55 +119,15 @@ def table(results: dict) -> str:
 
 
 def plot(results: dict, path: Path) -> None:
+    """Draw test accuracy against training time (helpers.curves.plot_accuracy_vs_time) into ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from helpers.curves import plot_accuracy_vs_time
 
-    fig, ax = plt.subplots(figsize=(11, 5))
-    curve = results["recipes"]["notes"].get("curve")
-    if curve:
-        t, a = zip(*curve)
-        ax.plot(t, np.array(a) * 100, color="tab:gray", label="notes recipe (NumPy, full batch)")
-    colors = {
-        "fast": "tab:blue",
-        "wide": "tab:green",
-        "h256": "tab:purple",
-        "h256_sgd": "tab:pink",
-        "h256_b256": "tab:red",
-        "h256_b512": "tab:orange",
-        "h256_b1024": "tab:brown",
-    }
-    for key, c in results["comparisons"].items():
-        s = c["settings"]
-        label = f"784-{s['n_hidden']}-10, batch {s['batch_size']}"
-        label += "" if s.get("momentum") else ", plain SGD"
-        x = np.cumsum(c["numpy_epoch_seconds"])
-        ax.plot(
-            x, np.array(c["numpy_test_accuracy"]) * 100, "o-", ms=3, color=colors[key], label=f"{label} NumPy"
-        )
-        if "torch_autograd_epoch_seconds" in c:  # PyTorch as a student would use it
-            x = np.cumsum(c["torch_autograd_epoch_seconds"])
-            ax.plot(
-                x,
-                np.array(c["torch_autograd_test_accuracy"]) * 100,
-                "s--",
-                ms=3,
-                color=colors[key],
-                alpha=0.6,
-                label=f"{label} PyTorch (autograd)",
-            )
-    ax.set_xscale("log")
-    ax.set_ylim(60, 100)
-    ax.set_xlabel("training seconds (cumulative, log scale)")
-    ax.set_ylabel("test accuracy %")
-    ax.set_title("Full MNIST: test accuracy against training time")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))  # beside the curves
-    fig.tight_layout()
+    fig = plot_accuracy_vs_time(results)
     with atomic_write(path, "wb") as f:
         fig.savefig(f, format="png", dpi=120)
-    plt.close(fig)
 
 
 def write_json(path: Path, obj) -> None:

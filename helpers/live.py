@@ -21,38 +21,36 @@ from collections.abc import Callable
 import numpy as np
 from matplotlib.figure import Figure
 
+from helpers.curves import draw_history
 from helpers.nn import Params
-from helpers.plots import plot_history
 from helpers.training import History
 
 UNITS = 10  # hidden units shown as images
 
 
 def plot_training_state(history: History, W1: np.ndarray, n_units: int = UNITS) -> Figure:
-    """Loss and accuracy curves of ``history`` above the first ``n_units`` rows of W1 (h, 784)."""
-    curves = plot_history(history)  # reuse the course's curves, redrawn onto a taller figure
+    """Loss and accuracy curves of ``history`` above the first ``n_units`` rows of W1 (h, 784).
+
+    The curves are :func:`helpers.curves.draw_history`'s (train solid with filled markers, dev
+    dashed with hollow ones); the weights share one symmetric colour scale, shown by a colour bar.
+    """
     fig = Figure(figsize=(11, 6.2))
     top, bottom = fig.subfigures(2, 1, height_ratios=[4.2, 2.0])
     axes = top.subplots(1, 2)
-    for src, dst in zip(curves.axes, axes):
-        for line in src.lines:
-            dst.plot(*line.get_data(), line.get_linestyle(), color=line.get_color(), label=line.get_label())
-        dst.set_title(src.get_title())
-        dst.set_xlabel(src.get_xlabel())
-        dst.set_ylabel(src.get_ylabel())
-        dst.grid(alpha=0.3)
-        if dst.lines:
-            dst.legend(fontsize=8)
-    axes[1].yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    draw_history(*axes, [history])
     shown = np.asarray(W1)[:n_units]
     v = float(np.max(np.abs(shown))) or 1.0
     cells = bottom.subplots(1, shown.shape[0], squeeze=False)[0]
     for i, ax in enumerate(cells):
-        ax.imshow(shown[i].reshape(28, 28), cmap="RdBu_r", vmin=-v, vmax=v, interpolation="nearest")
-        ax.set_title(f"unit {i}", fontsize=8)
+        im = ax.imshow(shown[i].reshape(28, 28), cmap="RdBu_r", vmin=-v, vmax=v, interpolation="nearest")
+        ax.set_title(f"unit {i}", fontsize=9)
         ax.axis("off")
+    bottom.colorbar(im, ax=list(cells), shrink=0.8, label="weight")
     step = history.step[-1] if history.step else 0
-    bottom.suptitle(f"hidden units' weights after {history.unit} {step} (red: ink raises Z1)", fontsize=10)
+    bottom.suptitle(
+        f"hidden units' weights after {history.unit} {step} (red: ink there raises Z1, blue: lowers it)",
+        fontsize=10,
+    )
     top.suptitle(f"Training: {history.unit} {step}", fontsize=11)
     return fig
 

@@ -11,24 +11,22 @@ holds the network's class probabilities, one column per image.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.cm import ScalarMappable
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
+from helpers.curves import plot_history  # noqa: F401  (the training curves live in helpers.curves)
+from helpers.figstyle import new_figure as _new
+from helpers.figstyle import text_colour_on
 from helpers.metrics import confusion_matrix, top_mistakes
 
-WRONG = "#c0392b"  # title colour of a wrong prediction
-RIGHT = "#1e6b34"
-
-
-def _new(nrows: int = 1, ncols: int = 1, figsize: tuple[float, float] = (4, 4), **kw):
-    """A figure from pyplot (so notebooks render it) that pyplot forgets at once."""
-    fig, axes = plt.subplots(nrows, ncols, figsize=figsize, squeeze=False, **kw)
-    plt.close(fig)  # returned, not left open: a notebook displays it once, as the cell's value
-    return fig, axes
+# Title colours of right and wrong predictions: blue and vermillion, told apart with any colour
+# vision (not green and red), each >= 4.5:1 on white; the title's text says it too.
+WRONG = "#b2360b"
+RIGHT = "#0b5394"
+ANSWER = "#1f4e79"  # the network's answer among the probability bars (the others light)
 
 
 def _image(x: np.ndarray, name: str = "x") -> np.ndarray:
@@ -145,14 +143,15 @@ def plot_mistakes(X: np.ndarray, y_true: np.ndarray, A2: np.ndarray, n: int = 16
 
 def _annotated_matrix(ax, M: np.ndarray, fmt, title: str, cmap: str, vmax: float) -> None:
     k = M.shape[0]
-    ax.imshow(M, cmap=cmap, vmin=0, vmax=vmax if vmax > 0 else 1)
+    im = ax.imshow(M, cmap=cmap, vmin=0, vmax=vmax if vmax > 0 else 1)
+    shade = ScalarMappable(norm=im.norm, cmap=im.cmap)
     for i in range(k):
         for j in range(k):
             v = M[i, j]
             if v == 0:
                 continue
-            dark = v > 0.55 * vmax
-            ax.text(j, i, fmt(v), ha="center", va="center", fontsize=7, color="white" if dark else "black")
+            colour = text_colour_on(shade.to_rgba(v))  # >= 4.5:1 on the cell's own colour
+            ax.text(j, i, fmt(v), ha="center", va="center", fontsize=8.5, color=colour)
     ax.set_xticks(range(k))
     ax.set_yticks(range(k))
     ax.set_xlabel("predicted digit")
@@ -174,78 +173,6 @@ def plot_confusion(y_true: np.ndarray, y_pred: np.ndarray, num_classes: int = 10
     _annotated_matrix(axes[0, 0], cm, lambda v: f"{int(v)}", "Counts", "Blues", float(cm.max()))
     _annotated_matrix(axes[0, 1], 100 * rates, lambda v: f"{v:.0f}", "Percent of each row", "Blues", 100.0)
     fig.suptitle(f"Confusion matrix: {cm.sum():,} images, accuracy {acc:.1%}")
-    fig.tight_layout()
-    return fig
-
-
-def _field(h, name: str):
-    return h[name] if isinstance(h, Mapping) else getattr(h, name)
-
-
-def _dev_steps(h, steps: list, n_dev: int) -> list:
-    """x positions of the dev points: ``dev_step`` when the history has it, else inferred.
-
-    :func:`helpers.training.train` evaluates the dev set after every epoch (same steps);
-    :func:`helpers.training.gradient_descent` every ``eval_every`` iterations (10 by default) and after
-    the last one. The interval tried first is 10, then 1, 2, 3, ...: the first whose count of
-    evaluation points matches gives the positions.
-    """
-    given = h.get("dev_step") if isinstance(h, Mapping) else getattr(h, "dev_step", None)
-    if given is not None and len(given) == n_dev:
-        return list(given)
-    if n_dev == len(steps):
-        return list(steps)
-    for every in (10, *range(1, len(steps) + 1)):
-        xs = list(steps[every - 1 :: every])
-        if not xs or xs[-1] != steps[-1]:
-            xs.append(steps[-1])
-        if len(xs) == n_dev:
-            return xs
-    return list(np.linspace(steps[0], steps[-1], n_dev))
-
-
-def plot_history(*histories, labels: Sequence[str] | None = None) -> Figure:
-    """Training curves of one or more runs: loss (left) and accuracy (right).
-
-    Each history is a :class:`helpers.training.History` (or its ``as_dict()``); training curves are
-    solid, dev curves dashed in the same colour. ``labels`` names the runs in the legend.
-    """
-    if not histories:
-        raise ValueError("plot_history needs at least one History")
-    if labels is not None and len(labels) != len(histories):
-        raise ValueError(f"got {len(labels)} labels for {len(histories)} histories")
-    fig, axes = _new(1, 2, figsize=(11, 4.2))
-    ax_loss, ax_acc = axes[0]
-    units = set()
-    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color", ["C0"])
-    for i, h in enumerate(histories):
-        color = colors[i % len(colors)]
-        name = labels[i] if labels is not None else (f"run {i + 1}" if len(histories) > 1 else "")
-        prefix = f"{name}: " if name else ""
-        steps = list(_field(h, "step"))
-        units.add(_field(h, "unit"))
-        for ax, key in ((ax_loss, "loss"), (ax_acc, "accuracy")):
-            train_vals = list(_field(h, key))
-            dev_vals = list(_field(h, f"dev_{key}"))
-            if train_vals:
-                marker = "o" if len(steps) <= 30 else None
-                ax.plot(steps, train_vals, "-", color=color, marker=marker, ms=3, label=f"{prefix}train")
-            if dev_vals and steps:
-                xs = _dev_steps(h, steps, len(dev_vals))
-                marker = "s" if len(xs) <= 30 else None
-                ax.plot(xs, dev_vals, "--", color=color, marker=marker, ms=3, label=f"{prefix}dev")
-    unit = units.pop() if len(units) == 1 else "step"
-    ax_loss.set_title("Loss (mean cross-entropy)")
-    ax_loss.set_ylabel("loss")
-    ax_acc.set_title("Accuracy")
-    ax_acc.set_ylabel("accuracy")
-    ax_acc.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    for ax in (ax_loss, ax_acc):
-        ax.set_xlabel(f"{unit}s")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.grid(alpha=0.3)
-        if ax.lines:
-            ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -287,7 +214,7 @@ def plot_probabilities(p: np.ndarray, title: str | None = None) -> Figure:
     fig, axes = _new(figsize=(5, 3))
     ax = axes[0, 0]
     colors = ["#9bb7d4"] * 10
-    colors[best] = "#1f4e79"
+    colors[best] = ANSWER
     ax.bar(range(10), p, color=colors)
     ax.text(best, min(p[best] + 0.03, 1.02), f"{p[best]:.2f}", ha="center", va="bottom", fontsize=9)
     ax.set_xticks(range(10))

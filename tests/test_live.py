@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from figure_checks import assert_not_colour_alone, assert_readable_text
 
 from helpers import load_mnist, train, train_dev_split
 from helpers.live import LiveTraining, plot_training_state
@@ -56,8 +57,12 @@ def test_figure_shows_curves_and_one_image_per_unit(small):
     curves, weights = fig.subfigs
     loss_ax = curves.axes[0]
     assert [list(line.get_ydata()) for line in loss_ax.lines] == [history.loss, history.dev_loss]
-    assert len(weights.axes) == 6
-    assert np.allclose(weights.axes[2].images[0].get_array(), params[0][2].reshape(28, 28))
+    units = [ax for ax in weights.axes if ax.images]
+    assert len(units) == 6 and len(weights.axes) == 7, "six units and their shared colour bar"
+    assert np.allclose(units[2].images[0].get_array(), params[0][2].reshape(28, 28))
+    assert any(ax.get_ylabel() == "weight" for ax in weights.axes), "the colour bar says what it shows"
+    assert_not_colour_alone(curves, min_series=4)  # train and dev differ in line style and marker fill
+    assert_readable_text(fig)
 
 
 def test_outside_ipython_nothing_is_displayed_and_bad_settings_are_refused(small):

@@ -3,6 +3,7 @@
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from figure_checks import assert_not_colour_alone, assert_readable_text
 from matplotlib.figure import Figure
 
 from helpers import plots
@@ -138,6 +139,7 @@ def test_plot_history_several_runs_and_dicts():
     assert labels == ["fast: train", "fast: dev", "notes: train", "notes: dev"]
     np.testing.assert_array_equal(fig.axes[1].lines[1].get_xdata(), [1, 2, 3])
     assert fig.axes[0].lines[0].get_color() != fig.axes[0].lines[2].get_color()
+    assert_not_colour_alone(fig, min_series=8)
     with pytest.raises(ValueError, match="labels"):
         plots.plot_history(a, labels=["x", "y"])
 
@@ -178,3 +180,45 @@ def test_figures_render_to_png(tmp_path, data):
     path = tmp_path / "m.png"
     fig.savefig(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_confusion_counts_contrast_with_their_cells():
+    from helpers.figstyle import contrast_ratio
+
+    rng = np.random.default_rng(1)
+    y_true = rng.integers(0, 10, 2000)
+    y_pred = np.where(rng.random(2000) < 0.8, y_true, rng.integers(0, 10, 2000))
+    fig = plots.plot_confusion(y_true, y_pred)
+    for ax in fig.axes:
+        im = ax.images[0]
+        for t in ax.texts:
+            j, i = t.get_position()
+            cell = im.cmap(im.norm(im.get_array()[int(i), int(j)]))
+            assert contrast_ratio(cell, t.get_color()) >= 4.5, (t.get_text(), cell, t.get_color())
+    assert_readable_text(fig)
+
+
+def test_right_and_wrong_titles_are_readable_and_not_red_against_green(data):
+    from helpers.figstyle import contrast_ratio
+
+    X, y, _ = data
+    pred = (y + np.arange(y.size) % 2) % 10  # every other one wrong
+    fig = plots.plot_digits(X, labels=y, predictions=pred, n=4, ncols=4)
+    right, wrong = fig.axes[0].title.get_color(), fig.axes[1].title.get_color()
+    assert {right.lower(), wrong.lower()}.isdisjoint({"#1e6b34", "#27ae60", "#c0392b"})
+    assert contrast_ratio(right, "white") >= 4.5 and contrast_ratio(wrong, "white") >= 4.5
+    assert "label" in fig.axes[1].get_title() and "pred" in fig.axes[1].get_title(), "the text says it too"
+    assert_readable_text(fig)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda X, y, A2: plots.plot_mistakes(X, y, A2),
+        lambda X, y, A2: plots.plot_weights(np.random.default_rng(0).normal(size=(10, 784))),
+        lambda X, y, A2: plots.plot_probabilities(A2[:, 0]),
+        lambda X, y, A2: plots.plot_digits(X, y),
+    ],
+)
+def test_every_figure_has_readable_text(data, make):
+    assert_readable_text(make(*data))

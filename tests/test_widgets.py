@@ -141,3 +141,51 @@ def test_mistakes_bad_shapes(trained):
         MistakeExplorer(Xd, yd, np.ones((10, 3)))
     with pytest.raises(ValueError, match="y must hold"):
         MistakeExplorer(Xd, yd[:5], np.ones((10, Xd.shape[1])) / 10)
+
+
+def _bar_colours(ax) -> list[str]:
+    from matplotlib.colors import to_hex
+
+    return [to_hex(bar.get_facecolor()) for bar in ax.patches]
+
+
+def test_static_mistakes_picture_is_not_red_against_green_and_labels_every_bar(trained):
+    from figure_checks import assert_readable_text
+
+    from helpers.figstyle import contrast_ratio
+    from helpers.widgets.mistakes import ANSWER, TRUE
+
+    params, Xd, yd = trained
+    m = MistakeExplorer(Xd, yd, predict_proba(params, Xd))
+    t, p = m.selected
+    fig = m.figure()
+    matrix, bars = fig.axes[0], [ax for ax in fig.axes if ax.patches and not ax.images]
+    assert bars, "the selected cell's digits have their probability bars"
+    for ax in bars:
+        colours = _bar_colours(ax)
+        assert colours[p] == ANSWER and colours[t] == TRUE
+        assert not {"#27ae60", "#1e6b34"} & set(colours), "no green: many readers cannot tell it from red"
+        assert ax.patches[t].get_hatch() and not ax.patches[p].get_hatch(), "the true digit is hatched too"
+        assert [lbl.get_text() for lbl in ax.get_xticklabels()] == [str(d) for d in range(10)]
+    im = matrix.images[0]
+    for text in matrix.texts:
+        k, j = text.get_position()
+        cell = im.cmap(im.norm(im.get_array()[int(j), int(k)]))
+        assert contrast_ratio(cell, text.get_color()) >= 4.5, text.get_text()
+    assert_readable_text(fig)
+
+
+def test_static_drawing_picture_shows_the_answer_in_red(trained):
+    from figure_checks import assert_readable_text
+
+    from helpers.widgets.draw import ANSWER
+
+    params, _, _ = trained
+    w = DrawDigit(params)
+    w.draw(ONE)
+    fig = w.figure()
+    colours = _bar_colours(fig.axes[3])
+    assert colours[w.prediction] == ANSWER and colours.count(ANSWER) == 1
+    assert fig.axes[3].get_xticklabels()[w.prediction].get_fontweight() == "bold"
+    assert len(fig.axes[2].get_xticks()) == params[0].shape[0], "every hidden unit numbered"
+    assert_readable_text(fig)

@@ -1,19 +1,27 @@
 // Draw a digit: the browser side of helpers.widgets.draw.DrawDigit (an anywidget ES module).
 // Ink is drawn here at once; the strokes go to the kernel, which sends back the network's
-// 28 x 28 input, hidden activations and probabilities, drawn as a picture and bars.
+// 28 x 28 input, hidden activations and probabilities, drawn as a picture and bars (every bar
+// labelled; the network's answer in red). The buttons are reachable by Tab: "Test digit" loads a
+// digit without drawing, and shortcuts of the notebook do not fire while focus is in the widget.
 
-function bars(el, values, { labels, highlight, max }) {
+function bars(el, values, { labels, highlight, max, what }) {
   el.replaceChildren();
   const top = max ?? Math.max(1e-9, ...values);
+  el.setAttribute("role", "img");
+  el.setAttribute(
+    "aria-label",
+    values.length ? `${what}: ` + values.map((v, i) => `${labels ? labels[i] : i} ${v.toFixed(2)}`).join(", ") : `${what}: none`,
+  );
   values.forEach((v, i) => {
     const col = document.createElement("div");
-    col.className = "nn-bar" + (i === highlight ? " nn-bar-top" : "");
+    col.className = "nn-bar" + (i === highlight ? " nn-bar-answer" : "");
     col.title = `${labels ? labels[i] : i}: ${v.toFixed(3)}`;
     const fill = document.createElement("div");
     fill.className = "nn-bar-fill";
     fill.style.height = `${Math.max(0, Math.min(1, v / top)) * 100}%`;
     const label = document.createElement("span");
     label.textContent = labels ? labels[i] : String(i);
+    label.setAttribute("aria-hidden", "true");
     col.append(fill, label);
     el.append(col);
   });
@@ -35,23 +43,25 @@ function paintGrid(ctx, pixels, size, invert) {
 function render({ model, el }) {
   const size = model.get("size");
   el.classList.add("nn-draw");
+  el.dataset.lmSuppressShortcuts = "true"; // Enter and Space press the buttons, not notebook shortcuts
   el.innerHTML = `
     <div class="nn-col">
-      <canvas class="nn-pad" width="${size}" height="${size}"></canvas>
+      <canvas class="nn-pad" width="${size}" height="${size}" role="img"
+        aria-label="drawing pad: draw a digit with the mouse or a finger, or press Test digit"></canvas>
       <div class="nn-buttons">
-        <button class="nn-clear">Clear</button>
-        <button class="nn-load">Test digit</button>
+        <button type="button" class="nn-clear">Clear</button>
+        <button type="button" class="nn-load">Test digit</button>
       </div>
     </div>
     <div class="nn-col">
       <div class="nn-caption">network input, 28 x 28</div>
-      <canvas class="nn-input" width="112" height="112"></canvas>
-      <div class="nn-message"></div>
+      <canvas class="nn-input" width="112" height="112" role="img" aria-label="the network's 28 x 28 input"></canvas>
+      <div class="nn-message" aria-live="polite"></div>
     </div>
     <div class="nn-col nn-wide">
       <div class="nn-caption">hidden activations A1</div>
       <div class="nn-bars nn-hidden"></div>
-      <div class="nn-caption">probabilities A2: <b class="nn-prediction"></b></div>
+      <div class="nn-caption">probabilities A2 (the answer in red): <b class="nn-prediction" aria-live="polite"></b></div>
       <div class="nn-bars nn-probs"></div>
     </div>`;
   const pad = el.querySelector(".nn-pad");
@@ -83,8 +93,8 @@ function render({ model, el }) {
     if (grid.length === 784) paintGrid(input, grid, 112, false);
     const probs = model.get("probs");
     const best = model.get("prediction");
-    bars(el.querySelector(".nn-hidden"), model.get("hidden"), {});
-    bars(el.querySelector(".nn-probs"), probs, { highlight: best, max: 1 });
+    bars(el.querySelector(".nn-hidden"), model.get("hidden"), { what: "hidden activations" });
+    bars(el.querySelector(".nn-probs"), probs, { highlight: best, max: 1, what: "probabilities" });
     el.querySelector(".nn-prediction").textContent =
       best >= 0 ? `${best} (p = ${probs[best].toFixed(2)})` : "nothing drawn";
     el.dataset.prediction = String(best); // read by the browser tests

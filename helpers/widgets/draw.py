@@ -42,6 +42,7 @@ from helpers.widgets._static import with_picture
 
 CANVAS = 280  # the drawing area, in CSS pixels (10 x MNIST's 28)
 PEN = 20.0  # pen width in canvas pixels: MNIST strokes are ~2-3 px of 28
+ANSWER = "#c0392b"  # the network's answer among the probability bars (red in the browser too)
 
 
 def rasterize_strokes(strokes: list, size: int = CANVAS, pen: float = PEN) -> np.ndarray:
@@ -206,13 +207,16 @@ class DrawDigit(anywidget.AnyWidget):
         h = self._params[0].shape[0]
         hidden = np.asarray(self.hidden) if self.hidden else np.zeros(h)
         axes[2].bar(range(h), hidden, color="#7a9cc6")
+        axes[2].set_xticks(range(h) if h <= 20 else range(0, h, max(1, h // 10)))
         axes[2].set_title(f"hidden activations A1 ({h} units)", fontsize=10)
         probs = np.asarray(self.probs) if self.probs else np.zeros(10)
         colors = ["#9bb7d4"] * 10
         if self.prediction >= 0:
-            colors[self.prediction] = "#1f4e79"
+            colors[self.prediction] = ANSWER  # red, as in the browser
         axes[3].bar(range(10), probs, color=colors)
         axes[3].set_xticks(range(10))
+        if self.prediction >= 0:
+            axes[3].get_xticklabels()[self.prediction].set_fontweight("bold")
         axes[3].set_ylim(0, 1.05)
         seen = self.prediction >= 0
         axes[3].set_title(

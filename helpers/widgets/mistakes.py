@@ -20,10 +20,12 @@ import numpy as np
 import traitlets
 from matplotlib.figure import Figure
 
+from helpers.figstyle import text_colour_on
 from helpers.metrics import confusion_matrix
 from helpers.widgets._static import with_picture
 
 SHOWN = 24  # digits listed per cell
+ANSWER, TRUE, OTHER = "#c0392b", "#1f6fb5", "#9bb7d4"  # answer red, true digit blue, as in the browser
 
 
 class MistakeExplorer(anywidget.AnyWidget):
@@ -114,10 +116,11 @@ class MistakeExplorer(anywidget.AnyWidget):
         grid = fig.add_gridspec(2, n + 4, height_ratios=(1, 0.7))
         ax = fig.add_subplot(grid[:, :4])
         cm = np.asarray(self.matrix)
-        ax.imshow(cm / np.maximum(cm.sum(axis=1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
+        im = ax.imshow(cm / np.maximum(cm.sum(axis=1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
         for (j, k), v in np.ndenumerate(cm):
             if v:
-                ax.text(k, j, str(v), ha="center", va="center", fontsize=6)
+                colour = text_colour_on(im.cmap(im.norm(im.get_array()[j, k])))
+                ax.text(k, j, str(v), ha="center", va="center", fontsize=8, color=colour)
         t, p = self.selected
         ax.add_patch(_frame(p, t))
         ax.set_xticks(range(10))
@@ -125,18 +128,21 @@ class MistakeExplorer(anywidget.AnyWidget):
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         ax.set_title("click a cell", fontsize=10)
-        # bars: the true digit green, the predicted one red, every digit labelled below
-        colors = ["#27ae60" if d == t else "#c0392b" if d == p else "#9bb7d4" for d in range(10)]
+        # bars: the answer red, the true digit hatched blue (not green: red-green is what colour-blind
+        # readers cannot tell apart), every digit labelled below
+        colors = [ANSWER if d == p else TRUE if d == t else OTHER for d in range(10)]
+        hatches = ["//" if d == t and d != p else "" for d in range(10)]
         for i, item in enumerate(self.items[:n]):
             a = fig.add_subplot(grid[0, 4 + i])
             a.imshow(np.reshape(item["pixels"], (28, 28)), cmap="gray", vmin=0, vmax=255)
             a.set_title(f"p({p}) = {item['probs'][p]:.2f}", fontsize=8)
             a.axis("off")
             b = fig.add_subplot(grid[1, 4 + i])
-            b.bar(range(10), item["probs"], color=colors)
+            b.bar(range(10), item["probs"], color=colors, hatch=hatches, edgecolor=TRUE, linewidth=0)
             b.set_ylim(0, 1)
-            b.set_xticks(range(10))
-            b.tick_params(labelsize=5, length=1, pad=1)
+            b.set_xticks(range(10), [str(d) for d in range(10)])
+            b.tick_params(labelsize=8, length=1, pad=1)
+            b.get_xticklabels()[p].set_fontweight("bold")
             b.set_yticks([])
         prefix = f"{self.title}: " if self.title else ""
         digits = "digit" if self.count == 1 else "digits"
@@ -151,4 +157,4 @@ class MistakeExplorer(anywidget.AnyWidget):
 def _frame(x: int, y: int):
     from matplotlib.patches import Rectangle
 
-    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, edgecolor="#c0392b", lw=2)
+    return Rectangle((x - 0.5, y - 0.5), 1, 1, fill=False, edgecolor=ANSWER, lw=2.5)

@@ -79,3 +79,73 @@ def test_click_a_cell_of_the_confusion_matrix(page, lab):
     assert f"{count} digit" in heading.inner_text()
     assert explorer.locator(".nn-item").count() == min(count, 24)
     assert explorer.locator("td.nn-selected").count() == 1
+
+
+FOCUSED = """() => {
+  const a = document.activeElement;
+  return a ? `${a.className}|${a.dataset.true ?? ""},${a.dataset.predicted ?? ""}` : "";
+}"""
+
+
+def test_confusion_matrix_by_keyboard(page, lab):
+    """Tab reaches one cell of the matrix, the arrows move, Enter and Space select; the gallery follows."""
+    open_notebook(page, lab, NOTEBOOK)
+    run_all(page)
+    explorer = page.locator(".nn-mistakes")
+    explorer.scroll_into_view_if_needed()
+    assert explorer.locator("td[tabindex='0']").count() == 1, "one cell of the matrix is in the Tab order"
+    assert explorer.locator("td[tabindex='-1']").count() == 99
+    explorer.locator(".nn-matrix caption").click()  # a starting point just before the cells
+    page.keyboard.press("Tab")
+    t, p = (int(v) for v in page.evaluate(FOCUSED).split("|")[1].split(","))
+    assert explorer.locator("td.nn-selected").get_attribute("data-true") == str(t), (
+        "Tab lands on the selected cell"
+    )
+    j, k = (t + 1) % 10 if t < 9 else t - 1, p  # one row down (or up from the last row)
+    page.keyboard.press("ArrowDown" if t < 9 else "ArrowUp")
+    assert page.evaluate(FOCUSED).endswith(f"|{j},{k}"), page.evaluate(FOCUSED)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"{HEADING}.startsWith('true {j} read as {k}:')")
+    assert explorer.locator("td.nn-selected").get_attribute("aria-selected") == "true"
+    page.keyboard.press("ArrowLeft" if k > 0 else "ArrowRight")
+    k2 = k - 1 if k > 0 else k + 1
+    page.keyboard.press(" ")
+    page.wait_for_function(f"{HEADING}.startsWith('true {j} read as {k2}:')")
+    assert page.evaluate(FOCUSED).endswith(f"|{j},{k2}"), "focus stays on the cell after selecting it"
+    assert page.locator(".jp-Notebook.jp-mod-editMode").count() == 0, "Enter did not go to the notebook"
+    # every mini-bar of every digit shown is labelled with its digit; the answer's bar is red
+    items = explorer.locator(".nn-item")
+    labels = items.first.locator(".nn-bar span").all_inner_texts()
+    assert labels == [str(d) for d in range(10)], labels
+    answer = items.first.locator(".nn-bar-answer .nn-bar-fill").evaluate(
+        "e => getComputedStyle(e).backgroundColor"
+    )
+    assert answer == "rgb(192, 57, 43)", f"the answer bar is {answer}, the notebook's text says red"
+    assert not page.errors, page.errors[:3]
+
+
+def test_drawing_pad_test_digit_by_keyboard(page, lab):
+    """From Clear, Tab goes to Test digit, and Enter loads a test digit: no mouse on the canvas needed."""
+    open_notebook(page, lab, NOTEBOOK)
+    run_all(page)
+    widget = page.locator(".nn-draw")
+    widget.scroll_into_view_if_needed()
+    widget.locator(".nn-clear").focus()
+    page.keyboard.press("Enter")  # Clear, by keyboard
+    page.wait_for_function(f"{PREDICTION} === '-1'")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "nn-load"
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"{MESSAGE}.includes('Test digit')")
+    assert widget.get_attribute("data-prediction") != "-1"
+    first = page.evaluate(MESSAGE)
+    page.keyboard.press(" ")  # Space presses it again: the next test digit
+    page.wait_for_function(
+        "(first) => { const m = document.querySelector('.nn-draw .nn-message').textContent;"
+        " return m.includes('Test digit') && m !== first; }",
+        arg=first,
+    )
+    assert widget.locator(".nn-pad").get_attribute("aria-label"), "the canvas says what it is for"
+    assert widget.locator(".nn-probs .nn-bar span").all_inner_texts() == [str(d) for d in range(10)]
+    assert page.locator(".jp-Notebook.jp-mod-editMode").count() == 0, "Enter did not go to the notebook"
+    assert not page.errors, page.errors[:3]
