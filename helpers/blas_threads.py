@@ -124,6 +124,12 @@ class AdaptiveBlasThreads(TimedChoice):
         for lib, threads in zip(self.libraries, self.original):
             lib.set_num_threads(threads)
 
+    def __enter__(self) -> AdaptiveBlasThreads:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
+
 
 def default_threads() -> int:
     """The CPU cores this process may run on."""

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import fast, load_mnist, training
+from helpers import blas_threads, fast, load_mnist, training
 from helpers.checks import CheckFailed, check_blocked_gradients
 from helpers.data import images_to_columns, parse_idx
 from helpers.full_batch import block_sums
@@ -116,7 +116,7 @@ def test_worker_counts_chosen_by_timing_do_not_change_a_bit(monkeypatch, dtype):
 
 def test_timed_choice_keeps_the_second_setting_only_when_it_wins_by_the_margin(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(fast.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(blas_threads.time, "perf_counter", lambda: clock[0])
 
     def probe(first: float, second: float) -> int:
         chooser = fast.TimedChoice((2, 4), probe=2, margin=0.97)
@@ -345,7 +345,7 @@ def _probed_epochs(monkeypatch, single_cost: float, every_cost: float, epochs: i
     """Epochs in which AdaptiveBlasThreads probed, on a fake clock where a step with one BLAS
     thread takes ``single_cost`` and a step on every core ``every_cost``."""
     clock = [0.0]
-    monkeypatch.setattr(fast.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(blas_threads.time, "perf_counter", lambda: clock[0])
     tuner = fast.AdaptiveBlasThreads(probe=2)
     threads = [1]
     monkeypatch.setattr(tuner, "_set", threads.append)  # record instead of touching BLAS

@@ -369,6 +369,30 @@ def test_train_bad_args(kwargs, words):
         train(**args)
 
 
+@pytest.mark.parametrize("trainer", ["gradient_descent", "train", "fast.gradient_descent", "fast.train"])
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        (lambda y: y.reshape(1, -1), r"Y has shape \(1, 60\): labels must be 1-D"),  # trained on zeros before
+        (lambda y: np.full((10, 60), 0.1), r"Y of shape \(10, 60\) is not one-hot"),
+        (lambda y: 2 * np.eye(10)[y].T, "is not one-hot"),
+    ],
+)
+def test_every_trainer_refuses_labels_that_are_not_labels_or_one_hot(trainer, bad, words):
+    from helpers import fast
+
+    X, y = blobs()
+    fn = {"gradient_descent": gradient_descent, "train": train}.get(trainer) or getattr(fast, trainer[5:])
+    settings = (
+        dict(alpha=0.1, iterations=1) if "gradient" in trainer else dict(epochs=1, batch_size=16, alpha=0.1)
+    )
+    for where in ("Y", "Y_dev"):
+        args = dict(X_dev=X, Y_dev=y, Y=y, **settings)
+        args[where] = bad(y)
+        with pytest.raises(ValueError, match=words.replace("Y", where, 1)):
+            fn(X, args.pop("Y"), progress=False, **args)
+
+
 # --------------------------------------------------------------------------------------------
 # Divergence
 # --------------------------------------------------------------------------------------------
