@@ -4,9 +4,9 @@ OpenBLAS splits a large enough matrix product over every core. On an idle machin
 the wide network's products; beside a busy program every split product waits for the stalled
 core. :class:`TimedChoice` times a few steps with each of two settings at the start of an epoch
 and keeps the faster; :class:`AdaptiveBlasThreads` is that choice between one BLAS thread and
-every core, and the full-batch loop of :mod:`helpers.fast` uses it to choose how many workers
-share out its blocks. :func:`limit_blas_threads` and :func:`default_threads` are the settings.
-:mod:`helpers.fast`'s docstring gives the measured gains.
+every core, and the engine's blocked gradient uses it to choose how many workers share out
+its blocks. :func:`limit_blas_threads` is the policy the plain training loops put around their
+epochs (one thread by default). ``benchmarks/README.md`` gives the measured gains.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ Tricks 3-6 of :mod:`helpers.fast` (chapter 7, section 6): each block of X is sma
 stay in the CPU cache from ``Z1 = W1 X`` to ``dW1 = dZ1 X^T``, so X is read from memory once per
 iteration; whole blocks go to each thread, every block with single-threaded BLAS, and with
 more workers than cores beside a busy program. :func:`forward_in_place` and
-:func:`backward_in_place` are the lean propagation that a block and a mini-batch step of
-:func:`helpers.fast.train` share. :func:`helpers.fast.gradient_descent` is the loop that uses
-the blocks.
+:func:`backward_in_place` are the lean propagation shared by a block and by the mini-batch step
+:class:`helpers.fast.FastStep`; :class:`helpers.fast.BlockedGradient` hands the blocks to
+the training loop.
 """
 
 from __future__ import annotations
