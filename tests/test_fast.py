@@ -250,6 +250,17 @@ def test_adaptive_threads_restore_blas():
     fast.train(X, y, epochs=2, batch_size=8, alpha=0.1, progress=False)
     after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
     assert before == after
+    sample = load_mnist(source="sample")
+    with pytest.raises(training.TrainingDiverged):  # given back on the way out of a failed run too
+        fast.train(
+            sample.X_train[:, :1000],
+            sample.y_train[:1000],
+            epochs=5,
+            batch_size=64,
+            alpha=1e6,
+            progress=False,
+        )
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
 
 
 # --------------------------------------------------------------------------------------------

@@ -394,6 +394,57 @@ def test_every_trainer_refuses_labels_that_are_not_labels_or_one_hot(trainer, ba
 
 
 # --------------------------------------------------------------------------------------------
+# The thread policy: one BLAS thread around the epochs, BLAS given back afterwards
+# --------------------------------------------------------------------------------------------
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("trainer", ["gradient_descent", "train"])
+@pytest.mark.parametrize("blas_threads", [1, 2, None])
+def test_the_loops_run_blas_on_the_threads_asked_for_and_give_them_back(trainer, blas_threads):
+    from threadpoolctl import threadpool_limits
+
+    X, y = blobs()
+    seen = []
+    settings = dict(alpha=0.1, iterations=2, eval_every=1) if trainer == "gradient_descent" else {}
+    settings = settings or dict(epochs=2, batch_size=16, alpha=0.1)
+    fn = gradient_descent if trainer == "gradient_descent" else train
+    with threadpool_limits(3, user_api="blas"):  # as configured: 3
+        fn(
+            X,
+            y,
+            blas_threads=blas_threads,
+            callback=lambda *_: seen.append(_blas_threads()),
+            progress=False,
+            **settings,
+        )
+        assert _blas_threads() == [3] * len(_blas_threads())
+    assert seen and all(t == [blas_threads or 3] * len(t) for t in seen)
+
+
+def test_the_default_is_one_blas_thread_and_a_diverging_run_gives_blas_back():
+    X, y = blobs()
+    before = _blas_threads()
+    seen = []
+    train(
+        X,
+        y,
+        epochs=1,
+        batch_size=16,
+        alpha=0.1,
+        callback=lambda *_: seen.append(_blas_threads()),
+        progress=False,
+    )
+    assert seen == [[1] * len(before)]
+    with pytest.raises(TrainingDiverged):
+        train(X * 1e3, y, epochs=3, batch_size=16, alpha=1e6, progress=False)
+    assert _blas_threads() == before
+
+
+# --------------------------------------------------------------------------------------------
 # Divergence
 # --------------------------------------------------------------------------------------------
 def test_train_huge_learning_rate_raises_training_diverged(mnist_sample):
