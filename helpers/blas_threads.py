@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from threadpoolctl import ThreadpoolController, threadpool_limits
+
 
 @contextmanager
 def limit_blas_threads(n: int | None) -> Iterator[None]:
@@ -23,8 +25,6 @@ def limit_blas_threads(n: int | None) -> Iterator[None]:
     if n is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=int(n), user_api="blas"):
         yield
 
@@ -108,8 +108,6 @@ class AdaptiveBlasThreads(TimedChoice):
     """
 
     def __init__(self, probe: int = 5) -> None:
-        from threadpoolctl import ThreadpoolController
-
         super().__init__((1, max(default_threads(), 1)), probe, margin=0.9)
         self.libraries = ThreadpoolController().select(user_api="blas").lib_controllers
         self.original = [lib.num_threads for lib in self.libraries]
