@@ -42,7 +42,7 @@ import math
 import numpy as np
 
 from helpers.labels import as_labels, as_one_hot
-from helpers.validation import check_network, check_params  # noqa: F401  (check_params: widgets import it here)
+from helpers.validation import check_network, check_params, check_positive  # noqa: F401 (widgets: check_params)
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -67,9 +67,7 @@ def init_params(
     ReLU activations steady from layer to layer (He et al., 2015); biases start at 0.
     ``scheme="notes"``: every entry uniform in [-0.5, 0.5), as in the original notebook.
     """
-    for name, n in (("n_input", n_input), ("n_hidden", n_hidden), ("n_output", n_output)):
-        if int(n) != n or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    check_positive(n_input=n_input, n_hidden=n_hidden, n_output=n_output)
     if not np.issubdtype(np.dtype(dtype), np.floating):
         raise ValueError(f"dtype must be a floating-point type such as np.float32, got {np.dtype(dtype)}")
     rng = np.random.default_rng(seed)
