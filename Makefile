@@ -1,6 +1,7 @@
 # The course's commands. Each creates .venv with the project installed when it is missing.
 #   make run        download MNIST (or fall back to the offline sample), train, write a report
 #   make test       lint, unit tests and every notebook re-executed by nbval
+#   make test-fast  the unit tests that start no kernel, browser or notebook (tests marked slow)
 #   make lab        open the notebooks in JupyterLab (students: no nbgrader menus, see .jupyter/)
 #   make notebooks  re-execute every notebook in place (what readers on the web see)
 #   make benchmark  the speed and accuracy figures on full MNIST (needs `make download`)
@@ -15,10 +16,10 @@ RECIPE ?= fast
 OUT    ?= reports/latest
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help run test test-oldest lint lab lab-instructor notebooks download benchmark instructor clean
+.PHONY: help run test test-fast test-oldest lint lab lab-instructor notebooks download benchmark instructor clean
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -46,6 +47,11 @@ test: lint
 		echo "      To run them: sudo apt-get install chromium, then make test again."; \
 	fi
 	$(BIN)/python -m pytest
+
+# Everything not marked slow (tests/conftest.py marks the tests that start kernels, nbgrader, a
+# browser or notebooks): under two minutes, for the edit-test loop.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -p no:nbval -o addopts="-p no:cacheprovider" tests --ignore=tests/browser
 
 # A separate venv with every dependency pinned to its declared floor (requirements-oldest.txt),
 # so the versions pyproject.toml promises are versions that are tested.

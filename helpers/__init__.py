@@ -4,9 +4,9 @@ The notebooks explain and call these functions; everything public is importable 
 
     from helpers import load_mnist, forward_prop, backward_prop, train
 
-The plotting functions (``plot_digits`` and friends) are imported on first use: matplotlib
-costs about 45 MiB of memory and a third of a second, which training scripts that never plot
-should not pay. ``from helpers import plot_digits`` works as usual.
+The plotting functions (``plot_digits`` and friends) are imported on first use, so that
+training scripts that never plot do not load matplotlib (``benchmarks/README.md`` gives the
+memory saved). ``from helpers import plot_digits`` works as usual.
 """
 
 from helpers.data import (

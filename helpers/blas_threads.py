@@ -4,9 +4,9 @@ OpenBLAS splits a large enough matrix product over every core. On an idle machin
 the wide network's products; beside a busy program every split product waits for the stalled
 core. :class:`TimedChoice` times a few steps with each of two settings at the start of an epoch
 and keeps the faster; :class:`AdaptiveBlasThreads` is that choice between one BLAS thread and
-every core, and the full-batch loop of :mod:`helpers.fast` uses it to choose how many workers
-share out its blocks. :func:`limit_blas_threads` and :func:`default_threads` are the settings.
-:mod:`helpers.fast`'s docstring gives the measured gains.
+every core, and the engine's blocked gradient uses it to choose how many workers share out
+its blocks. :func:`limit_blas_threads` is the policy the plain training loops put around their
+epochs (one thread by default). ``benchmarks/README.md`` gives the measured gains.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from threadpoolctl import ThreadpoolController, threadpool_limits
+
 
 @contextmanager
 def limit_blas_threads(n: int | None) -> Iterator[None]:
@@ -23,8 +25,6 @@ def limit_blas_threads(n: int | None) -> Iterator[None]:
     if n is None:
         yield
         return
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=int(n), user_api="blas"):
         yield
 
@@ -108,8 +108,6 @@ class AdaptiveBlasThreads(TimedChoice):
     """
 
     def __init__(self, probe: int = 5) -> None:
-        from threadpoolctl import ThreadpoolController
-
         super().__init__((1, max(default_threads(), 1)), probe, margin=0.9)
         self.libraries = ThreadpoolController().select(user_api="blas").lib_controllers
         self.original = [lib.num_threads for lib in self.libraries]
@@ -123,6 +121,12 @@ class AdaptiveBlasThreads(TimedChoice):
         """Give BLAS back the thread counts it had before."""
         for lib, threads in zip(self.libraries, self.original):
             lib.set_num_threads(threads)
+
+    def __enter__(self) -> AdaptiveBlasThreads:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.restore()
 
 
 def default_threads() -> int:

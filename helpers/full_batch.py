@@ -4,9 +4,9 @@ Tricks 3-6 of :mod:`helpers.fast` (chapter 7, section 6): each block of X is sma
 stay in the CPU cache from ``Z1 = W1 X`` to ``dW1 = dZ1 X^T``, so X is read from memory once per
 iteration; whole blocks go to each thread, every block with single-threaded BLAS, and with
 more workers than cores beside a busy program. :func:`forward_in_place` and
-:func:`backward_in_place` are the lean propagation that a block and a mini-batch step of
-:func:`helpers.fast.train` share. :func:`helpers.fast.gradient_descent` is the loop that uses
-the blocks.
+:func:`backward_in_place` are the lean propagation shared by a block and by the mini-batch step
+:class:`helpers.fast.FastStep`; :class:`helpers.fast.BlockedGradient` hands the blocks to
+the training loop.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from contextlib import ExitStack, contextmanager
 import numpy as np
 
 from helpers.blas_threads import limit_blas_threads
-from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, get_predictions
+from helpers.nn import Params, log_loss_sum
 
 
 def block_columns(X: np.ndarray, threads: int, target_bytes: int | None = None) -> int:
@@ -75,12 +75,6 @@ def backward_in_place(
     dZ1.sum(axis=1, keepdims=True, out=db1)
 
 
-def log_loss_sum(p_true: np.ndarray) -> float:
-    """-sum(log p) in float64 of the probabilities p (b,) given to the true classes, floored as
-    :func:`helpers.nn.cross_entropy` floors them."""
-    return -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
-
-
 def block_sums(
     W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray, Xb: np.ndarray, yb: np.ndarray
 ) -> tuple[float, int, Params]:
@@ -111,15 +105,11 @@ def full_batch_gradients(
     (:func:`block_sums`); their totals divided by m are the means over all m examples, the
     full-batch gradient of :func:`helpers.nn.backward_prop`. With a thread ``pool`` the blocks
     are shared out among its threads; the sums are still taken in block order, so the result
-    does not depend on it. One block covering X is handed to the reference functions as it is.
+    does not depend on it.
     Returns ``(loss, accuracy, (dW1, db1, dW2, db2))``, gradients shaped like their parameters.
     """
     W1, b1, W2, b2 = params
     m = X.shape[1]
-    if block >= m:  # one block: the reference's numbers, nothing to add up
-        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
-        correct = int(np.count_nonzero(get_predictions(A2) == labels))
-        return cross_entropy(A2, labels), correct / m, backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
 
     def one_block(s: int) -> tuple[float, int, Params]:
         with np.errstate(over="ignore", invalid="ignore"):  # per thread: worker threads start afresh
@@ -161,5 +151,4 @@ __all__ = [
     "block_workers",
     "forward_in_place",
     "full_batch_gradients",
-    "log_loss_sum",
 ]

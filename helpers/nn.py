@@ -30,8 +30,9 @@ every weight gradient ends in ``/ m`` and every bias gradient is a mean over the
 
 Gradient descent (notebook 04): ``W := W - alpha dW`` for every parameter.
 
-The training loops built on these functions live in :mod:`helpers.training`; the faster
-engine that computes the same numbers in :mod:`helpers.fast`.
+The functions do not check their arguments: :func:`helpers.validation.check_network` does,
+once, where a network and data enter (the training loops of :mod:`helpers.training`,
+:func:`evaluate`); the checkers of :mod:`helpers.checks` diagnose a student's shapes.
 """
 
 from __future__ import annotations
@@ -40,64 +41,10 @@ import math
 
 import numpy as np
 
-from helpers.labels import as_labels
+from helpers.labels import as_labels, as_one_hot
+from helpers.validation import check_network, check_params, check_positive  # noqa: F401 (widgets: check_params)
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-
-
-# --------------------------------------------------------------------------------------------
-# Shape checks: each public function checks its arguments once, on entry, and names the array,
-# the expected and the actual shape.
-# --------------------------------------------------------------------------------------------
-def _check_ndim(name: str, a: np.ndarray, ndim: int, meaning: str) -> None:
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array, got {type(a).__name__}")
-    if a.ndim != ndim:
-        raise ValueError(f"{name} must be {ndim}-D {meaning}, got shape {a.shape}")
-
-
-def _check_shape(name: str, a: np.ndarray, expected: tuple[int | None, ...]) -> None:
-    """Raise a ValueError unless ``a.shape`` matches ``expected`` (None matches any size)."""
-    if isinstance(a, np.ndarray) and a.ndim == len(expected):
-        if all(e is None or e == s for e, s in zip(expected, a.shape)):
-            return
-    shown = "(" + ", ".join("m" if e is None else str(e) for e in expected) + ")"
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{name} must be a NumPy array of shape {shown}, got {type(a).__name__}")
-    raise ValueError(f"{name} has shape {a.shape}, expected {shown}")
-
-
-def check_params(W1: np.ndarray, b1: np.ndarray, W2: np.ndarray, b2: np.ndarray) -> None:
-    """Check that the four parameters fit together: W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1)."""
-    _check_ndim("W1", W1, 2, "(hidden units x inputs)")
-    _check_ndim("W2", W2, 2, "(outputs x hidden units)")
-    n_hidden, n_output = W1.shape[0], W2.shape[0]
-    _check_shape("b1", b1, (n_hidden, 1))
-    _check_shape("W2", W2, (n_output, n_hidden))
-    _check_shape("b2", b2, (n_output, 1))
-
-
-def _check_cache(Z1, A1, Z2, A2, W1: np.ndarray, W2: np.ndarray, X: np.ndarray) -> None:
-    """Check backward_prop's arrays: W1 (h, n), W2 (k, h), X (n, m), Z1 and A1 (h, m), Z2 and A2 (k, m)."""
-    _check_ndim("W1", W1, 2, "(hidden units x inputs)")
-    _check_ndim("W2", W2, 2, "(outputs x hidden units)")
-    (h, n), k = W1.shape, W2.shape[0]
-    _check_shape("W2", W2, (k, h))
-    _check_shape("X", X, (n, None))
-    for name, a, rows in (("Z1", Z1, h), ("A1", A1, h), ("Z2", Z2, k), ("A2", A2, k)):
-        _check_shape(name, a, (rows, X.shape[1]))
-
-
-def _one_hot_like(Y: np.ndarray, A2: np.ndarray) -> np.ndarray:
-    """Y as a one-hot matrix of A2's shape (k, m) and dtype, from labels (m,) or one-hot (k, m)."""
-    k, m = A2.shape
-    if np.ndim(Y) == 2:
-        _check_shape("Y (one-hot)", np.asarray(Y), (k, m))
-        return np.asarray(Y, dtype=A2.dtype)
-    labels = as_labels(Y, m, k=k)
-    one_hot = np.zeros((k, m), dtype=A2.dtype)
-    one_hot[labels, np.arange(m)] = 1
-    return one_hot
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,9 +67,9 @@ def init_params(
     ReLU activations steady from layer to layer (He et al., 2015); biases start at 0.
     ``scheme="notes"``: every entry uniform in [-0.5, 0.5), as in the original notebook.
     """
-    for name, n in (("n_input", n_input), ("n_hidden", n_hidden), ("n_output", n_output)):
-        if int(n) != n or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    check_positive(n_input=n_input, n_hidden=n_hidden, n_output=n_output)
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(f"dtype must be a floating-point type such as np.float32, got {np.dtype(dtype)}")
     rng = np.random.default_rng(seed)
     if scheme == "notes":
         W1 = rng.random((n_hidden, n_input)) - 0.5
@@ -181,8 +128,6 @@ def forward_prop(
     X (n, m) -> Z1 = W1 X + b1 (h, m), A1 = ReLU(Z1) (h, m), Z2 = W2 A1 + b2 (k, m),
     A2 = softmax(Z2) (k, m). The biases (h, 1) and (k, 1) broadcast across the m columns.
     """
-    check_params(W1, b1, W2, b2)
-    _check_shape("X", X, (W1.shape[1], None))
     Z1 = W1 @ X + b1
     A1 = relu(Z1)
     Z2 = W2 @ A1 + b2
@@ -202,15 +147,14 @@ def backward_prop(
 ) -> Params:
     """Gradients of the mean cross-entropy loss: returns ``(dW1, db1, dW2, db2)``. Notebook 03.
 
-    Y is integer labels (m,) or one-hot (k, m). With m = X.shape[1]:
+    Y is one-hot (k, m), as in the notes; labels (m,) are turned into one-hot first. With m = X.shape[1]:
     dZ2 = A2 - Y (k, m); dW2 = dZ2 A1^T / m (k, h); db2 = mean of dZ2 over examples (k, 1);
     dZ1 = W2^T dZ2 * ReLU'(Z1) (h, m); dW1 = dZ1 X^T / m (h, n); db1 = mean of dZ1 (h, 1).
     Each gradient has the shape of its parameter. ``dZ2 = A2 - Y`` is m times the derivative
     of the mean loss with respect to Z2, hence the ``/ m`` (see the module docstring).
     """
-    _check_cache(Z1, A1, Z2, A2, W1, W2, X)
-    Y = _one_hot_like(Y, A2)
     m = X.shape[1]
+    Y = as_one_hot(Y, A2.shape[0], m, A2.dtype)
 
     dZ2 = A2 - Y
     dW2 = dZ2 @ A1.T / m
@@ -234,11 +178,8 @@ def update_params(
 ) -> Params:
     """One gradient-descent step: each parameter P becomes P - alpha dP (new arrays). Notebook 04.
 
-    Each gradient must have its parameter's shape: W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1).
+    Each gradient has its parameter's shape: W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1).
     """
-    for name, p, g in (("dW1", W1, dW1), ("db1", b1, db1), ("dW2", W2, dW2), ("db2", b2, db2)):
-        if np.shape(g) != np.shape(p):
-            raise ValueError(f"{name} has shape {np.shape(g)}, expected {np.shape(p)} (its parameter)")
     W1 = W1 - alpha * dW1
     b1 = b1 - alpha * db1
     W2 = W2 - alpha * dW2
@@ -250,30 +191,40 @@ def update_params(
 # Loss and accuracy (notebooks 03 and 05)
 # --------------------------------------------------------------------------------------------
 def cross_entropy(A2: np.ndarray, Y: np.ndarray) -> float:
-    """Mean cross-entropy ``-(1/m) sum_i log A2[y_i, i]`` for A2 (k, m) and Y labels or one-hot.
+    """Mean cross-entropy ``-(1/m) sum_i log A2[y_i, i]`` for A2 (k, m) and labels Y (m,).
 
-    Probabilities are floored at the smallest positive float so a confident mistake gives a
-    large but finite loss instead of infinity. Notebook 03, "The loss".
+    A one-hot Y (k, m) is turned into labels first. Probabilities are floored at the smallest
+    positive float so a confident mistake gives a large but finite loss instead of infinity.
+    Notebook 03, "The loss".
     """
-    _check_ndim("A2", A2, 2, "(classes x examples)")
     k, m = A2.shape
-    labels = as_labels(Y, m, k=k)
-    p = A2[labels, np.arange(m)]
+    y = as_labels(Y, m, k=k)
+    p = A2[y, np.arange(m)]
     return float(-np.mean(np.log(np.maximum(p, np.finfo(A2.dtype).tiny))))
+
+
+def log_loss_sum(p_true: np.ndarray) -> float:
+    """``-sum_i log p_i`` in float64 of the probabilities p (b,) given to the true classes.
+
+    The summed form of :func:`cross_entropy` (floored the same way), which a loop adds up over
+    batches or blocks and divides by m once.
+    """
+    return -float(np.log(np.maximum(p_true, np.finfo(p_true.dtype).tiny)).sum(dtype=np.float64))
 
 
 def get_predictions(A2: np.ndarray) -> np.ndarray:
     """The predicted class of every column: argmax over rows; (k, m) -> (m,). Notebook 05."""
-    _check_ndim("A2", A2, 2, "(classes x examples)")
     return A2.argmax(axis=0)
 
 
 def get_accuracy(predictions: np.ndarray, Y: np.ndarray) -> float:
-    """Fraction of predictions (m,) equal to the labels Y (m,) or one-hot Y (k, m). Notebook 05."""
-    predictions = np.asarray(predictions)
-    labels = as_labels(Y, predictions.shape[0] if predictions.ndim == 1 else None)
-    if predictions.shape != labels.shape:
-        raise ValueError(f"predictions have shape {predictions.shape}, labels {labels.shape}")
+    """Fraction of the predicted labels (m,) equal to the labels Y (m,). Notebook 05.
+
+    Both must be 1-D integer labels: a one-hot Y, labels of shape (1, m) or probabilities are
+    refused, since comparing them element by element gives a meaningless fraction.
+    """
+    predictions = as_labels(predictions, name="predictions", one_hot=False)
+    labels = as_labels(Y, predictions.shape[0], one_hot=False)
     return float(np.mean(predictions == labels)) if labels.size else float("nan")
 
 
@@ -288,6 +239,7 @@ def predict(params: Params, X: np.ndarray) -> np.ndarray:
 
 
 def evaluate(params: Params, X: np.ndarray, Y: np.ndarray) -> tuple[float, float]:
-    """``(loss, accuracy)`` of the network on X (n, m) with labels Y (m,) or one-hot (k, m)."""
+    """``(loss, accuracy)`` of the network on X (n, m) with labels Y (m,) or one-hot (k, m), checked."""
+    labels = check_network(params, X, Y)
     A2 = predict_proba(params, X)
-    return cross_entropy(A2, Y), get_accuracy(get_predictions(A2), Y)
+    return cross_entropy(A2, labels), get_accuracy(get_predictions(A2), labels)

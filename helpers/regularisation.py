@@ -16,6 +16,8 @@ against :func:`l2_gradient`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from helpers.nn import Params
@@ -26,8 +28,7 @@ def l2_penalty(params: Params, lambd: float, m: int) -> float:
 
     W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1); lambd >= 0; m >= 1 the number of examples.
     """
-    if m < 1 or lambd < 0:
-        raise ValueError(f"l2_penalty needs m >= 1 and lambd >= 0, got m = {m}, lambd = {lambd}")
+    _check_strength("l2_penalty", lambd, m)
     W1, _, W2, _ = params
     return (
         lambd
@@ -44,11 +45,16 @@ def l2_gradient(grads: Params, params: Params, lambd: float, m: int) -> Params:
     Each weight gradient gets ``lambd / m * W`` added; the bias gradients are returned as
     they are. New arrays are returned; the inputs are not changed.
     """
-    if m < 1 or lambd < 0:
-        raise ValueError(f"l2_gradient needs m >= 1 and lambd >= 0, got m = {m}, lambd = {lambd}")
+    _check_strength("l2_gradient", lambd, m)
     dW1, db1, dW2, db2 = grads
     W1, _, W2, _ = params
     return dW1 + lambd / m * W1, db1, dW2 + lambd / m * W2, db2
+
+
+def _check_strength(name: str, lambd: float, m: int) -> None:
+    """Refuse m < 1 and a lambd that is negative, NaN or infinite (a NaN passes ``lambd < 0``)."""
+    if not (m >= 1 and math.isfinite(lambd) and lambd >= 0):
+        raise ValueError(f"{name} needs m >= 1 and lambd >= 0 (finite), got m = {m}, lambd = {lambd}")
 
 
 __all__ = ["l2_gradient", "l2_penalty"]

@@ -1,11 +1,12 @@
 """The training loops of chapters 4 and 5, written plainly on the functions of :mod:`helpers.nn`.
 
-:func:`gradient_descent` is the notes' loop (notebook 04): every iteration runs forward_prop on
-all m examples, backward_prop and update_params. :func:`train` is mini-batch stochastic
-gradient descent with momentum and a decaying learning rate (notebook 05). Both record a
-:class:`History`, stop with :class:`TrainingDiverged` when the loss blows up and show a
-progress bar. :mod:`helpers.fast` computes the same numbers faster; the tests check it against
-these loops.
+:func:`gradient_descent` is the notes' loop (notebook 04): every iteration takes the gradient
+on all m examples (:func:`full_batch_gradient`) and calls update_params. :func:`train` is
+mini-batch stochastic gradient descent with momentum and a decaying learning rate (notebook 05),
+one :class:`SGDStep` per batch. Both record a :class:`History`, stop with
+:class:`TrainingDiverged` when the loss blows up, show a progress bar and keep BLAS on one
+thread (chapter 7 shows why). The fast engine :mod:`helpers.fast` is these two loops with its
+own gradient and step; the tests check that both give the same numbers.
 """
 
 from __future__ import annotations
@@ -13,24 +14,24 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from helpers.blas_threads import limit_blas_threads
 from helpers.nn import (
     Params,
-    _check_ndim,
-    as_labels,
     backward_prop,
-    check_params,
     cross_entropy,
     evaluate,
     forward_prop,
     get_accuracy,
     get_predictions,
     init_params,
+    log_loss_sum,
     update_params,
 )
+from helpers.validation import check_network, check_positive
 
 
 class TrainingDiverged(FloatingPointError):
@@ -57,16 +58,13 @@ class History:
 
     def as_dict(self) -> dict[str, list[float] | float | str]:
         """The history as a plain dict (for JSON)."""
-        return {
-            "unit": self.unit,
-            "step": self.step,
-            "loss": self.loss,
-            "accuracy": self.accuracy,
-            "dev_step": self.dev_step,
-            "dev_loss": self.dev_loss,
-            "dev_accuracy": self.dev_accuracy,
-            "seconds": self.seconds,
-        }
+        return asdict(self)
+
+    def record(self, step: int, loss: float, accuracy: float) -> None:
+        """Store the training loss and accuracy at ``step``."""
+        self.step.append(step)
+        self.loss.append(loss)
+        self.accuracy.append(accuracy)
 
     def record_dev(self, step: int, params: Params, X_dev: np.ndarray, Y_dev: np.ndarray) -> float:
         """Evaluate the network on the dev set (n, m_dev), store it at ``step``; returns accuracy."""
@@ -75,19 +73,6 @@ class History:
         self.dev_loss.append(dev_loss)
         self.dev_accuracy.append(dev_accuracy)
         return dev_accuracy
-
-
-def check_data(X: np.ndarray, Y: np.ndarray, name: str = "X") -> np.ndarray:
-    """Integer labels (m,) for images X (n, m) and labels Y (m,) or one-hot (k, m), checked."""
-    _check_ndim(name, X, 2, "(pixels x examples): one image per column")
-    return as_labels(Y, X.shape[1], name="Y" if name == "X" else "Y_dev")
-
-
-def check_positive(**values: int | None) -> None:
-    """Raise a ValueError naming the first value that is given but not a positive integer."""
-    for name, value in values.items():
-        if value is not None and (int(value) != value or value < 1):
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 def check_loss(loss: float, where: str, alpha: float, initial: float, n_classes: int) -> None:
@@ -126,14 +111,46 @@ def progress_bar(total: int, desc: str, enabled: bool):
 
 
 def starting_params(
-    X: np.ndarray, labels: np.ndarray, params: Params | None, n_hidden: int, scheme: str, seed, dtype
-) -> Params:
-    """``params`` (checked) or ``init_params``, for X (n, m) and at least 10 classes, as ``dtype``."""
+    X: np.ndarray, Y: np.ndarray, params: Params | None, n_hidden: int, scheme: str, seed, dtype
+) -> tuple[Params, np.ndarray]:
+    """``params`` or ``init_params`` (at least 10 classes) as ``dtype``, and the labels (m,) of Y, checked."""
     if params is None:
+        labels = check_network(None, X, Y)
         params = init_params(X.shape[0], n_hidden, max(int(labels.max()) + 1, 10), seed=seed, scheme=scheme)
     params = tuple(np.array(p, dtype=dtype) for p in params)
-    check_params(*params)
-    return params  # type: ignore[return-value]
+    return params, check_network(params, X, Y)  # type: ignore[return-value]
+
+
+def dev_set(params: Params, X_dev, Y_dev, dtype) -> tuple[np.ndarray, np.ndarray] | None:
+    """The dev images X_dev (n, m_dev) as ``dtype`` and their labels (m_dev,), checked; None without them."""
+    if X_dev is None or Y_dev is None:
+        return None
+    labels = check_network(params, X_dev, Y_dev, "X_dev")
+    return X_dev.astype(dtype, copy=False), labels
+
+
+def after_evaluation(history: History, step: int, params: Params, dev, callback, bar, loss: float) -> None:
+    """At an evaluation point: evaluate the dev set (if any), show it, then call ``callback``."""
+    if dev is not None:
+        dev_accuracy = history.record_dev(step, params, *dev)
+        bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_accuracy:.3f}")
+    if callback is not None:
+        callback(step, params, history)
+
+
+# --------------------------------------------------------------------------------------------
+# Full-batch gradient descent (notebook 04)
+# --------------------------------------------------------------------------------------------
+def full_batch_gradient(params: Params, X: np.ndarray, labels: np.ndarray) -> tuple[float, float, Params]:
+    """Loss, accuracy and gradients (dW1, db1, dW2, db2) of the network on all m columns of X (n, m).
+
+    forward_prop, cross_entropy and get_accuracy of that forward pass, then backward_prop.
+    """
+    W1, b1, W2, b2 = params
+    Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
+    loss = cross_entropy(A2, labels)
+    accuracy = get_accuracy(get_predictions(A2), labels)
+    return loss, accuracy, backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
 
 
 def gradient_descent(
@@ -152,49 +169,69 @@ def gradient_descent(
     eval_every: int = 10,
     progress: bool = True,
     callback: Callable[[int, Params, History], None] | None = None,
+    blas_threads: int | None = 1,
+    gradient: Callable[[Params, np.ndarray, np.ndarray], tuple[float, float, Params]] = full_batch_gradient,
 ) -> tuple[Params, History]:
     """Full-batch gradient descent, the loop of the notes (notebook 04).
 
-    X (n, m), Y labels (m,) or one-hot (k, m). Each iteration runs forward_prop on all m
-    examples, backward_prop, and update_params with learning rate ``alpha``. Parameters start
-    from ``params`` if given, else from ``init_params(scheme=scheme, seed=seed)`` (the notes'
-    uniform(-0.5, 0.5) by default). The training loss and accuracy of every iteration come from
-    its forward pass (before its update); the dev set is evaluated every ``eval_every``
-    iterations and after the last one; ``callback(iteration, params, history)``, if given, runs
-    at the same points. Returns ``((W1, b1, W2, b2), history)``.
+    X (n, m), Y labels (m,) or one-hot (k, m). Each iteration takes ``gradient(params, X,
+    labels)`` (the loss, accuracy and gradients of all m examples) and calls update_params with
+    learning rate ``alpha``. Parameters start from ``params`` if given, else from
+    ``init_params(scheme=scheme, seed=seed)`` (the notes' uniform(-0.5, 0.5) by default). The
+    training loss and accuracy of every iteration come from its forward pass (before its
+    update); the dev set is evaluated every ``eval_every`` iterations and after the last one;
+    ``callback(iteration, params, history)``, if given, runs at the same points.
+    ``blas_threads``: BLAS threads meanwhile (None: as configured). Returns ``(params, history)``.
     """
-    labels = check_data(X, Y)
     check_positive(iterations=iterations, eval_every=eval_every)
-    W1, b1, W2, b2 = starting_params(X, labels, params, n_hidden, scheme, seed, dtype)
+    params, labels = starting_params(X, Y, params, n_hidden, scheme, seed, dtype)
     X = X.astype(dtype, copy=False)
-    dev = X_dev is not None and Y_dev is not None
-    if dev:
-        dev_labels = check_data(X_dev, Y_dev, "X_dev")
-        X_dev = X_dev.astype(dtype, copy=False)
+    dev = dev_set(params, X_dev, Y_dev, dtype)
     history = History(unit="iteration")
     start = time.perf_counter()
     with (
         np.errstate(over="ignore", invalid="ignore"),
         progress_bar(iterations, "gradient descent", progress) as bar,
+        limit_blas_threads(blas_threads),
     ):
         for i in range(1, iterations + 1):
-            Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)
-            loss = cross_entropy(A2, labels)
-            check_loss(loss, f"iteration {i}", alpha, history.loss[0] if history.loss else loss, W2.shape[0])
-            history.step.append(i)
-            history.loss.append(loss)
-            history.accuracy.append(get_accuracy(get_predictions(A2), labels))
-            dW1, db1, dW2, db2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X, labels)
-            W1, b1, W2, b2 = update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha)
+            loss, accuracy, grads = gradient(params, X, labels)
+            initial = history.loss[0] if history.loss else loss
+            check_loss(loss, f"iteration {i}", alpha, initial, params[2].shape[0])
+            history.record(i, loss, accuracy)
+            params = update_params(*params, *grads, alpha)
             if i % eval_every == 0 or i == iterations:
-                if dev:
-                    dev_accuracy = history.record_dev(i, (W1, b1, W2, b2), X_dev, dev_labels)
-                    bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_accuracy:.3f}")
-                if callback is not None:
-                    callback(i, (W1, b1, W2, b2), history)
+                after_evaluation(history, i, params, dev, callback, bar, loss)
             bar.update()
     history.seconds = time.perf_counter() - start
-    return (W1, b1, W2, b2), history
+    return params, history
+
+
+# --------------------------------------------------------------------------------------------
+# Mini-batch SGD with momentum (notebook 05)
+# --------------------------------------------------------------------------------------------
+class SGDStep:
+    """One mini-batch step of notebook 05 on X (n, m) and labels (m,), from ``params``.
+
+    ``step(batch, lr)`` runs forward_prop and backward_prop on the columns ``batch`` of X, then
+    V := momentum V + dP and P := P - lr V for every parameter (momentum 0: plain SGD). It
+    returns the probabilities given to the true classes (b,) and the predictions (b,) of the
+    batch's forward pass, before the update. ``params`` holds the current parameters.
+    """
+
+    def __init__(self, params: Params, X: np.ndarray, labels: np.ndarray, momentum: float, batch_size: int):
+        self.params, self.X, self.labels, self.momentum = params, X, labels, momentum
+        self.velocities = [np.zeros_like(p) for p in params]
+
+    def __call__(self, batch: np.ndarray, lr: float) -> tuple[np.ndarray, np.ndarray]:
+        W1, b1, W2, b2 = self.params
+        Xb = self.X[:, batch].astype(W1.dtype, copy=False)  # (n, b)
+        yb = self.labels[batch]
+        Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, Xb)
+        grads = backward_prop(Z1, A1, Z2, A2, W1, W2, Xb, yb)
+        self.velocities = [self.momentum * v + g for v, g in zip(self.velocities, grads)]
+        self.params = update_params(W1, b1, W2, b2, *self.velocities, lr)
+        return A2[yb, np.arange(len(batch))], get_predictions(A2)
 
 
 def train(
@@ -214,66 +251,52 @@ def train(
     Y_dev: np.ndarray | None = None,
     progress: bool = True,
     callback: Callable[[int, Params, History], None] | None = None,
+    blas_threads: int | None = 1,
+    step: Callable[..., SGDStep] = SGDStep,
 ) -> tuple[Params, History]:
     """Mini-batch stochastic gradient descent with momentum (notebook 05).
 
     X (n, m), Y labels (m,) or one-hot (k, m). Every epoch shuffles the m examples (seeded by
-    ``seed``) and steps through them ``batch_size`` columns at a time, each step calling
-    forward_prop, backward_prop and update_params on that batch. Parameters start from
-    ``params`` or from He initialisation.
-
-    ``momentum`` (0 = plain SGD) keeps a velocity V := momentum V + dP per parameter and steps
-    P := P - lr V. ``schedule="linear"`` decays the learning rate lr linearly from ``alpha``
-    towards 0 over all steps, ``"constant"`` keeps it at ``alpha``. ``dtype`` float32 halves
-    memory traffic against float64. ``history`` holds, per epoch, the mean training loss and
-    accuracy over the epoch's batches (each from the batch's forward pass, before its update)
-    and, when X_dev/Y_dev are given, the dev loss and accuracy after the epoch.
-    ``callback(epoch, params, history)`` runs after every epoch.
-    Returns ``((W1, b1, W2, b2), history)``.
+    ``seed``) and steps through them ``batch_size`` columns at a time with one :class:`SGDStep`
+    (or ``step``: another class with its interface) per batch. Parameters start from ``params``
+    or from He initialisation. ``momentum``: 0 is plain SGD. ``schedule="linear"`` decays the
+    learning rate linearly from ``alpha`` towards 0 over all steps, ``"constant"`` keeps it.
+    ``dtype`` float32 halves memory traffic against float64. ``history`` holds, per epoch, the
+    training loss and accuracy over the epoch's batches (each from the batch's forward pass,
+    before its update) and, when X_dev/Y_dev are given, the dev loss and accuracy after the
+    epoch. ``callback(epoch, params, history)`` runs after every epoch. ``blas_threads``: BLAS
+    threads meanwhile (None: as configured). Returns ``((W1, b1, W2, b2), history)``.
     """
-    labels = check_data(X, Y)
-    m = X.shape[1]
     check_sgd_settings(epochs, batch_size, momentum, schedule)
-    params = starting_params(X, labels, params, n_hidden, "he", seed, dtype)
-    dev = X_dev is not None and Y_dev is not None
-    if dev:
-        dev_labels = check_data(X_dev, Y_dev, "X_dev")
-        X_dev = X_dev.astype(dtype, copy=False)
-    velocities = [np.zeros_like(p) for p in params]
+    params, labels = starting_params(X, Y, params, n_hidden, "he", seed, dtype)
+    dev = dev_set(params, X_dev, Y_dev, dtype)
+    m = X.shape[1]
+    stepper = step(params, X, labels, momentum, batch_size)
+    p_true = np.empty(m, dtype=params[0].dtype)  # per epoch: the probability given to the true class
+    predicted = np.empty(m, dtype=np.intp)
     rng = np.random.default_rng(None if seed is None else seed + 1)
     total_steps = epochs * math.ceil(m / batch_size)
-    step = 0
+    t = 0
     history = History(unit="epoch")
     start = time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"), progress_bar(total_steps, "training", progress) as bar:
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        progress_bar(total_steps, "training", progress) as bar,
+        limit_blas_threads(blas_threads),
+    ):
         for epoch in range(1, epochs + 1):
             order = rng.permutation(m)
-            loss_sum, correct = 0.0, 0
             for s in range(0, m, batch_size):
-                batch = order[s : s + batch_size]
-                Xb = X[:, batch].astype(dtype, copy=False)  # (n, B)
-                yb = labels[batch]
-                Z1, A1, Z2, A2 = forward_prop(*params, Xb)
-                batch_loss = cross_entropy(A2, yb)
-                if step == 0:
-                    initial = batch_loss  # the loss of the untrained network
-                loss_sum += batch_loss * len(batch)
-                correct += int(np.count_nonzero(get_predictions(A2) == yb))
-                grads = backward_prop(Z1, A1, Z2, A2, params[0], params[2], Xb, yb)
-                velocities = [momentum * v + g for v, g in zip(velocities, grads)]
-                lr = alpha * (1 - step / total_steps) if schedule == "linear" else alpha
-                params = update_params(*params, *velocities, lr)
-                step += 1
+                lr = alpha * (1 - t / total_steps) if schedule == "linear" else alpha
+                batch = slice(s, s + batch_size)
+                p_true[batch], predicted[batch] = stepper(order[batch], lr)
+                t += 1
                 bar.update()
-            loss = loss_sum / m
+            if epoch == 1:  # the loss of the untrained network, from the first batch
+                initial = log_loss_sum(p_true[:batch_size]) / min(batch_size, m)
+            loss = log_loss_sum(p_true) / m
             check_loss(loss, f"epoch {epoch}", alpha, initial, params[2].shape[0])
-            history.step.append(epoch)
-            history.loss.append(loss)
-            history.accuracy.append(correct / m)
-            if dev:
-                dev_accuracy = history.record_dev(epoch, params, X_dev, dev_labels)
-                bar.set_postfix(loss=f"{loss:.3f}", dev_acc=f"{dev_accuracy:.3f}")
-            if callback is not None:
-                callback(epoch, params, history)
+            history.record(epoch, loss, int(np.count_nonzero(predicted == labels[order])) / m)
+            after_evaluation(history, epoch, stepper.params, dev, callback, bar, loss)
     history.seconds = time.perf_counter() - start
-    return params, history
+    return stepper.params, history

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pytest
 
-from helpers import fast, load_mnist, training
+from helpers import blas_threads, fast, load_mnist, training
 from helpers.checks import CheckFailed, check_blocked_gradients
 from helpers.data import images_to_columns, parse_idx
 from helpers.full_batch import block_sums
@@ -66,6 +66,7 @@ def assert_same_training(ours, reference, dtype) -> None:
 @pytest.mark.parametrize("n_hidden", [1, 10, 128])
 @pytest.mark.parametrize(("m", "block_size"), [(1, 1), (1, 4), (7, 7), (7, 3), (300, 100), (300, 64)])
 def test_blocked_gradient_descent_equals_the_reference(dtype, n_hidden, m, block_size):
+    # A block of at least m columns is one block through block_sums too, not the reference itself.
     X, y = _data(m=m)
     kwargs = dict(n_hidden=n_hidden, seed=3, dtype=dtype, eval_every=2, progress=False, X_dev=X, Y_dev=y)
     reference = training.gradient_descent(X, y, 0.5, 5, **kwargs)
@@ -87,7 +88,7 @@ def test_block_sums_are_b_times_the_reference_means(b):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_thread_count_does_not_change_a_bit(dtype):
+def test_thread_count_does_not_change_a_bit(dtype):  # 1, 2 and 4 block workers
     X, y = _data(m=300)
     runs = [
         fast.gradient_descent(
@@ -101,6 +102,7 @@ def test_thread_count_does_not_change_a_bit(dtype):
         assert history.loss == runs[0][1].loss and history.accuracy == runs[0][1].accuracy
 
 
+@pytest.mark.skipif(fast.default_threads() < 2, reason="one core: no worker counts to choose between")
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_worker_counts_chosen_by_timing_do_not_change_a_bit(monkeypatch, dtype):
     X, y = _data(m=300)
@@ -116,7 +118,7 @@ def test_worker_counts_chosen_by_timing_do_not_change_a_bit(monkeypatch, dtype):
 
 def test_timed_choice_keeps_the_second_setting_only_when_it_wins_by_the_margin(monkeypatch):
     clock = [0.0]
-    monkeypatch.setattr(fast.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(blas_threads.time, "perf_counter", lambda: clock[0])
 
     def probe(first: float, second: float) -> int:
         chooser = fast.TimedChoice((2, 4), probe=2, margin=0.97)
@@ -248,6 +250,17 @@ def test_adaptive_threads_restore_blas():
     fast.train(X, y, epochs=2, batch_size=8, alpha=0.1, progress=False)
     after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
     assert before == after
+    sample = load_mnist(source="sample")
+    with pytest.raises(training.TrainingDiverged):  # given back on the way out of a failed run too
+        fast.train(
+            sample.X_train[:, :1000],
+            sample.y_train[:1000],
+            epochs=5,
+            batch_size=64,
+            alpha=1e6,
+            progress=False,
+        )
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
 
 
 # --------------------------------------------------------------------------------------------
@@ -345,7 +358,7 @@ def _probed_epochs(monkeypatch, single_cost: float, every_cost: float, epochs: i
     """Epochs in which AdaptiveBlasThreads probed, on a fake clock where a step with one BLAS
     thread takes ``single_cost`` and a step on every core ``every_cost``."""
     clock = [0.0]
-    monkeypatch.setattr(fast.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(blas_threads.time, "perf_counter", lambda: clock[0])
     tuner = fast.AdaptiveBlasThreads(probe=2)
     threads = [1]
     monkeypatch.setattr(tuner, "_set", threads.append)  # record instead of touching BLAS

@@ -62,7 +62,10 @@ def test_biases_untouched_and_inputs_unchanged():
         assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("lambd, m", [(-1.0, 5), (1.0, 0)])
+@pytest.mark.parametrize(
+    "lambd, m",
+    [(-1.0, 5), (1.0, 0), (float("nan"), 5), (float("inf"), 5), (-float("inf"), 5), (1.0, float("nan"))],
+)
 def test_bad_arguments_are_named(lambd, m):
     params, X, y = _problem()
     with pytest.raises(ValueError, match="m >= 1 and lambd >= 0"):

@@ -369,6 +369,81 @@ def test_train_bad_args(kwargs, words):
         train(**args)
 
 
+@pytest.mark.parametrize("trainer", ["gradient_descent", "train", "fast.gradient_descent", "fast.train"])
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        (lambda y: y.reshape(1, -1), r"Y has shape \(1, 60\): labels must be 1-D"),  # trained on zeros before
+        (lambda y: np.full((10, 60), 0.1), r"Y of shape \(10, 60\) is not one-hot"),
+        (lambda y: 2 * np.eye(10)[y].T, "is not one-hot"),
+    ],
+)
+def test_every_trainer_refuses_labels_that_are_not_labels_or_one_hot(trainer, bad, words):
+    from helpers import fast
+
+    X, y = blobs()
+    fn = {"gradient_descent": gradient_descent, "train": train}.get(trainer) or getattr(fast, trainer[5:])
+    settings = (
+        dict(alpha=0.1, iterations=1) if "gradient" in trainer else dict(epochs=1, batch_size=16, alpha=0.1)
+    )
+    for where in ("Y", "Y_dev"):
+        args = dict(X_dev=X, Y_dev=y, Y=y, **settings)
+        args[where] = bad(y)
+        with pytest.raises(ValueError, match=words.replace("Y", where, 1)):
+            fn(X, args.pop("Y"), progress=False, **args)
+
+
+# --------------------------------------------------------------------------------------------
+# The thread policy: one BLAS thread around the epochs, BLAS given back afterwards
+# --------------------------------------------------------------------------------------------
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+@pytest.mark.parametrize("trainer", ["gradient_descent", "train"])
+@pytest.mark.parametrize("blas_threads", [1, 2, None])
+def test_the_loops_run_blas_on_the_threads_asked_for_and_give_them_back(trainer, blas_threads):
+    from threadpoolctl import threadpool_limits
+
+    X, y = blobs()
+    seen = []
+    settings = dict(alpha=0.1, iterations=2, eval_every=1) if trainer == "gradient_descent" else {}
+    settings = settings or dict(epochs=2, batch_size=16, alpha=0.1)
+    fn = gradient_descent if trainer == "gradient_descent" else train
+    with threadpool_limits(3, user_api="blas"):  # as configured: 3
+        fn(
+            X,
+            y,
+            blas_threads=blas_threads,
+            callback=lambda *_: seen.append(_blas_threads()),
+            progress=False,
+            **settings,
+        )
+        assert _blas_threads() == [3] * len(_blas_threads())
+    assert seen and all(t == [blas_threads or 3] * len(t) for t in seen)
+
+
+def test_the_default_is_one_blas_thread_and_a_diverging_run_gives_blas_back():
+    X, y = blobs()
+    before = _blas_threads()
+    seen = []
+    train(
+        X,
+        y,
+        epochs=1,
+        batch_size=16,
+        alpha=0.1,
+        callback=lambda *_: seen.append(_blas_threads()),
+        progress=False,
+    )
+    assert seen == [[1] * len(before)]
+    with pytest.raises(TrainingDiverged):
+        train(X * 1e3, y, epochs=3, batch_size=16, alpha=1e6, progress=False)
+    assert _blas_threads() == before
+
+
 # --------------------------------------------------------------------------------------------
 # Divergence
 # --------------------------------------------------------------------------------------------
@@ -410,18 +485,21 @@ def test_train_learns_the_offline_sample(mnist_sample):
 
 
 # --------------------------------------------------------------------------------------------
-# Recipes: each names its trainer once; run_recipe and fit train with the fast engine
+# Recipes: each holds its trainer, a function of the fast engine
 # --------------------------------------------------------------------------------------------
-def test_every_recipe_names_a_known_trainer():
-    from helpers.recipes import RECIPES, TRAINERS
+def test_every_recipe_holds_its_trainer_function():
+    from helpers import fast
+    from helpers.recipes import RECIPES
 
+    trainers = {name: r.train for name, r in RECIPES.items()}
+    assert trainers == {"notes": fast.gradient_descent, "fast": fast.train, "wide": fast.train}
     assert {name: r.trainer for name, r in RECIPES.items()} == {
         "notes": "gradient_descent",
         "fast": "train",
         "wide": "train",
     }
-    assert set(TRAINERS) == {"gradient_descent", "train"}
     assert "iterations" in RECIPES["notes"] and "epochs" in RECIPES["fast"]
+    assert "train" not in RECIPES["fast"] and dict(RECIPES["fast"])["batch_size"] == 64  # settings only
 
 
 def test_run_recipe_trains_as_its_trainer_with_the_reference_numbers():
@@ -449,7 +527,7 @@ def test_unknown_recipe_and_trainer_are_refused():
         run_recipe("nope", X, y)
     with pytest.raises(ValueError, match="trainer must be one of"):
         fit("sgd", X, y, epochs=1)
-    with pytest.raises(ValueError, match="trainer must be one of"):
+    with pytest.raises(TypeError, match="trainer must be a function"):
         Recipe("adam", epochs=1)
 
 
