@@ -17,11 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.idx import ChecksumError
 from helpers.idx import parse_idx as parse_idx  # re-exported: helpers.data.parse_idx
 from helpers.idx import read_idx as read_idx  # re-exported: helpers.data.read_idx
 from helpers.labels import as_labels
 
-#: The four standard MNIST files, with the MD5 of each *decompressed* payload.
+#: The four standard MNIST files, with the MD5 of each *decompressed* payload: the MD5 of a raw
+#: ``<name>`` and of the bytes inside ``<name>.gz`` alike. Both the downloader and the loader
+#: check the file :func:`find_idx` picks against it.
 MNIST_FILES: dict[str, str] = {
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
     "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
@@ -148,10 +151,10 @@ class MNIST:
 
 
 def find_idx(data_dir: str | os.PathLike, name: str) -> Path | None:
-    """The path of MNIST file ``name`` in data_dir, or None.
+    """The one file of MNIST file ``name`` in data_dir that is read (and verified), or None.
 
-    ``<name>.gz`` (what :func:`helpers.download_mnist` writes and verifies) is preferred to a
-    raw ``<name>`` beside it.
+    ``<name>.gz`` (what :func:`helpers.download_mnist` writes) is preferred to a raw ``<name>``
+    beside it; the downloader checks and replaces exactly the file this returns.
     """
     for candidate in (Path(data_dir) / f"{name}.gz", Path(data_dir) / name):
         if candidate.is_file():
@@ -160,9 +163,18 @@ def find_idx(data_dir: str | os.PathLike, name: str) -> Path | None:
 
 
 def _read_mnist_file(path: Path, name: str) -> np.ndarray:
-    """One MNIST IDX file, checked: unsigned bytes, the file's shape, at most MNIST's size."""
+    """One MNIST IDX file, checked: the file's shape and size, unsigned bytes, then its MD5.
+
+    The MD5 is taken of the bytes as they are read, so what is loaded is what was verified.
+    """
     full = MNIST_SHAPES[name]
-    a = read_idx(path, max_bytes=math.prod(full))
+    try:
+        a = read_idx(path, max_bytes=math.prod(full), md5=MNIST_FILES[name])
+    except ChecksumError as exc:
+        raise ChecksumError(
+            f"{exc}; it is not the MNIST file {name} (a damaged copy, or another data set under the "
+            f"same name): run `python -m helpers download --data-dir {path.parent}` to replace it"
+        ) from None
     if a.dtype != np.uint8:
         raise ValueError(f"{path}: holds {a.dtype} values; MNIST files hold unsigned bytes (IDX type 08)")
     if a.shape[1:] != full[1:]:
