@@ -257,3 +257,61 @@ def test_real_mnist_with_shuffled_test_labels_is_refused_and_raw_copies_verify(t
     labels.write_bytes(payload[:8] + shuffled.tobytes())
     with pytest.raises(ValueError, match=f"{labels}: wrong contents"):
         load_mnist(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV: every kind of line ending counts, a byte-order mark is fine, memory stays bounded
+# --------------------------------------------------------------------------------------------
+CSV_HEADER = "label," + ",".join(f"pixel{i}" for i in range(784))
+
+
+def _csv_rows_text(m: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    table = np.column_stack([rng.integers(0, 10, m), rng.integers(0, 256, (m, 784))])
+    return [",".join(map(str, row)) for row in table], table
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_csv_rows_count_against_the_cap_whatever_their_line_ending(tmp_path, monkeypatch, ending):
+    rows, table = _csv_rows_text(21)
+    path = tmp_path / "train.csv"
+    path.write_bytes(ending.join([CSV_HEADER, *rows]).encode() + ending.encode())
+    X, y = read_kaggle_csv(path)  # each ending reads the same table
+    np.testing.assert_array_equal(y, table[:, 0])
+    np.testing.assert_array_equal(np.round(X.T * 255), table[:, 1:])
+    monkeypatch.setattr(data, "MAX_CSV_ROWS", 20)
+    with pytest.raises(ValueError, match="at least 21 rows, above the limit of 20"):
+        read_kaggle_csv(path)
+
+
+def test_csv_with_a_byte_order_mark_reads_like_one_without(tmp_path):
+    rows, table = _csv_rows_text(3)
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+    plain.write_text("\n".join([CSV_HEADER, *rows]) + "\n", encoding="utf-8")
+    marked.write_text("\n".join([CSV_HEADER, *rows]) + "\n", encoding="utf-8-sig")
+    assert marked.read_bytes()[:3] == b"\xef\xbb\xbf"
+    for got, want in zip(read_kaggle_csv(marked), read_kaggle_csv(plain)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_csv_with_one_wide_row_is_refused_without_parsing_it(tmp_path):
+    """A 32 MB row of 16 million columns would take hundreds of MiB to parse: refused by length."""
+    path = tmp_path / "train.csv"
+    with open(path, "wb") as f:
+        f.write(CSV_HEADER.encode() + b"\n" + b"0," * (16 << 20) + b"0\n")
+    result = run_bounded(
+        f"from helpers.data import read_kaggle_csv\ntry:\n    read_kaggle_csv({str(path)!r})\n"
+        "except ValueError as e:\n    print(e)",
+        mib=300,
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+    assert f"{path}: row 1 is longer than 12,560 characters" in result.stdout
+
+
+def test_csv_row_with_too_many_columns_is_named_before_parsing(tmp_path):
+    rows, _ = _csv_rows_text(3)
+    rows[1] += ",0"
+    path = tmp_path / "train.csv"
+    path.write_text("\n".join([CSV_HEADER, *rows]) + "\n")
+    with pytest.raises(ValueError, match=f"{path}: row 2 has 786 columns, expected 785"):
+        read_kaggle_csv(path)
