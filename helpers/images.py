@@ -26,44 +26,38 @@ MAX_PIXELS = 50_000_000
 INK_THRESHOLD = 0.2  # after contrast normalisation, fainter pixels count as background
 MIN_CONTRAST = 0.08  # ink must differ from the background by this much (on a 0..1 scale)
 MIN_STROKE = 0.1  # thinnest stroke, as a fraction of the bounding box's longer side
+PAPER_SEARCH = 128  # a sheet of paper on a dark surround is looked for at this longer side
 
 
-def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
-    """Grayscale float array (H, W) in [0, 1] from an image file, PIL image or 2-D array."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+class _Refused(ValueError):
+    """A picture this module refuses on purpose (its own message), not a decoder's failure."""
 
-    if isinstance(source, np.ndarray):
-        a = source
-        if a.ndim == 3 and a.shape[2] in (3, 4):
-            a = a[..., :3].mean(axis=2)
-        if a.ndim != 2 or min(a.shape) < 1:
-            raise ValueError(f"{name}: expected a 2-D grayscale image array, got shape {a.shape}")
-        _check_budget(name, a.shape[1], a.shape[0])
-        a = np.asarray(a, dtype=np.float64)
-        if not np.all(np.isfinite(a)):
-            raise ValueError(f"{name}: the image array holds NaN or infinite values")
-        return a / 255.0 if a.max() > 1.0 else a
-    if isinstance(source, Image.Image):
-        _check_budget(name, *source.size)
-        img = _shrunk(source)
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: no such image file")
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                with Image.open(path) as opened:
-                    _check_budget(str(path), *opened.size)  # from the header, before decoding
-                    opened.draft("L", (MAX_INPUT, MAX_INPUT))  # JPEG: decode at a reduced scale
-                    img = _shrunk(ImageOps.exif_transpose(opened))  # phones store a rotation tag
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ValueError(
-                f"{path}: too many pixels, above the budget of {MAX_PIXELS:,} pixels for a picture of a "
-                f"digit ({str(exc).split(',')[0]})"
-            ) from None
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise ValueError(f"{path}: cannot read it as an image ({exc})") from None
+
+def _scaled(a: np.ndarray) -> np.ndarray:
+    """Pixel values as float64 in [0, 1], divided by the range their type really has.
+
+    bool: 1; uint8: 255; uint16: 65535. Other integers and floats (Pillow's "I" and "F"
+    modes, arrays) have no fixed range: the smallest of 1, 255 and 65535 that holds their
+    maximum, or their own min..max when they go beyond (or below 0).
+    """
+    kind = {np.dtype(bool): 1.0, np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
+    f = np.asarray(a, dtype=np.float64)
+    if a.dtype.newbyteorder("=") in kind:
+        return f / kind[a.dtype.newbyteorder("=")]
+    if not np.all(np.isfinite(f)):
+        raise _Refused("the picture holds NaN or infinite values")
+    lo, hi = float(f.min()), float(f.max())
+    if lo >= 0:
+        top = next((r for r in (1.0, 255.0, 65535.0) if hi <= r), hi)
+        return f / top
+    return (f - lo) / (hi - lo) if hi > lo else np.zeros_like(f)
+
+
+def _gray(img) -> np.ndarray:
+    """Grayscale float (H, W) in [0, 1] of a PIL image of any mode, scaled by its real range."""
+    if img.mode in ("La", "RGBa"):  # premultiplied alpha: undo it first
+        img = img.convert("LA" if img.mode == "La" else "RGBA")
+    mode = img.mode
     if _has_alpha(img):
         # Drawings often have a transparent background: lay them on a background that
         # contrasts with the opaque strokes.
@@ -76,28 +70,79 @@ def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
             back = 1.0 if ink_is_dark else 0.0
             return alpha * lum + (1 - alpha) * back
         return lum
-    return np.asarray(img.convert("L"), dtype=np.float64) / 255.0
+    if mode in ("1", "L", "I", "F") or mode.startswith("I;16"):
+        return _scaled(np.asarray(img))  # one channel: its own values, not clipped to 8 bits
+    if mode == "LAB":
+        return _scaled(np.asarray(img.getchannel("L")))  # the lightness channel
+    if mode not in ("RGB", "P", "CMYK", "YCbCr"):
+        img = img.convert("RGB")  # HSV and the rest
+    return _scaled(np.asarray(img.convert("L")))
+
+
+def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
+    """Grayscale float array (H, W) in [0, 1] from an image file, PIL image or 2-D array."""
+    from PIL import Image, ImageOps
+
+    if isinstance(source, np.ndarray):
+        a = source
+        if a.ndim == 3 and a.shape[2] in (3, 4):
+            a = a[..., :3].mean(axis=2)
+        if a.ndim != 2 or min(a.shape) < 1:
+            raise ValueError(f"{name}: expected a 2-D grayscale image array, got shape {a.shape}")
+        _check_budget(name, a.shape[1], a.shape[0])
+        try:
+            return _scaled(a)
+        except _Refused as exc:
+            raise ValueError(f"{name}: {exc}") from None
+    if isinstance(source, Image.Image):
+        _check_budget(name, *source.size)
+        return _gray(_shrunk(source))
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such image file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as opened:
+                _check_budget(str(path), *opened.size)  # from the header, before decoding
+                opened.draft("L", (MAX_INPUT, MAX_INPUT))  # JPEG: decode at a reduced scale
+                return _gray(_shrunk(ImageOps.exif_transpose(opened)))  # phones store a rotation tag
+    except _Refused:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValueError(
+            f"{path}: too many pixels, above the budget of {MAX_PIXELS:,} pixels for a picture of a "
+            f"digit ({str(exc).split(',')[0]})"
+        ) from None
+    except Exception as exc:  # whatever a decoder raises on a damaged or exotic file
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise ValueError(f"{path}: cannot read it as an image ({type(exc).__name__}: {reason})") from None
 
 
 def _check_budget(name: str, width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
-        raise ValueError(
+        raise _Refused(
             f"{name}: {width} x {height} pixels, above the budget of {MAX_PIXELS:,} pixels "
             "for a picture of a digit"
         )
 
 
 def _has_alpha(img) -> bool:
-    return img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info)
+    return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (img.mode == "P" and "transparency" in img.info)
 
 
 def _shrunk(img):
-    """A PIL image whose longer side is at most MAX_INPUT, shrunk (box filter) before any float copy."""
+    """A PIL image whose longer side is at most MAX_INPUT, shrunk (box filter) before any float copy.
+
+    16-bit images are shrunk as 32-bit integers ("I"), which keeps their range for :func:`_gray`.
+    """
     from PIL import Image
 
     if max(img.size) <= MAX_INPUT:
-        return img
-    if img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):
+        return img.copy()  # decoded now, inside the caller's error handling
+    if img.mode.startswith("I;16"):
+        img = img.convert("I")
+    elif img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):
         img = img.convert("RGBA" if _has_alpha(img) else "L")
     w, h = _fit((img.size[1], img.size[0]), MAX_INPUT)[::-1]
     return img.resize((w, h), Image.Resampling.BOX)
@@ -139,6 +184,81 @@ def _bbox(a: np.ndarray) -> tuple[slice, slice]:
     return slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)
 
 
+def _flood(allowed: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+    """The pixels of ``allowed`` (H, W) reached from ``seeds`` (flat indices) by 4-neighbour steps."""
+    h, w = allowed.shape
+    ok, seen = allowed.ravel().tolist(), [False] * allowed.size
+    stack = [int(p) for p in seeds if ok[p]]
+    for p in stack:
+        seen[p] = True
+    while stack:
+        p = stack.pop()
+        r, c = divmod(p, w)
+        for q, inside in ((p - w, r > 0), (p + w, r < h - 1), (p - 1, c > 0), (p + 1, c < w - 1)):
+            if inside and ok[q] and not seen[q]:
+                seen[q] = True
+                stack.append(q)
+    return np.array(seen, dtype=bool).reshape(h, w)
+
+
+def _otsu(a: np.ndarray) -> float:
+    """The threshold that best splits the values of ``a`` into two classes (Otsu's method)."""
+    counts, edges = np.histogram(a, bins=64, range=(0.0, 1.0))
+    p = counts / counts.sum()
+    mids = (edges[:-1] + edges[1:]) / 2
+    w0, m0 = np.cumsum(p), np.cumsum(p * mids)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (m0[-1] * w0 - m0) ** 2 / (w0 * (1 - w0))
+    return float(edges[1:][np.argmax(np.nan_to_num(between[:-1]))])
+
+
+def _paper(g: np.ndarray) -> tuple[slice, slice, np.ndarray] | None:
+    """Where a light sheet of paper lies on a darker surround (a photo of a desk), or None.
+
+    The sheet is the largest light region, with the dark strokes on it as holes: it must
+    cover at least 8 % of the picture and 62 % of its bounding box (a sheet turned up to about
+    20 degrees), its holes between 0.5 % and 25 % of it (ink on paper), and a third of it must
+    survive an erosion by 8 % of its width: a light digit on a dark background, however bold
+    its strokes, has no such solid region. Returns the sheet's rows, columns and mask.
+    """
+    s = _resize(g, _fit(g.shape, PAPER_SEARCH), "box") if max(g.shape) > PAPER_SEARCH else g
+    border = np.concatenate([s[0], s[-1], s[:, 0], s[:, -1]])
+    if np.median(border) >= 0.5 or float(s.max() - s.min()) < MIN_CONTRAST:
+        return None
+    light = s > _otsu(s)
+    if not light.any() or s[light].mean() - np.median(border) < 0.25:
+        return None
+    region, todo = np.zeros_like(light), light.copy()
+    while todo.sum() > region.sum():  # the largest light region
+        part = _flood(todo, np.flatnonzero(todo)[:1])
+        todo &= ~part
+        if part.sum() > region.sum():
+            region = part
+    h, w = s.shape
+    edge = np.flatnonzero(np.pad(np.zeros((h - 2, w - 2), bool), 1, constant_values=True))
+    sheet = ~_flood(~region, edge)  # the region with its holes filled
+    rows, cols = _bbox(sheet)
+    area, box = sheet.sum(), (rows.stop - rows.start) * (cols.stop - cols.start)
+    holes = (sheet & ~region).sum() / area
+    if area < 0.08 * s.size or area < 0.62 * box or not 0.005 <= holes <= 0.25:
+        return None
+    core = ~region
+    for _ in range(max(2, round(0.08 * min(rows.stop - rows.start, cols.stop - cols.start)))):
+        core = _dilate(core)
+    if (~core).sum() < 0.3 * area:  # strokes, however bold, vanish when eroded; paper does not
+        return None
+    inner = ~_dilate(_dilate(~sheet))  # two pixels in from its edges, blurred in a photo
+    if not inner.any():
+        return None
+    rows, cols = _bbox(inner)
+    fy, fx = g.shape[0] / h, g.shape[1] / w
+    r = slice(round(rows.start * fy), round(rows.stop * fy))
+    c = slice(round(cols.start * fx), round(cols.stop * fx))
+    ry = np.minimum((np.arange(g.shape[0]) / fy).astype(int), h - 1)
+    rx = np.minimum((np.arange(g.shape[1]) / fx).astype(int), w - 1)
+    return r, c, inner[np.ix_(ry, rx)][r, c]
+
+
 def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
     """The MNIST-style 28 x 28 float32 image in [0, 1] (white digit on black) of ``source``.
 
@@ -153,6 +273,11 @@ def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
     g = _load_gray(source, name)
     if max(g.shape) > MAX_INPUT:
         g = _resize(g, _fit(g.shape, MAX_INPUT), "box")
+    paper = _paper(g)
+    if paper is not None:  # a photo of a sheet on a desk: keep the sheet, the desk made white
+        rows, cols, sheet = paper
+        g = g[rows, cols].copy()
+        g[~sheet] = np.median(g[sheet])
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
     background = float(np.median(border))
     ink = background - g if background > 0.5 else g - background
