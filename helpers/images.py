@@ -26,6 +26,16 @@ MAX_PIXELS = 50_000_000
 INK_THRESHOLD = 0.2  # after contrast normalisation, fainter pixels count as background
 MIN_CONTRAST = 0.08  # ink must differ from the background by this much (on a 0..1 scale)
 MIN_STROKE = 0.1  # thinnest stroke, as a fraction of the bounding box's longer side
+#: What ``predict`` needs of a picture (for its --help): one digit, on a plain background.
+PICTURE_HELP = (
+    "A picture must show one digit, dark on a plain light background (paper) or light on a "
+    "dark one, with some background around it. A photo of a sheet on a darker desk works when "
+    "the sheet lies roughly straight and shows whole; otherwise crop the photo to the sheet."
+)
+SOLID_PICTURE = (
+    "one solid light area fills most of the picture (a sheet of paper photographed on a darker "
+    "surface, turned or cut off?); crop the photo to the paper around the digit"
+)
 PAPER_SEARCH = 128  # a sheet of paper on a dark surround is looked for at this longer side
 
 
@@ -259,6 +269,28 @@ def _paper(g: np.ndarray) -> tuple[slice, slice, np.ndarray] | None:
     return r, c, inner[np.ix_(ry, rx)][r, c]
 
 
+def _sheet_like(mask: np.ndarray) -> bool:
+    """Whether ``mask`` (the ink) is a solid area with dark strokes inside: a sheet, not a digit.
+
+    It covers half its bounding box or more, encloses dark holes of at least 1 % of it, and a
+    seventh of it survives an erosion by 8 % of its width (strokes, however bold, do not).
+    """
+    if np.count_nonzero(mask) < 0.5 * mask.size:
+        return False
+    small = _resize(mask.astype(np.float64), _fit(mask.shape, PAPER_SEARCH), "box") > 0.5
+    h, w = small.shape
+    if min(h, w) < 3:
+        return False
+    edge = np.flatnonzero(np.pad(np.zeros((h - 2, w - 2), bool), 1, constant_values=True))
+    holes = ~small & ~_flood(~small, edge)
+    if np.count_nonzero(holes) < 0.01 * small.size:
+        return False
+    core = ~small
+    for _ in range(max(2, round(0.08 * min(h, w)))):
+        core = _dilate(core)
+    return np.count_nonzero(~core) >= 0.15 * np.count_nonzero(small)  # solid, not strokes
+
+
 def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
     """The MNIST-style 28 x 28 float32 image in [0, 1] (white digit on black) of ``source``.
 
@@ -288,6 +320,8 @@ def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
     ink /= peak
     ink[ink < INK_THRESHOLD] = 0.0
     ink = ink[_bbox(ink > 0)]
+    if ink.size >= 0.6 * g.size and _sheet_like(ink > 0.5):
+        raise ValueError(f"{name}: no single digit found: {SOLID_PICTURE}")
     if max(ink.shape) > WORK:
         ink = _resize(ink, _fit(ink.shape, WORK), "box")
         ink /= ink.max()

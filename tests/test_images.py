@@ -307,3 +307,20 @@ def test_light_digits_on_black_are_not_taken_for_paper():
         found += images._paper(d) is not None
         found += images._paper(np.kron(d, np.ones((4, 4)))) is not None
     assert found <= 2
+
+
+def test_a_sheet_that_is_not_found_is_refused_not_read_as_a_digit():
+    """Turned 40 degrees, the sheet is not taken for paper; it fills the picture: a clear error."""
+    from helpers.images import PICTURE_HELP
+
+    desk = Image.new("L", (400, 300), 30)
+    sheet = Image.new("L", (260, 200), 235)
+    ImageDraw.Draw(sheet).line([(130, 40), (130, 160)], fill=20, width=9)
+    turned = sheet.rotate(40, expand=True, fillcolor=0)
+    mask = sheet.point(lambda v: 255).rotate(40, expand=True)
+    desk.paste(turned, ((400 - turned.size[0]) // 2, (300 - turned.size[1]) // 2), mask)
+    with pytest.raises(
+        ValueError, match="no single digit found: one solid light area fills most of the picture"
+    ):
+        image_to_grid(desk)
+    assert "one digit" in PICTURE_HELP
