@@ -11,18 +11,15 @@ the centre. :func:`image_to_column` applies the same recipe to any picture of a 
 from __future__ import annotations
 
 import os
-import warnings
-from pathlib import Path
 
 import numpy as np
+
+from helpers.picture import MAX_INPUT, fit, load_gray
+from helpers.picture import MAX_PIXELS as MAX_PIXELS  # re-exported: the budget predict applies
 
 SIZE = 28  # the MNIST field
 BOX = 20  # the longer side of the digit's bounding box
 WORK = 80  # intermediate size at which strokes are thickened
-MAX_INPUT = 1024  # larger pictures are first shrunk to this longer side
-#: The pixel budget: larger pictures are refused from their header, before they are decoded.
-#: A 48-megapixel phone photo fits; decoding one at its budget takes at most about 200 MB.
-MAX_PIXELS = 50_000_000
 INK_THRESHOLD = 0.2  # after contrast normalisation, fainter pixels count as background
 MIN_CONTRAST = 0.08  # ink must differ from the background by this much (on a 0..1 scale)
 MIN_STROKE = 0.1  # thinnest stroke, as a fraction of the bounding box's longer side
@@ -39,125 +36,6 @@ SOLID_PICTURE = (
 PAPER_SEARCH = 128  # a sheet of paper on a dark surround is looked for at this longer side
 
 
-class _Refused(ValueError):
-    """A picture this module refuses on purpose (its own message), not a decoder's failure."""
-
-
-def _scaled(a: np.ndarray) -> np.ndarray:
-    """Pixel values as float64 in [0, 1], divided by the range their type really has.
-
-    bool: 1; uint8: 255; uint16: 65535. Other integers and floats (Pillow's "I" and "F"
-    modes, arrays) have no fixed range: the smallest of 1, 255 and 65535 that holds their
-    maximum, or their own min..max when they go beyond (or below 0).
-    """
-    kind = {np.dtype(bool): 1.0, np.dtype(np.uint8): 255.0, np.dtype(np.uint16): 65535.0}
-    f = np.asarray(a, dtype=np.float64)
-    if a.dtype.newbyteorder("=") in kind:
-        return f / kind[a.dtype.newbyteorder("=")]
-    if not np.all(np.isfinite(f)):
-        raise _Refused("the picture holds NaN or infinite values")
-    lo, hi = float(f.min()), float(f.max())
-    if lo >= 0:
-        top = next((r for r in (1.0, 255.0, 65535.0) if hi <= r), hi)
-        return f / top
-    return (f - lo) / (hi - lo) if hi > lo else np.zeros_like(f)
-
-
-def _gray(img) -> np.ndarray:
-    """Grayscale float (H, W) in [0, 1] of a PIL image of any mode, scaled by its real range."""
-    if img.mode in ("La", "RGBa"):  # premultiplied alpha: undo it first
-        img = img.convert("LA" if img.mode == "La" else "RGBA")
-    mode = img.mode
-    if _has_alpha(img):
-        # Drawings often have a transparent background: lay them on a background that
-        # contrasts with the opaque strokes.
-        rgba = img.convert("RGBA")
-        alpha = np.asarray(rgba.getchannel("A"), dtype=np.float64) / 255.0
-        lum = np.asarray(rgba.convert("L"), dtype=np.float64) / 255.0
-        if alpha.min() < 1.0:
-            opaque = alpha > 0.5
-            ink_is_dark = not opaque.any() or lum[opaque].mean() < 0.5
-            back = 1.0 if ink_is_dark else 0.0
-            return alpha * lum + (1 - alpha) * back
-        return lum
-    if mode in ("1", "L", "I", "F") or mode.startswith("I;16"):
-        return _scaled(np.asarray(img))  # one channel: its own values, not clipped to 8 bits
-    if mode == "LAB":
-        return _scaled(np.asarray(img.getchannel("L")))  # the lightness channel
-    if mode not in ("RGB", "P", "CMYK", "YCbCr"):
-        img = img.convert("RGB")  # HSV and the rest
-    return _scaled(np.asarray(img.convert("L")))
-
-
-def _load_gray(source: str | os.PathLike | np.ndarray, name: str) -> np.ndarray:
-    """Grayscale float array (H, W) in [0, 1] from an image file, PIL image or 2-D array."""
-    from PIL import Image, ImageOps
-
-    if isinstance(source, np.ndarray):
-        a = source
-        if a.ndim == 3 and a.shape[2] in (3, 4):
-            a = a[..., :3].mean(axis=2)
-        if a.ndim != 2 or min(a.shape) < 1:
-            raise ValueError(f"{name}: expected a 2-D grayscale image array, got shape {a.shape}")
-        _check_budget(name, a.shape[1], a.shape[0])
-        try:
-            return _scaled(a)
-        except _Refused as exc:
-            raise ValueError(f"{name}: {exc}") from None
-    if isinstance(source, Image.Image):
-        _check_budget(name, *source.size)
-        return _gray(_shrunk(source))
-    path = Path(source)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such image file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as opened:
-                _check_budget(str(path), *opened.size)  # from the header, before decoding
-                opened.draft("L", (MAX_INPUT, MAX_INPUT))  # JPEG: decode at a reduced scale
-                return _gray(_shrunk(ImageOps.exif_transpose(opened)))  # phones store a rotation tag
-    except _Refused:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ValueError(
-            f"{path}: too many pixels, above the budget of {MAX_PIXELS:,} pixels for a picture of a "
-            f"digit ({str(exc).split(',')[0]})"
-        ) from None
-    except Exception as exc:  # whatever a decoder raises on a damaged or exotic file
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise ValueError(f"{path}: cannot read it as an image ({type(exc).__name__}: {reason})") from None
-
-
-def _check_budget(name: str, width: int, height: int) -> None:
-    if width * height > MAX_PIXELS:
-        raise _Refused(
-            f"{name}: {width} x {height} pixels, above the budget of {MAX_PIXELS:,} pixels "
-            "for a picture of a digit"
-        )
-
-
-def _has_alpha(img) -> bool:
-    return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (img.mode == "P" and "transparency" in img.info)
-
-
-def _shrunk(img):
-    """A PIL image whose longer side is at most MAX_INPUT, shrunk (box filter) before any float copy.
-
-    16-bit images are shrunk as 32-bit integers ("I"), which keeps their range for :func:`_gray`.
-    """
-    from PIL import Image
-
-    if max(img.size) <= MAX_INPUT:
-        return img.copy()  # decoded now, inside the caller's error handling
-    if img.mode.startswith("I;16"):
-        img = img.convert("I")
-    elif img.mode not in ("L", "RGB", "RGBA", "LA", "I", "F"):
-        img = img.convert("RGBA" if _has_alpha(img) else "L")
-    w, h = _fit((img.size[1], img.size[0]), MAX_INPUT)[::-1]
-    return img.resize((w, h), Image.Resampling.BOX)
-
-
 def _resize(a: np.ndarray, shape: tuple[int, int], resample: str) -> np.ndarray:
     """Resize a float array to ``shape`` = (rows, cols) with Pillow ('box' or 'lanczos')."""
     from PIL import Image
@@ -165,13 +43,6 @@ def _resize(a: np.ndarray, shape: tuple[int, int], resample: str) -> np.ndarray:
     method = {"box": Image.Resampling.BOX, "lanczos": Image.Resampling.LANCZOS}[resample]
     img = Image.fromarray(a.astype(np.float32), mode="F")
     return np.asarray(img.resize((shape[1], shape[0]), method), dtype=np.float64)
-
-
-def _fit(shape: tuple[int, int], longer: int) -> tuple[int, int]:
-    """``shape`` scaled so its longer side is ``longer``, keeping the aspect ratio."""
-    h, w = shape
-    scale = longer / max(h, w)
-    return max(1, round(h * scale)), max(1, round(w * scale))
 
 
 def _stroke_width(mask: np.ndarray) -> float:
@@ -231,7 +102,7 @@ def _paper(g: np.ndarray) -> tuple[slice, slice, np.ndarray] | None:
     survive an erosion by 8 % of its width: a light digit on a dark background, however bold
     its strokes, has no such solid region. Returns the sheet's rows, columns and mask.
     """
-    s = _resize(g, _fit(g.shape, PAPER_SEARCH), "box") if max(g.shape) > PAPER_SEARCH else g
+    s = _resize(g, fit(g.shape, PAPER_SEARCH), "box") if max(g.shape) > PAPER_SEARCH else g
     border = np.concatenate([s[0], s[-1], s[:, 0], s[:, -1]])
     if np.median(border) >= 0.5 or float(s.max() - s.min()) < MIN_CONTRAST:
         return None
@@ -277,7 +148,7 @@ def _sheet_like(mask: np.ndarray) -> bool:
     """
     if np.count_nonzero(mask) < 0.5 * mask.size:
         return False
-    small = _resize(mask.astype(np.float64), _fit(mask.shape, PAPER_SEARCH), "box") > 0.5
+    small = _resize(mask.astype(np.float64), fit(mask.shape, PAPER_SEARCH), "box") > 0.5
     h, w = small.shape
     if min(h, w) < 3:
         return False
@@ -294,17 +165,19 @@ def _sheet_like(mask: np.ndarray) -> bool:
 def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
     """The MNIST-style 28 x 28 float32 image in [0, 1] (white digit on black) of ``source``.
 
-    ``source`` is a PNG/JPEG/... path, a PIL image or a 2-D array (values 0..1 or 0..255).
-    Steps: grayscale; the background is the median of the border pixels, and a light
+    ``source`` is a picture file, a PIL image of any mode or a 2-D array, each scaled by the
+    range of its type (8-bit: 255, 16-bit: 65535, floats: 1 when they lie in 0..1).
+    Steps: grayscale; a light sheet of paper on a darker surround (a photo of a desk) is cut
+    out and the surround dropped; the background is the median of the border pixels, and a light
     background is inverted so the digit is white on black; contrast stretched to [0, 1];
     pixels below 20 % of the brightest ink are cleared; crop to the ink's bounding box; thin
     strokes thickened to MNIST's proportions; the longer side scaled to 20 px (antialiased);
     pasted into 28 x 28 with its centre of mass at (14, 14), as MNIST was made.
     """
     name = "image array" if isinstance(source, np.ndarray) else str(getattr(source, "filename", source))
-    g = _load_gray(source, name)
+    g = load_gray(source, name)
     if max(g.shape) > MAX_INPUT:
-        g = _resize(g, _fit(g.shape, MAX_INPUT), "box")
+        g = _resize(g, fit(g.shape, MAX_INPUT), "box")
     paper = _paper(g)
     if paper is not None:  # a photo of a sheet on a desk: keep the sheet, the desk made white
         rows, cols, sheet = paper
@@ -323,13 +196,13 @@ def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
     if ink.size >= 0.6 * g.size and _sheet_like(ink > 0.5):
         raise ValueError(f"{name}: no single digit found: {SOLID_PICTURE}")
     if max(ink.shape) > WORK:
-        ink = _resize(ink, _fit(ink.shape, WORK), "box")
+        ink = _resize(ink, fit(ink.shape, WORK), "box")
         ink /= ink.max()
     for _ in range(WORK // 4):  # thicken hairlines so they survive the scaling to 20 px
         if _stroke_width(ink > 0.5) >= MIN_STROKE * max(ink.shape):
             break
         ink = _dilate(np.pad(ink, 1))
-    small = np.clip(_resize(ink, _fit(ink.shape, BOX), "lanczos"), 0.0, 1.0)
+    small = np.clip(_resize(ink, fit(ink.shape, BOX), "lanczos"), 0.0, 1.0)
     small /= small.max()
     h, w = small.shape
     mass = small.sum()

@@ -11,8 +11,11 @@ import numpy as np
 from PIL import Image
 
 
-def photo_of_digit(digit: np.ndarray, seed: int, size=(480, 360)) -> np.ndarray:
-    """A (H, W) float photo in [0, 1] of ``digit`` (28 x 28, white on black, in [0, 1])."""
+def photo_of_digit(digit: np.ndarray, seed: int, size=(480, 360), turn: float = 12) -> np.ndarray:
+    """A (H, W) float photo in [0, 1] of ``digit`` (28 x 28, white on black, in [0, 1]).
+
+    ``turn``: the sheet is turned by up to this many degrees either way.
+    """
     rng = np.random.default_rng(seed)
     w, h = size
     coarse = rng.random((6, 8))
@@ -28,7 +31,7 @@ def photo_of_digit(digit: np.ndarray, seed: int, size=(480, 360)) -> np.ndarray:
     paper = np.array(light, dtype=np.float32)
     top, left = (ph - side) // 2 + rng.integers(-ph // 10, ph // 10), (pw - side) // 2
     paper[top : top + side, left : left + side] *= 1 - 0.85 * np.clip(ink, 0, 1)
-    angle = rng.uniform(-12, 12)
+    angle = rng.uniform(-turn, turn)
     sheet = Image.fromarray(paper, mode="F").rotate(angle, Image.Resampling.BILINEAR, expand=True)
     mask = Image.fromarray(np.full((ph, pw), 255, np.uint8)).rotate(
         angle, Image.Resampling.BILINEAR, expand=True
