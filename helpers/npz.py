@@ -181,8 +181,13 @@ def read_arrays(
     try:
         with open(path, "rb") as raw:
             entries, directory = _directory_size(raw, info.st_size)
-            if entries > max_entries or directory > max_entries * _DIRECTORY_ENTRY:
+            if entries > max_entries:
                 raise NpzError(f"{entries:,} entries, above the limit of {max_entries}")
+            if directory > max_entries * _DIRECTORY_ENTRY:
+                raise NpzError(
+                    f"a zip directory of {directory:,} bytes, above the {max_entries * _DIRECTORY_ENTRY:,} "
+                    f"that {max_entries} entries may take"
+                )
             with zipfile.ZipFile(raw) as zf:
                 if len(zf.infolist()) > max_entries:
                     raise NpzError(f"{len(zf.infolist()):,} entries, above the limit of {max_entries}")

@@ -92,3 +92,14 @@ def test_a_truncated_archive_is_one_clear_error(tmp_path, cut):
     path.write_bytes(whole[:cut])
     with pytest.raises(NpzError):
         read_arrays(path, max_bytes=1 << 20, max_entries=2)
+
+
+def test_a_directory_larger_than_its_entry_count_allows_is_refused(tmp_path):
+    """End records that claim 2 entries over a directory of 100,000: refused before listing."""
+    from zip_craft import many_entries
+
+    path = many_entries(tmp_path / "lying.npz", 100_000, claimed=2)
+    with pytest.raises(
+        NpzError, match=r"a zip directory of [\d,]+ bytes, above the 4,096 that 4 entries may take"
+    ):
+        read_arrays(path, max_bytes=64 << 20, max_entries=4)

@@ -10,8 +10,12 @@ import struct
 from pathlib import Path
 
 
-def many_entries(path: Path, count: int) -> Path:
-    """A zip archive whose directory lists ``count`` empty stored entries ``a0.npy``, ``a1.npy``..."""
+def many_entries(path: Path, count: int, claimed: int | None = None) -> Path:
+    """A zip archive whose directory lists ``count`` empty stored entries ``a0.npy``, ``a1.npy``...
+
+    ``claimed``: the number of entries its end records announce (default: the truth).
+    """
+    claimed = count if claimed is None else claimed
     records = []
     for i in range(count):
         name = f"a{i}.npy".encode()
@@ -22,7 +26,7 @@ def many_entries(path: Path, count: int) -> Path:
             + name
         )
     directory = b"".join(records)
-    end64 = struct.pack("<4sQ2H2I4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, count, count, len(directory), 0)
+    end64 = struct.pack("<4sQ2H2I4Q", b"PK\x06\x06", 44, 45, 45, 0, 0, claimed, claimed, len(directory), 0)
     locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, len(directory), 1)
     end = struct.pack("<4s4H2IH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
     path.write_bytes(directory + end64 + locator + end)
