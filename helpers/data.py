@@ -17,11 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.idx import ChecksumError
 from helpers.idx import parse_idx as parse_idx  # re-exported: helpers.data.parse_idx
 from helpers.idx import read_idx as read_idx  # re-exported: helpers.data.read_idx
 from helpers.labels import as_labels
 
-#: The four standard MNIST files, with the MD5 of each *decompressed* payload.
+#: The four standard MNIST files, with the MD5 of each *decompressed* payload: the MD5 of a raw
+#: ``<name>`` and of the bytes inside ``<name>.gz`` alike. Both the downloader and the loader
+#: check the file :func:`find_idx` picks against it.
 MNIST_FILES: dict[str, str] = {
     "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
     "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
@@ -38,6 +41,7 @@ MNIST_SHAPES: dict[str, tuple[int, ...]] = {
 }
 MAX_CSV_BYTES = 128 << 20  #: :func:`read_kaggle_csv` refuses larger files (Kaggle's: 73 MB)
 MAX_CSV_ROWS = 70_000  #: and more rows (Kaggle's: 42,000), so the table stays under 220 MB
+MAX_CSV_LINE = 16 * 785  #: and longer rows (785 numbers of up to 15 characters each)
 MIN_EXAMPLES = 12  #: fewer labelled digits cannot be split into training, dev and test sets
 
 
@@ -62,10 +66,53 @@ def images_to_columns(images: np.ndarray, dtype: type | np.dtype = np.float32) -
     return X.T  # the transpose of a C-ordered (m, 784) array: (784, m), Fortran order
 
 
+def _csv_rows(path: Path) -> int:
+    """Check the header and every row's length and columns in one bounded pass; the row count.
+
+    Lines may end in LF, CRLF or CR alone (each counts against :data:`MAX_CSV_ROWS`); a UTF-8
+    byte-order mark is accepted. No line longer than :data:`MAX_CSV_LINE` is ever held.
+    """
+    rows = data_rows = 0
+    try:
+        with open(path, encoding="utf-8-sig", newline=None) as f:
+            header = f.readline(MAX_CSV_LINE + 1).strip().split(",")
+            if (
+                len(header) != 785
+                or header[0] != "label"
+                or header[1] != "pixel0"
+                or header[-1] != "pixel783"
+            ):
+                raise ValueError(
+                    f"{path}: expected Kaggle's header 'label,pixel0,...,pixel783' (785 columns), "
+                    f"got {len(header)} columns starting {[h[:20] for h in header[:2]]}"
+                )
+            while line := f.readline(MAX_CSV_LINE + 1):
+                rows += 1
+                if rows > MAX_CSV_ROWS:
+                    raise ValueError(f"{path}: at least {rows:,} rows, above the limit of {MAX_CSV_ROWS:,}")
+                if len(line) > MAX_CSV_LINE:
+                    raise ValueError(
+                        f"{path}: row {rows} is longer than {MAX_CSV_LINE:,} characters; a row holds "
+                        "785 whole numbers"
+                    )
+                if line.strip():
+                    data_rows += 1
+                    if line.count(",") != 784:
+                        raise ValueError(
+                            f"{path}: row {rows} has {line.count(',') + 1} columns, expected 785"
+                        )
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not a UTF-8 text CSV file ({exc})") from None
+    if not data_rows:
+        raise ValueError(f"{path}: the header is there but no data rows follow it")
+    return data_rows
+
+
 def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read Kaggle "Digit Recognizer" train.csv: header ``label,pixel0..pixel783``.
 
-    Returns ``(X, y)``: X (784, m) float32 in [0, 1], y (m,) int64.
+    Returns ``(X, y)``: X (784, m) float32 in [0, 1], y (m,) int64. The file's size, its rows'
+    number, lengths and columns are checked before the table is allocated.
     """
     path = Path(path)
     if not path.is_file():
@@ -73,31 +120,11 @@ def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     size = path.stat().st_size
     if size > MAX_CSV_BYTES:
         raise ValueError(f"{path}: {size:,} bytes, above the limit of {MAX_CSV_BYTES:,} for a train.csv")
-    with open(path, "rb") as f:  # one bounded pass: the header, then count the rows
-        first = f.readline(16384)
-        rows, has_rows, last = 0, False, b"\n"
-        while chunk := f.read(1 << 20):
-            rows += chunk.count(b"\n")
-            has_rows = has_rows or bool(chunk.strip())
-            last = chunk[-1:]
-    rows += last != b"\n"
-    if rows > MAX_CSV_ROWS:
-        raise ValueError(f"{path}: {rows:,} rows, above the limit of {MAX_CSV_ROWS:,} for a train.csv")
-    try:
-        header = first.decode("utf-8").strip().split(",")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text CSV file ({exc})") from None
-    if len(header) != 785 or header[0] != "label" or header[1] != "pixel0" or header[-1] != "pixel783":
-        raise ValueError(
-            f"{path}: expected Kaggle's header 'label,pixel0,...,pixel783' (785 columns), "
-            f"got {len(header)} columns starting {header[:2]}"
-        )
-    if not has_rows:
-        raise ValueError(f"{path}: the header is there but no data rows follow it")
+    _csv_rows(path)
     try:
         # float32 holds every integer a valid file has exactly, and parses "0.5" the same way
         # on every NumPy version (1.26's integer parsing truncated it silently); checked below.
-        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2, encoding="utf-8")
+        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2, encoding="utf-8-sig")
     except ValueError as exc:
         raise ValueError(f"{path}: malformed row: {exc}") from None
     if table.shape[1] != 785:
@@ -148,10 +175,10 @@ class MNIST:
 
 
 def find_idx(data_dir: str | os.PathLike, name: str) -> Path | None:
-    """The path of MNIST file ``name`` in data_dir, or None.
+    """The one file of MNIST file ``name`` in data_dir that is read (and verified), or None.
 
-    ``<name>.gz`` (what :func:`helpers.download_mnist` writes and verifies) is preferred to a
-    raw ``<name>`` beside it.
+    ``<name>.gz`` (what :func:`helpers.download_mnist` writes) is preferred to a raw ``<name>``
+    beside it; the downloader checks and replaces exactly the file this returns.
     """
     for candidate in (Path(data_dir) / f"{name}.gz", Path(data_dir) / name):
         if candidate.is_file():
@@ -160,9 +187,18 @@ def find_idx(data_dir: str | os.PathLike, name: str) -> Path | None:
 
 
 def _read_mnist_file(path: Path, name: str) -> np.ndarray:
-    """One MNIST IDX file, checked: unsigned bytes, the file's shape, at most MNIST's size."""
+    """One MNIST IDX file, checked: the file's shape and size, unsigned bytes, then its MD5.
+
+    The MD5 is taken of the bytes as they are read, so what is loaded is what was verified.
+    """
     full = MNIST_SHAPES[name]
-    a = read_idx(path, max_bytes=math.prod(full))
+    try:
+        a = read_idx(path, max_bytes=math.prod(full), md5=MNIST_FILES[name])
+    except ChecksumError as exc:
+        raise ChecksumError(
+            f"{exc}; it is not the MNIST file {name} (a damaged copy, or another data set under the "
+            f"same name): run `python -m helpers download --data-dir {path.parent}` to replace it"
+        ) from None
     if a.dtype != np.uint8:
         raise ValueError(f"{path}: holds {a.dtype} values; MNIST files hold unsigned bytes (IDX type 08)")
     if a.shape[1:] != full[1:]:

@@ -2,7 +2,9 @@
 
 Each file is fetched into a hidden temporary file next to its final place, its *decompressed*
 MD5 is checked against :data:`helpers.data.MNIST_FILES`, and only then is it renamed to
-``<name>.gz``: a failed, interrupted or corrupt download never leaves a file behind. A mirror
+``<name>.gz``: a failed, interrupted or corrupt download never leaves a file behind. A file
+already in data/ counts only if it is the one the loader reads (:func:`helpers.data.find_idx`)
+and it verifies (:func:`helpers.idx.verify_md5`, the check the loader repeats). A mirror
 is an ``http(s)://`` URL, a ``file://`` URL or a local directory (which may hold ``<name>.gz``
 or the raw ``<name>``). Mirrors are tried in order for each file; when all fail, one
 :class:`DownloadError` says what went wrong with each.
@@ -13,18 +15,15 @@ or the raw ``<name>``). Mirrors are tried in order for each file; when all fail,
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import math
 import os
-import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from helpers import data as _data
 from helpers.atomic import atomic_write, remove_stale
 from helpers.fetch import Budget, Unreachable, WriteFailed, fetch_http, fetch_local, local_dir, redact
-from helpers.idx import md5_of_payload
+from helpers.idx import verify_md5
 
 #: Public mirrors tried in order (the ones torchvision uses). The original host now answers
 #: 403/404 for these files, so it is a fallback only.
@@ -36,8 +35,6 @@ DEFAULT_MIRRORS: list[str] = [
 #: Environment variable naming the mirror(s) to use when none is passed (comma-separated).
 MIRROR_ENV = "MNIST_MIRROR"
 
-CHUNK = 1 << 16
-USER_AGENT = "nn-from-scratch-mnist-downloader/1.0 (Python urllib)"
 _HINT = (
     "Hint: use `python -m helpers download --mirror DIR_OR_URL` (or set MNIST_MIRROR) to fetch "
     "from another mirror or a local copy of the four files. Without them, load_mnist() uses "
@@ -85,51 +82,23 @@ def _mirror_list(mirrors: Mirror | Sequence[Mirror] | None) -> list[str]:
 
 
 def _check_payload(path: Path, name: str, expected_md5: str) -> None:
-    """Raise ValueError(reason) unless ``path`` is gzip data whose decompressed MD5 is expected.
-
-    Catches what a broken mirror typically delivers: an HTML or XML error page saved under the
-    file's name, a truncated or corrupt gzip stream, or different contents.
-    """
-    with open(path, "rb") as f:
-        head = f.read(64)
-    if head[:2] != b"\x1f\x8b":
-        text = head.decode("latin-1").strip()
-        if text.lower().startswith(("<!doctype", "<html", "<?xml", "<error")):
-            raise ValueError(f"not gzip data but an HTML/XML page (starts with {text[:30]!r})")
-        raise ValueError(f"not gzip data (starts with {head[:8]!r}, {path.stat().st_size} bytes)")
-    md5, size, limit = hashlib.md5(), 0, _raw_size(name)
+    """Raise ValueError(reason) unless ``path`` is gzip data whose decompressed MD5 is expected."""
     try:
-        with gzip.open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                md5.update(chunk)
-                size += len(chunk)
-                if size > limit:
-                    raise ValueError(f"decompresses to more than {limit:,} bytes, the size of {name}")
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ValueError(f"corrupt or truncated gzip data ({exc})") from None
-    if md5.hexdigest() != expected_md5:
-        raise ValueError(
-            f"wrong contents: decompressed MD5 {md5.hexdigest()} ({size:,} bytes), expected {expected_md5}"
-        )
+        verify_md5(path, expected_md5, _raw_size(name), gzip_required=True)
+    except ValueError as exc:  # the reason alone: the path is a hidden temporary file
+        raise ValueError(str(exc).removeprefix(f"{path}: ")) from None
 
 
-def _existing_ok(data_dir: Path, name: str, expected_md5: str) -> tuple[Path | None, list[Path]]:
-    """The copy of ``name`` in data_dir that verifies, and the copies that do not.
-
-    The loader reads ``<name>.gz`` when it is there, so only a verified .gz counts when one
-    exists; a raw ``<name>`` counts only when there is no .gz.
-    """
-    bad = []
-    for candidate in (data_dir / f"{name}.gz", data_dir / name):
-        if candidate.is_file():
-            try:
-                ok = md5_of_payload(candidate, max_bytes=_raw_size(name)) == expected_md5
-            except (ValueError, OSError):
-                ok = False
-            if ok:
-                return candidate, []
-            bad.append(candidate)
-    return None, bad
+def _existing(data_dir: Path, name: str, expected_md5: str) -> tuple[Path | None, str]:
+    """The file the loader reads for ``name`` and, when it does not verify, why ("" if it does)."""
+    path = _data.find_idx(data_dir, name)
+    if path is None:
+        return None, "missing"
+    try:
+        verify_md5(path, expected_md5, _raw_size(name))
+    except (ValueError, OSError) as exc:
+        return path, str(exc).removeprefix(f"{path}: ")
+    return path, ""
 
 
 def _fetch_one(
@@ -201,12 +170,12 @@ def download_mnist(
     _check_writable(data_dir)
     unreachable: dict[str, str] = {}
     for name, expected_md5 in dict(_data.MNIST_FILES).items():  # read at call time
-        present, bad = _existing_ok(data_dir, name, expected_md5)
-        if present is not None:
+        present, problem = _existing(data_dir, name, expected_md5)
+        if present is not None and not problem:
             say(f"{present.name}: already in {data_dir}, MD5 verified")
             continue
-        for path in bad:
-            say(f"{path.name}: in {data_dir} but does not verify; fetching a fresh copy")
+        if present is not None:
+            say(f"{present.name}: in {data_dir} but does not verify ({problem}); fetching a fresh copy")
         failures: list[str] = []
         for mirror in mirror_list:
             if mirror in unreachable:
@@ -228,9 +197,8 @@ def download_mnist(
                 failures.append(f"{mirror}: {exc}")
                 say(f"  failed: {exc}")
             else:
-                for path in bad:  # a copy that does not verify is never left beside the new one
-                    if path != target:
-                        path.unlink(missing_ok=True)
+                if present is not None and present != target:  # the raw copy that failed
+                    present.unlink(missing_ok=True)
                 say(f"{target.name}: MD5 verified, saved in {data_dir}")
                 break
         else:

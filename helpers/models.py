@@ -1,23 +1,23 @@
 """Model files: the network's parameters ``(W1, b1, W2, b2)`` saved as ``.npz``, never pickle.
 
-:func:`load_params` treats a model file as untrusted input. It reads the zip directory and each
-array's ``.npy`` header first and checks names, dtypes, shapes and sizes against fixed limits
-before it reads (decompresses) a single weight, so a tiny file that claims a huge array or a
-zip bomb costs nothing. The weights must then be finite and bounded by
+:func:`load_params` treats a model file as untrusted input. It reads it with
+:func:`helpers.npz.read_arrays`, which checks the zip directory and each array's ``.npy`` header
+(here: exactly W1, b1, W2, b2, float32 or float64, shapes that fit together within fixed limits)
+before it reads (decompresses) a single weight, so a tiny file that claims a huge array, a zip
+bomb or a directory of millions of entries costs nothing. The weights must then be finite and bounded by
 :data:`MAX_ABS_WEIGHT`, which keeps every prediction finite: a model that loads cannot answer
 NaN.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from helpers.atomic import atomic_write
+from helpers.npz import ArrayHeader, read_arrays
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -30,14 +30,21 @@ MAX_OUTPUT = 1000  #: the most outputs (10 for MNIST)
 MAX_ABS_WEIGHT = 1e6
 #: The largest model file: the largest model allowed, float64, with room for the zip's overhead.
 MAX_FILE_BYTES = 160 << 20
+_MAX_ENTRIES = 16  # a model has 4 arrays; a few more are still read far enough to be named
 _DTYPES = (np.dtype("<f4"), np.dtype("<f8"), np.dtype(">f4"), np.dtype(">f8"))
 
 
 def check_model_shapes(shapes: dict[str, tuple[int, ...]], n_input: int | None, n_output: int | None) -> None:
-    """Raise ValueError unless the four shapes fit together and lie within the limits."""
+    """Raise ValueError unless the four shapes fit together and lie within the limits.
+
+    Each shape must be a tuple of two Python (or NumPy) integers, never booleans.
+    """
     for name in PARAM_NAMES:
-        if len(shapes[name]) != 2:
-            raise ValueError(f"{name} has shape {shapes[name]}, expected a 2-D array")
+        shape = shapes[name]
+        if not isinstance(shape, tuple) or len(shape) != 2:
+            raise ValueError(f"{name} has shape {shape}, expected a 2-D array")
+        if not all(isinstance(d, int | np.integer) and not isinstance(d, bool | np.bool_) for d in shape):
+            raise ValueError(f"{name} has shape {shape}, expected two whole numbers")
     (h, n), (k, h2) = shapes["W1"], shapes["W2"]
     if shapes["b1"] != (h, 1) or h2 != h or shapes["b2"] != (k, 1):
         raise ValueError(
@@ -70,11 +77,12 @@ def check_weights(params: Params) -> None:
 
 
 def save_params(path: str | os.PathLike, params: Params) -> Path:
-    """Save ``(W1, b1, W2, b2)`` to ``path`` (.npz), atomically: temp file, verified, then rename.
+    """Save ``(W1, b1, W2, b2)`` to ``path``, atomically: temp file, verified, then rename.
 
-    W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1), float32 or float64. A suffix other than .npz
-    gets .npz appended. The written file is read back with :func:`load_params` before it
-    replaces anything.
+    W1 (h, n), b1 (h, 1), W2 (k, h), b2 (k, 1), float32 or float64. ``path`` must name a file
+    ending in ``.npz`` (a folder or another name is refused, never changed into a neighbour's
+    name); missing parent folders are created. The written file is read back with
+    :func:`load_params` before it replaces anything.
     """
     if not isinstance(params, tuple | list) or len(params) != 4:
         raise ValueError("params must be the four arrays (W1, b1, W2, b2)")
@@ -87,46 +95,25 @@ def save_params(path: str | os.PathLike, params: Params) -> Path:
     check_model_shapes({n: a.shape for n, a in zip(PARAM_NAMES, arrays)}, None, None)
     check_weights(tuple(arrays))  # type: ignore[arg-type]
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path}: is a folder; name the model file, e.g. {path / 'model.npz'}")
     if path.suffix != ".npz":
-        path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
+        raise ValueError(
+            f"{path}: a model file's name ends in .npz, e.g. {path.with_name(path.name + '.npz')}"
+        )
     with atomic_write(path, "wb", verify=load_params) as f:
         np.savez(f, **dict(zip(PARAM_NAMES, arrays)))
     return path
 
 
-def _read_header(f) -> tuple[tuple[int, ...], bool, np.dtype]:
-    version = np.lib.format.read_magic(f)
-    if version == (1, 0):
-        return np.lib.format.read_array_header_1_0(f)
-    if version == (2, 0):
-        return np.lib.format.read_array_header_2_0(f)
-    raise ValueError(f".npy format version {version} is not supported")
-
-
-def _headers(zf: zipfile.ZipFile) -> dict[str, tuple[zipfile.ZipInfo, tuple[int, ...], bool, np.dtype, int]]:
-    """Each array's zip entry, shape, order, dtype and header length, from the headers alone."""
-    infos = {info.filename: info for info in zf.infolist()}
-    expected = sorted(f"{n}.npy" for n in PARAM_NAMES)
-    if sorted(infos) != expected:
-        shown = sorted(name.removesuffix(".npy") for name in infos)[:8]
-        raise ValueError(f"it holds arrays {shown}, expected {list(PARAM_NAMES)}")
-    out = {}
+def _check_headers(headers: dict[str, ArrayHeader], n_input: int | None, n_output: int | None) -> None:
+    """The model's arrays from their headers alone: names, dtypes, shapes (ValueError)."""
+    if sorted(headers) != sorted(PARAM_NAMES):
+        raise ValueError(f"it holds arrays {sorted(headers)[:8]}, expected {list(PARAM_NAMES)}")
     for name in PARAM_NAMES:
-        info = infos[f"{name}.npy"]
-        with zf.open(info) as f:
-            try:
-                shape, fortran, dtype = _read_header(f)
-            except (ValueError, SyntaxError, TypeError, EOFError) as exc:
-                raise ValueError(f"{name} is not a valid .npy array ({_short(exc)})") from None
-            header_len = f.tell()
-        if dtype not in _DTYPES:
-            raise ValueError(f"{name} has dtype {dtype}, expected float32 or float64")
-        out[name] = (info, tuple(shape), fortran, dtype, header_len)
-    return out
-
-
-def _short(exc: BaseException) -> str:
-    return " ".join(str(exc).split())[:120]
+        if headers[name].dtype not in _DTYPES:
+            raise ValueError(f"{name} has dtype {headers[name].dtype}, expected float32 or float64")
+    check_model_shapes({n: h.shape for n, h in headers.items()}, n_input, n_output)
 
 
 def load_params(
@@ -134,46 +121,26 @@ def load_params(
 ) -> Params:
     """Load ``(W1, b1, W2, b2)`` from an .npz written by :func:`save_params`.
 
-    Checks, before reading any weight: a zip archive with exactly W1, b1, W2, b2, float32 or
-    float64 ``.npy`` arrays whose shapes fit together (W1 (h, n), b1 (h, 1), W2 (k, h),
-    b2 (k, 1)), within :data:`MAX_HIDDEN`, :data:`MAX_INPUT`, :data:`MAX_OUTPUT`, and exactly
-    ``n_input`` inputs and ``n_output`` outputs when given; each entry's size must match its
-    header. Then: finite weights no larger than :data:`MAX_ABS_WEIGHT`. Anything else raises
-    a ValueError naming the file; pickled objects are never loaded.
+    Checks, before reading any weight: a small zip archive of exactly W1, b1,
+    W2, b2, float32 or float64 ``.npy`` arrays whose shapes fit together (W1 (h, n), b1 (h, 1),
+    W2 (k, h), b2 (k, 1)), within :data:`MAX_HIDDEN`, :data:`MAX_INPUT`, :data:`MAX_OUTPUT`,
+    and exactly ``n_input`` inputs and ``n_output`` outputs when given; each entry's size must
+    match its header. Then: finite weights no larger than :data:`MAX_ABS_WEIGHT`. Anything else
+    raises a ValueError naming the file; pickled objects are never loaded.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such model file")
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise ValueError(f"{path}: {size:,} bytes, above the limit of {MAX_FILE_BYTES:,} for a model file")
     try:
-        with zipfile.ZipFile(path) as zf:
-            headers = _headers(zf)
-            check_model_shapes({n: h[1] for n, h in headers.items()}, n_input, n_output)
-            arrays = []
-            for name in PARAM_NAMES:
-                info, shape, fortran, dtype, header_len = headers[name]
-                nbytes = math.prod(shape) * dtype.itemsize
-                if info.file_size != header_len + nbytes:
-                    raise ValueError(
-                        f"{name}: its header promises {nbytes:,} bytes of data but the entry holds "
-                        f"{info.file_size - header_len:,}"
-                    )
-                with zf.open(info) as f:
-                    f.seek(header_len)
-                    raw = f.read(nbytes)
-                if len(raw) != nbytes:
-                    raise ValueError(f"{name}: the data ends after {len(raw):,} of {nbytes:,} bytes")
-                a = np.frombuffer(raw, dtype=dtype).reshape(shape, order="F" if fortran else "C")
-                arrays.append(a.astype(dtype.newbyteorder("="), order="K"))
-    except zipfile.BadZipFile as exc:
-        raise ValueError(f"{path}: not a model file: not an .npz (zip) archive ({_short(exc)})") from None
-    except (OSError, EOFError, NotImplementedError, RuntimeError) as exc:
-        raise ValueError(f"{path}: not a readable .npz model file ({_short(exc)})") from None
+        arrays = read_arrays(
+            path,
+            max_bytes=MAX_FILE_BYTES,
+            max_entries=_MAX_ENTRIES,
+            check=lambda headers: _check_headers(headers, n_input, n_output),
+        )
     except ValueError as exc:
         raise ValueError(f"{path}: not a valid model file: {exc}") from None
-    params: Params = tuple(arrays)  # type: ignore[assignment]
+    params: Params = tuple(arrays[name] for name in PARAM_NAMES)  # type: ignore[assignment]
     try:
         check_weights(params)
     except ValueError as exc:

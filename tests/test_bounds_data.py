@@ -7,6 +7,7 @@ written at full size; the reading runs under an address-space limit (tests/bound
 from __future__ import annotations
 
 import gzip
+import hashlib
 import struct
 import zlib
 from pathlib import Path
@@ -39,13 +40,23 @@ def _idx(array: np.ndarray, type_code=0x08) -> bytes:
     return _header(array.shape, type_code) + array.astype(dtype).tobytes()
 
 
+@pytest.fixture(autouse=True)
+def checksums(monkeypatch) -> dict[str, str]:
+    """A private copy of the checksum table, so that _fake_mnist can vouch for its files."""
+    table = dict(data.MNIST_FILES)
+    monkeypatch.setattr(data, "MNIST_FILES", table)
+    return table
+
+
 def _fake_mnist(folder: Path, m=(12, 6), gz=True, **replace: bytes) -> Path:
+    """Four small IDX files under MNIST's names, made the verified copies for the test."""
     rng = np.random.default_rng(0)
     files = {}
     for split, count in zip(("train", "t10k"), m):
         files[f"{split}-images-idx3-ubyte"] = _idx(rng.integers(0, 256, (count, 28, 28)))
         files[f"{split}-labels-idx1-ubyte"] = _idx(rng.integers(0, 10, count))
     files.update(replace)
+    data.MNIST_FILES.update({name: hashlib.md5(payload).hexdigest() for name, payload in files.items()})
     folder.mkdir(exist_ok=True)
     for name, payload in files.items():
         if gz:
@@ -198,3 +209,109 @@ def test_empty_idx_images_and_a_data_file_are_named(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(NotADirectoryError, match="the data folder is a file"):
         load_mnist(tmp_path / "afile")
+
+
+# --------------------------------------------------------------------------------------------
+# What is loaded is what was verified: the loader checks the MD5 of the bytes it reads
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("gz", [True, False])
+@pytest.mark.parametrize("kind", ["shuffled labels", "other images of the same shape"])
+def test_a_valid_idx_file_with_the_wrong_md5_is_refused(tmp_path, checksums, gz, kind):
+    """Another data set under MNIST's names (Fashion-MNIST) or shuffled labels: refused by name."""
+    _fake_mnist(tmp_path, gz=gz)
+    rng = np.random.default_rng(1)
+    if kind == "shuffled labels":
+        name, other = "train-labels-idx1-ubyte", _idx(np.roll(rng.integers(0, 10, 12), 1))
+    else:
+        name, other = "t10k-images-idx3-ubyte", _idx(rng.integers(0, 256, (6, 28, 28)))
+    path = tmp_path / (f"{name}.gz" if gz else name)
+    path.write_bytes(gzip.compress(other) if gz else other)  # the table still has the first MD5
+    with pytest.raises(ValueError, match=f"{path}: wrong contents: MD5 .* expected {checksums[name]}"):
+        load_mnist(tmp_path)
+    with pytest.raises(ValueError, match="wrong contents"):
+        load_mnist(tmp_path, source="full")  # never the sample in its place either
+
+
+REAL_MNIST = next(  # the course machines keep a copy beside the checkout (or its worktrees)
+    (
+        p / "shared" / "data" / "mnist"
+        for p in Path(__file__).resolve().parents[2:4]
+        if (p / "shared").exists()
+    ),
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist",
+)
+
+
+@pytest.mark.skipif(
+    not (REAL_MNIST / "t10k-labels-idx1-ubyte.gz").is_file(), reason=f"no real MNIST in {REAL_MNIST}"
+)
+def test_real_mnist_with_shuffled_test_labels_is_refused_and_raw_copies_verify(tmp_path, monkeypatch):
+    """The real table: raw files verify by the MD5 of their content, as their .gz would."""
+    monkeypatch.undo()
+    for name in data.MNIST_FILES:
+        (tmp_path / name).write_bytes(gzip.decompress((REAL_MNIST / f"{name}.gz").read_bytes()))
+    assert load_mnist(tmp_path).kind == "full"  # raw copies of the real files load
+    labels = tmp_path / "t10k-labels-idx1-ubyte"
+    payload = labels.read_bytes()
+    shuffled = np.random.default_rng(0).permutation(np.frombuffer(payload[8:], np.uint8))
+    labels.write_bytes(payload[:8] + shuffled.tobytes())
+    with pytest.raises(ValueError, match=f"{labels}: wrong contents"):
+        load_mnist(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------
+# CSV: every kind of line ending counts, a byte-order mark is fine, memory stays bounded
+# --------------------------------------------------------------------------------------------
+CSV_HEADER = "label," + ",".join(f"pixel{i}" for i in range(784))
+
+
+def _csv_rows_text(m: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    table = np.column_stack([rng.integers(0, 10, m), rng.integers(0, 256, (m, 784))])
+    return [",".join(map(str, row)) for row in table], table
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_csv_rows_count_against_the_cap_whatever_their_line_ending(tmp_path, monkeypatch, ending):
+    rows, table = _csv_rows_text(21)
+    path = tmp_path / "train.csv"
+    path.write_bytes(ending.join([CSV_HEADER, *rows]).encode() + ending.encode())
+    X, y = read_kaggle_csv(path)  # each ending reads the same table
+    np.testing.assert_array_equal(y, table[:, 0])
+    np.testing.assert_array_equal(np.round(X.T * 255), table[:, 1:])
+    monkeypatch.setattr(data, "MAX_CSV_ROWS", 20)
+    with pytest.raises(ValueError, match="at least 21 rows, above the limit of 20"):
+        read_kaggle_csv(path)
+
+
+def test_csv_with_a_byte_order_mark_reads_like_one_without(tmp_path):
+    rows, table = _csv_rows_text(3)
+    plain, marked = tmp_path / "plain.csv", tmp_path / "marked.csv"
+    plain.write_text("\n".join([CSV_HEADER, *rows]) + "\n", encoding="utf-8")
+    marked.write_text("\n".join([CSV_HEADER, *rows]) + "\n", encoding="utf-8-sig")
+    assert marked.read_bytes()[:3] == b"\xef\xbb\xbf"
+    for got, want in zip(read_kaggle_csv(marked), read_kaggle_csv(plain)):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_csv_with_one_wide_row_is_refused_without_parsing_it(tmp_path):
+    """A 32 MB row of 16 million columns would take hundreds of MiB to parse: refused by length."""
+    path = tmp_path / "train.csv"
+    with open(path, "wb") as f:
+        f.write(CSV_HEADER.encode() + b"\n" + b"0," * (16 << 20) + b"0\n")
+    result = run_bounded(
+        f"from helpers.data import read_kaggle_csv\ntry:\n    read_kaggle_csv({str(path)!r})\n"
+        "except ValueError as e:\n    print(e)",
+        mib=300,
+    )
+    assert result.returncode == 0, result.stderr[-500:]
+    assert f"{path}: row 1 is longer than 12,560 characters" in result.stdout
+
+
+def test_csv_row_with_too_many_columns_is_named_before_parsing(tmp_path):
+    rows, _ = _csv_rows_text(3)
+    rows[1] += ",0"
+    path = tmp_path / "train.csv"
+    path.write_text("\n".join([CSV_HEADER, *rows]) + "\n")
+    with pytest.raises(ValueError, match=f"{path}: row 2 has 786 columns, expected 785"):
+        read_kaggle_csv(path)

@@ -6,6 +6,7 @@ IDX files are written by the tiny independent writer below, never by the code un
 from __future__ import annotations
 
 import gzip
+import hashlib
 import re
 import struct
 import warnings
@@ -24,7 +25,7 @@ from helpers.data import (
     read_kaggle_csv,
     train_dev_split,
 )
-from helpers.idx import md5_of_payload
+from helpers.idx import ChecksumError, verify_md5
 
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 SHARED_MNIST = next(  # the course machines keep a copy beside the checkout (or its worktrees)
@@ -43,9 +44,24 @@ def idx_bytes(a: np.ndarray, type_code: int) -> bytes:
     return header + np.asarray(a).astype(IDX_TYPES[type_code]).tobytes()
 
 
+@pytest.fixture(autouse=True)
+def checksums(monkeypatch) -> dict[str, str]:
+    """A private copy of the checksum table, so that write_idx can vouch for the fake files."""
+    table = dict(data.MNIST_FILES)
+    monkeypatch.setattr(data, "MNIST_FILES", table)
+    return table
+
+
 def write_idx(path: Path, a: np.ndarray, type_code: int = 0x08, compress: bool | None = None) -> Path:
-    """Write ``a`` as an IDX file; gzip-compressed when the name ends in .gz (or compress=True)."""
+    """Write ``a`` as an IDX file; gzip-compressed when the name ends in .gz (or compress=True).
+
+    A file with an MNIST name becomes, for the test, the verified copy of that file (its MD5
+    goes into the checksum table).
+    """
     payload = idx_bytes(a, type_code)
+    name = path.name.removesuffix(".gz")
+    if name in data.MNIST_FILES:
+        data.MNIST_FILES[name] = hashlib.md5(payload).hexdigest()
     if compress if compress is not None else path.suffix == ".gz":
         payload = gzip.compress(payload)
     path.write_bytes(payload)
@@ -170,17 +186,22 @@ def test_read_idx_missing_file(tmp_path):
         read_idx(tmp_path)  # a directory is not a file
 
 
-def test_md5_of_payload_hashes_decompressed_bytes(tmp_path):
-    import hashlib
-
+def test_verify_md5_checks_the_decompressed_bytes(tmp_path):
     payload = _valid_idx()
     raw = tmp_path / "a-idx3-ubyte"
     raw.write_bytes(payload)
     gz = tmp_path / "a-idx3-ubyte.gz"
     gz.write_bytes(gzip.compress(payload))
     expected = hashlib.md5(payload).hexdigest()
-    assert md5_of_payload(raw) == expected
-    assert md5_of_payload(gz) == expected
+    for path in (raw, gz):  # a raw file and its .gz verify against the same checksum
+        verify_md5(path, expected, len(payload))
+        with pytest.raises(ChecksumError, match=f"{named(path)}: wrong contents: MD5 .* expected {'0' * 32}"):
+            verify_md5(path, "0" * 32, len(payload))
+        with pytest.raises(ValueError, match=f"more than {len(payload) - 1:,} bytes"):
+            verify_md5(path, expected, len(payload) - 1)
+        assert read_idx(path, md5=expected).shape == (2, 3, 4)
+        with pytest.raises(ChecksumError, match=named(path)):
+            read_idx(path, md5="0" * 32)
 
 
 # --------------------------------------------------------------------------------------------
@@ -502,7 +523,7 @@ def test_real_mnist_files():
     for name, md5 in PUBLISHED_MD5.items():
         path = SHARED_MNIST / f"{name}.gz"
         assert data.find_idx(SHARED_MNIST, name) == path
-        assert md5_of_payload(path) == md5, name
+        verify_md5(path, md5, 47_040_016)
         a = read_idx(path)
         assert a.dtype == np.uint8
         if name in PUBLISHED_COUNTS:

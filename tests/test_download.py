@@ -300,3 +300,42 @@ def test_real_mnist_from_local_mirror(tmp_path, monkeypatch):
     assert mnist.kind == "full"
     assert mnist.X_train.shape == (784, 60000) and mnist.X_test.shape == (784, 10000)
     assert np.bincount(mnist.y_train)[0] == 5923 and np.bincount(mnist.y_test)[0] == 980
+
+
+# --------------------------------------------------------------------------------------------
+# What is loaded is what was verified: one file finder and one verifier for both
+# --------------------------------------------------------------------------------------------
+def _shuffled(payload: bytes) -> bytes:
+    """The same IDX labels in another order: valid, the right size, the wrong checksum."""
+    labels = np.frombuffer(payload, np.uint8, offset=8)
+    return payload[:8] + np.roll(labels, 1).tobytes()
+
+
+def test_good_raw_file_beside_a_bad_gz_is_not_called_verified(tmp_path, server, payloads):
+    """The loader reads <name>.gz: download judges that file, not the good raw copy beside it."""
+    name = "train-labels-idx1-ubyte"
+    (tmp_path / name).write_bytes(payloads[name])  # good, but not what is read
+    (tmp_path / f"{name}.gz").write_bytes(gzip.compress(_shuffled(payloads[name])))
+    _, lines = _download(tmp_path, server.mirror("good"))
+    said = "\n".join(line for line in lines if name in line)
+    assert "already in" not in said
+    assert f"{name}.gz: in {tmp_path} but does not verify (wrong contents" in said
+    assert f"/good/{name}.gz" in server.requests
+    assert gzip.decompress((tmp_path / f"{name}.gz").read_bytes()) == payloads[name]
+    np.testing.assert_array_equal(
+        data.load_mnist(tmp_path).y_train, np.frombuffer(payloads[name], np.uint8, offset=8)
+    )
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_a_file_changed_after_download_is_refused_when_loaded(tmp_path, server, payloads, raw):
+    """The loader checks the MD5 itself: a swapped file is refused by name, never evaluated."""
+    _download(tmp_path, server.mirror("good"))
+    name = "t10k-labels-idx1-ubyte"
+    swapped = tmp_path / (name if raw else f"{name}.gz")
+    (tmp_path / f"{name}.gz").unlink()
+    swapped.write_bytes(_shuffled(payloads[name]) if raw else gzip.compress(_shuffled(payloads[name])))
+    with pytest.raises(ValueError, match=f"{swapped}: wrong contents: MD5") as info:
+        data.load_mnist(tmp_path)
+    assert "\n" not in str(info.value) and f"not the MNIST file {name}" in str(info.value)
+    assert "python -m helpers download" in str(info.value)

@@ -197,17 +197,22 @@ def test_default_data_dir_is_the_checkouts_wherever_you_run(tmp_path, monkeypatc
     assert args.data_dir == str(repo / "data")
 
 
-def test_too_few_training_images_are_named_not_dev_size(tmp_path, capsys):
+def test_too_few_training_images_are_named_not_dev_size(tmp_path, capsys, monkeypatch):
     """Three training digits: the error says so; it does not blame a --dev-size never given."""
     import gzip
+    import hashlib
     import struct
 
+    from helpers import data
+
     rng = np.random.default_rng(0)
+    monkeypatch.setattr(data, "MNIST_FILES", dict(data.MNIST_FILES))  # the fake files verify
     for split, m in (("train", 3), ("t10k", 2)):
         for kind, shape, high in (("images-idx3", (m, 28, 28), 256), ("labels-idx1", (m,), 10)):
             head = struct.pack(">HBB", 0, 8, len(shape)) + b"".join(struct.pack(">I", n) for n in shape)
             body = rng.integers(0, high, shape).astype(np.uint8).tobytes()
             (tmp_path / f"{split}-{kind}-ubyte.gz").write_bytes(gzip.compress(head + body))
+            data.MNIST_FILES[f"{split}-{kind}-ubyte"] = hashlib.md5(head + body).hexdigest()
     assert main([*QUICK, "--source", "full", "--data-dir", str(tmp_path), "--out", str(tmp_path / "r")]) == 1
     line = _one_error(capsys.readouterr().err)
     assert "only 3 training images" in line and "dev" in line and "dev_size" not in line

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 import zipfile
 
 import numpy as np
@@ -32,11 +33,27 @@ def test_save_load_round_trip(tmp_path, dtype):
     assert os.listdir(tmp_path) == ["model.npz"]  # no temp files left behind
 
 
-def test_save_adds_npz_suffix_and_creates_dirs(tmp_path):
+def test_save_creates_dirs(tmp_path):
     params = init_params(6, 4, 3, seed=0)
-    path = save_params(tmp_path / "runs" / "model", params)
+    path = save_params(tmp_path / "runs" / "model.npz", params)
     assert path == tmp_path / "runs" / "model.npz" and path.is_file()
     np.testing.assert_array_equal(load_params(path)[0], params[0])
+
+
+@pytest.mark.parametrize("name", ["runs", "model", "model.txt", "model.npz.bak"])
+def test_save_refuses_a_name_without_npz_and_a_folder(tmp_path, name):
+    """Never another file than the one named: no ``.npz`` appended, a folder is not a file."""
+    params = init_params(6, 4, 3, seed=0)
+    with pytest.raises(
+        ValueError, match=f"{re.escape(str(tmp_path / name))}: a model file's name ends in .npz"
+    ):
+        save_params(tmp_path / name, params)
+    (tmp_path / "folder.npz").mkdir()
+    with pytest.raises(
+        IsADirectoryError, match="is a folder; name the model file, e.g. .*folder.npz/model.npz"
+    ):
+        save_params(tmp_path / "folder.npz", params)
+    assert os.listdir(tmp_path) == ["folder.npz"] and os.listdir(tmp_path / "folder.npz") == []
 
 
 def test_save_overwrites_atomically(tmp_path):
@@ -277,5 +294,114 @@ def test_a_model_file_larger_than_any_model_is_refused_from_its_size(tmp_path):
     path = tmp_path / "huge.npz"
     with open(path, "wb") as f:
         f.truncate(models.MAX_FILE_BYTES + 1)  # sparse
-    with pytest.raises(ValueError, match="above the limit of 167,772,160 for a model file"):
+    with pytest.raises(ValueError, match=f"{path}: .*above the limit of 167,772,160"):
         load_params(path)
+
+
+@pytest.mark.parametrize(
+    ("shape", "words"),
+    [
+        ("(True, 784)", r"W1: the shape \(True, 784\) is not a tuple of non-negative integers"),
+        ("(4, False)", r"not a tuple of non-negative integers|expected two whole numbers"),
+        ("(-4, 784)", r"\(-4, 784\) is not a tuple of non-negative integers"),
+        ("(4, -784)", "not a tuple of non-negative integers"),
+        (f"({2**70}, 784)", rf"W1 \({2**70}, 784\)"),
+        ("(4.0, 784)", r"W1: not a valid .npy header \(shape is not valid: \(4.0, 784\)\)"),
+        ("(np.int64(4), 784)", r"W1: not a valid .npy header \(malformed node or string on line 1:\)"),
+        ("(4, 784, 1)", "expected a 2-D array"),
+        ("4", "W1: not a valid .npy header"),
+        ("None", "W1: not a valid .npy header"),
+    ],
+)
+def test_a_header_shape_that_is_not_whole_numbers_is_one_clear_error(tmp_path, shape, words):
+    """Booleans, NumPy scalars, negative, huge or non-integer sizes in a header: a ValueError."""
+    entries = _model_entries()
+    text = f"{{'descr': '<f8', 'fortran_order': False, 'shape': {shape}, }}"
+    text += " " * (63 - (10 + len(text)) % 64) + "\n"
+    entries["W1"] = (
+        b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode() + bytes(8 * 4 * 784)
+    )
+    path = _zip_model(tmp_path / "model.npz", entries)
+    with pytest.raises(ValueError, match=words) as info:
+        load_params(path)
+    assert str(info.value).startswith(f"{path}: not a valid model file: ") and "\n" not in str(info.value)
+
+
+def test_shapes_of_booleans_are_refused_when_saving_too():
+    with pytest.raises(ValueError, match="expected two whole numbers"):
+        models.check_model_shapes(
+            {"W1": (True, 784), "b1": (True, 1), "W2": (10, 1), "b2": (10, 1)}, None, None
+        )
+
+
+_LOAD_AND_PRINT = (
+    "from helpers.models import load_params\n"
+    "try:\n    load_params({path!r})\nexcept ValueError as e:\n    print(e)"
+)
+
+
+def test_a_zip_directory_of_a_million_entries_is_refused_before_it_is_listed(tmp_path):
+    """58 MB of zip directory would take about 500 MiB once listed: refused from the end record."""
+    from bounded import run_bounded
+    from zip_craft import many_entries
+
+    path = many_entries(tmp_path / "many.npz", 1_000_000)
+    code = _LOAD_AND_PRINT.format(path=str(path))
+    result = run_bounded(code, mib=400)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert (
+        result.stdout.strip() == f"{path}: not a valid model file: 1,000,000 entries, above the limit of 16"
+    )
+
+
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        ("duplicate", "two entries have the same name"),
+        ("not-npy", "is not an .npy array"),
+        ("object", "holds Python objects"),
+        ("long-header", "W1: its .npy header claims 4,294,967,295 bytes, above the limit of 4,096"),
+        ("trailing", "W1: its header promises"),
+    ],
+)
+def test_odd_archives_are_one_clear_error(tmp_path, case, words):
+    entries = _model_entries()
+    path = tmp_path / "model.npz"
+    if case == "long-header":  # a version 2.0 header that claims 4 GiB of text
+        entries["W1"] = b"\x93NUMPY\x02\x00" + (2**32 - 1).to_bytes(4, "little") + b"{"
+    elif case == "object":
+        entries["W1"] = _npy_header((4, 784), descr="|O") + bytes(8 * 4 * 784)
+    elif case == "trailing":
+        entries["W1"] += b"\0" * 8
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns about the duplicate name
+        with zipfile.ZipFile(path, "w") as zf:
+            for name, data in entries.items():
+                zf.writestr(f"{name}.npy", data)
+            if case == "duplicate":
+                zf.writestr("W1.npy", entries["W1"])
+            if case == "not-npy":
+                zf.writestr("notes.txt", b"hello")
+    with pytest.raises(ValueError, match=words) as info:
+        load_params(path)
+    assert str(info.value).startswith(f"{path}: ") and "\n" not in str(info.value)
+
+
+def test_an_npy_header_claiming_gigabytes_is_refused_before_it_is_inflated(tmp_path):
+    """The header's own length is checked before reading it: 512 MiB of zeros stay compressed."""
+    from bounded import run_bounded
+
+    path = tmp_path / "model.npz"
+    entries = _model_entries()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name in ("b1", "W2", "b2"):
+            zf.writestr(f"{name}.npy", entries[name])
+        with zf.open("W1.npy", "w", force_zip64=True) as f:
+            f.write(b"\x93NUMPY\x02\x00" + (2**31).to_bytes(4, "little"))
+            zeros = bytes(1 << 20)
+            for _ in range(512):
+                f.write(zeros)
+    code = _LOAD_AND_PRINT.format(path=str(path))
+    result = run_bounded(code, mib=300)
+    assert result.returncode == 0, result.stderr[-500:]
+    assert "W1: its .npy header claims 2,147,483,648 bytes, above the limit of 4,096" in result.stdout
