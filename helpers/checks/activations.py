@@ -8,12 +8,13 @@ import numpy as np
 
 from helpers.checks.core import (
     as_array,
+    call_student,
+    checker,
     expect_array,
     expect_scalar,
     fail,
     succeed,
 )
-from helpers.checks.untouched import call_untouched
 from helpers.nn import cross_entropy as reference_cross_entropy
 from helpers.nn import relu as reference_relu
 from helpers.nn import relu_deriv as reference_relu_deriv
@@ -50,12 +51,13 @@ def _relu_problem(out: np.ndarray, Z: np.ndarray) -> str | None:
     return None
 
 
+@checker
 def check_relu(relu: Callable[[np.ndarray], np.ndarray]) -> None:
     """Check ``relu(Z)``: max(Z, 0) element-wise, same shape as Z (any shape), Z untouched."""
     name = "relu"
     for shape, seed in SHAPES:
         Z = _mixed(shape, seed)
-        out = as_array(name, "ReLU(Z)", call_untouched(name, relu, ("Z",), Z))
+        out = as_array(name, "ReLU(Z)", call_student(name, relu, Z, labels=("Z",)))
         if out.shape == Z.shape:
             problem = _relu_problem(out, Z)
             if problem:
@@ -64,13 +66,14 @@ def check_relu(relu: Callable[[np.ndarray], np.ndarray]) -> None:
     succeed(name)
 
 
+@checker
 def check_relu_deriv(relu_deriv: Callable[[np.ndarray], np.ndarray]) -> None:
     """Check ``relu_deriv(Z)``: 1 where Z > 0, else 0 (ReLU'(0) = 0 by the course's convention),
     same shape as Z (any shape), Z untouched."""
     name = "relu_deriv"
     for shape, seed in SHAPES:
         Z = _mixed(shape, seed)
-        out = as_array(name, "ReLU'(Z)", call_untouched(name, relu_deriv, ("Z",), Z))
+        out = as_array(name, "ReLU'(Z)", call_student(name, relu_deriv, Z, labels=("Z",)))
         expected = reference_relu_deriv(Z)
         if out.shape == Z.shape and not np.allclose(out, expected):
             if np.allclose(out, reference_relu(Z)):
@@ -85,6 +88,7 @@ def check_relu_deriv(relu_deriv: Callable[[np.ndarray], np.ndarray]) -> None:
     succeed(name)
 
 
+@checker
 def check_softmax(softmax: Callable[[np.ndarray], np.ndarray]) -> None:
     """Check ``softmax(Z)`` column by column, on the notes' example and on large logits."""
     name = "softmax"
@@ -95,7 +99,7 @@ def check_softmax(softmax: Callable[[np.ndarray], np.ndarray]) -> None:
         ("logits far apart", FAR_APART),
     )
     for what, Z in cases:
-        A = as_array(name, "A", call_untouched(name, softmax, ("Z",), Z))
+        A = as_array(name, "A", call_student(name, softmax, Z, labels=("Z",)))
         expected = reference_softmax(Z)
         if A.shape == expected.shape:
             if what == "large logits" and not np.all(np.isfinite(A)):
@@ -149,6 +153,7 @@ def _loss_problem(value: float, expected: float, m: int, k: int) -> str | None:
     return None
 
 
+@checker
 def check_cross_entropy(cross_entropy: Callable[[np.ndarray, np.ndarray], float]) -> None:
     """Check ``cross_entropy(A2, Y)``: mean over the m examples of -log(probability of the
     true class); A2 (10, m) probabilities, Y (10, m) one-hot; returns one number."""
@@ -166,7 +171,7 @@ def check_cross_entropy(cross_entropy: Callable[[np.ndarray, np.ndarray], float]
         k, m = A2.shape
         Y = np.zeros((k, m))
         Y[y, np.arange(m)] = 1
-        out = call_untouched(name, cross_entropy, ("A2", "Y"), A2, Y)
+        out = call_student(name, cross_entropy, A2, Y, labels=("A2", "Y"))
         arr = as_array(name, "the loss", out)
         expected = reference_cross_entropy(A2, y)
         if arr.size != 1:

@@ -13,13 +13,13 @@ import numpy as np
 from helpers.checks.core import (
     as_array,
     call_student,
+    checker,
     close,
     expect_tuple,
     fail,
     shape_problem,
     succeed,
 )
-from helpers.checks.untouched import call_untouched
 from helpers.nn import softmax
 
 #: The step of the central differences: small enough for a truncation error of about h^2, large
@@ -74,6 +74,7 @@ def _neuron_loss_at(wb: np.ndarray, x: float, t: float) -> float:
     return neuron_loss(float(wb[0]), float(wb[1]), x, t)
 
 
+@checker
 def check_neuron_backprop(neuron_backprop: Callable[[float, float, float, float], tuple]) -> None:
     """Check ``neuron_backprop(w, b, x, t)`` -> ``(dw, db)``, the derivatives of the loss
     L = (y - t)^2 with y = relu(z), z = w x + b (all scalars, ReLU'(0) = 0), against central
@@ -133,6 +134,7 @@ def check_neuron_backprop(neuron_backprop: Callable[[float, float, float, float]
 JACOBIAN_LOGITS = (np.array([1.3, 5.1, 2.2, 0.7, 1.1]), np.array([0.5, -1.0, 2.0]))
 
 
+@checker
 def check_softmax_jacobian(softmax_jacobian: Callable[[np.ndarray], np.ndarray]) -> None:
     """Check ``softmax_jacobian(a)`` -> J (k, k) for one column of probabilities a (k,) =
     softmax(z): J[i, j] = d a_i / d z_j, compared with central differences of softmax in z.
@@ -151,7 +153,7 @@ def check_softmax_jacobian(softmax_jacobian: Callable[[np.ndarray], np.ndarray])
     for z in JACOBIAN_LOGITS:
         k = z.size
         a = softmax(z[:, None])[:, 0]
-        J = as_array(name, "J", call_untouched(name, softmax_jacobian, ("a",), a))
+        J = as_array(name, "J", call_student(name, softmax_jacobian, a, labels=("a",)))
         want = central_difference(lambda v: softmax(v[:, None])[:, 0], z)
         given = f"for a = softmax({np.round(z, 2).tolist()})"
         problem = shape_problem("J", J.shape, (k, k))

@@ -6,8 +6,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import as_array, expect_array, fail, succeed
-from helpers.checks.untouched import call_untouched
+from helpers.checks.core import (
+    as_array,
+    call_student,
+    checker,
+    expect_array,
+    fail,
+    succeed,
+)
 from helpers.data import one_hot as reference_one_hot
 
 
@@ -54,6 +60,7 @@ def _scale_problem(rows: np.ndarray, out: object, arr: np.ndarray) -> str | None
     return None
 
 
+@checker
 def check_scale_pixels(scale_pixels: Callable[[np.ndarray], np.ndarray]) -> None:
     """Check ``scale_pixels(rows)``: uint8 pixels 0..255 of any shape -> floats in [0, 1].
 
@@ -61,7 +68,7 @@ def check_scale_pixels(scale_pixels: Callable[[np.ndarray], np.ndarray]) -> None
     """
     name = "scale_pixels"
     for what, rows in _scale_inputs():
-        out = call_untouched(name, scale_pixels, ("rows",), rows)
+        out = call_student(name, scale_pixels, rows, labels=("rows",))
         arr = as_array(name, "the result", out)
         if arr.shape == rows.shape:
             problem = _scale_problem(rows, out, arr)
@@ -71,6 +78,7 @@ def check_scale_pixels(scale_pixels: Callable[[np.ndarray], np.ndarray]) -> None
     succeed(name)
 
 
+@checker
 def check_one_hot(one_hot: Callable[..., np.ndarray]) -> None:
     """Check ``one_hot(y, num_classes=10)``: labels y (m,) -> Y (num_classes, m) with
     Y[y[i], i] = 1 and zeros elsewhere; also with another ``num_classes``."""
@@ -84,7 +92,7 @@ def check_one_hot(one_hot: Callable[..., np.ndarray]) -> None:
     )
     for y, k in cases:
         args = (y,) if k is None else (y, k)
-        out = call_untouched(name, one_hot, ("y",), *args)
+        out = call_student(name, one_hot, *args, labels=("y",))
         arr = as_array(name, "Y", out)
         expected = reference_one_hot(y) if k is None else reference_one_hot(y, k)
         given = f"labels y = {y.tolist()}" + ("" if k is None else f" and num_classes={k}")

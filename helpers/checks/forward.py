@@ -6,8 +6,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import as_array, expect_array, expect_tuple, fail, succeed
-from helpers.checks.untouched import call_untouched
+from helpers.checks.core import (
+    as_array,
+    call_student,
+    checker,
+    expect_array,
+    expect_tuple,
+    fail,
+    succeed,
+)
 from helpers.nn import forward_prop as reference_forward_prop
 from helpers.nn import relu, softmax
 
@@ -49,13 +56,14 @@ def _first_layer_problem(Z1: np.ndarray, p: dict[str, np.ndarray]) -> str | None
     return None
 
 
+@checker
 def check_first_layer(first_layer: Callable[..., np.ndarray]) -> None:
     """Check ``first_layer(W1, b1, X)``: Z1 = W1 X + b1, shape (h, m)."""
     name = "first_layer"
     for h, m in CASES:
         p = network(h, m)
         Z1 = as_array(
-            name, "Z1", call_untouched(name, first_layer, ("W1", "b1", "X"), p["W1"], p["b1"], p["X"])
+            name, "Z1", call_student(name, first_layer, p["W1"], p["b1"], p["X"], labels=("W1", "b1", "X"))
         )
         expected = p["W1"] @ p["X"] + p["b1"]
         hint = f"with {h} hidden units and m = {m}"
@@ -77,6 +85,7 @@ def _large_logits() -> dict[str, np.ndarray]:
     return p
 
 
+@checker
 def check_forward_prop(forward_prop: Callable[..., tuple]) -> None:
     """Check ``forward_prop(W1, b1, W2, b2, X)`` -> (Z1, A1, Z2, A2) against the reference, also
     on raw pixels, whose large logits break a softmax that does not guard against overflow."""
@@ -87,7 +96,7 @@ def check_forward_prop(forward_prop: Callable[..., tuple]) -> None:
     for hint, p in cases:
         args = (p["W1"], p["b1"], p["W2"], p["b2"], p["X"])
         out = expect_tuple(
-            name, call_untouched(name, forward_prop, ("W1", "b1", "W2", "b2", "X"), *args), labels
+            name, call_student(name, forward_prop, *args, labels=("W1", "b1", "W2", "b2", "X")), labels
         )
         got = dict(zip(labels, (as_array(name, k, v) for k, v in zip(labels, out))))
         want = dict(zip(labels, reference_forward_prop(*args)))

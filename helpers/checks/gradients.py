@@ -6,9 +6,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
+from helpers.checks.core import (
+    as_array,
+    call_student,
+    checker,
+    expect_array,
+    expect_tuple,
+    fail,
+    succeed,
+)
 from helpers.checks.forward import CASES, network
-from helpers.checks.untouched import call_untouched
 from helpers.data import one_hot
 from helpers.nn import backward_prop as reference_backward_prop
 from helpers.nn import relu, relu_deriv, softmax
@@ -85,12 +92,13 @@ def _expect_bias(name: str, label: str, got: np.ndarray, dZ: np.ndarray, hint: s
     expect_array(name, label, got, expected, hint=hint)
 
 
+@checker
 def check_output_layer_grads(output_layer_grads: Callable[..., tuple]) -> None:
     """Check ``output_layer_grads(A1, A2, Y)`` -> (dZ2 (10, m), dW2 (10, h), db2 (10, 1))."""
     name = "output_layer_grads"
     for h, m in CASES:
         p = _pass(h, m)
-        out = call_untouched(name, output_layer_grads, ("A1", "A2", "Y"), p["A1"], p["A2"], p["Y"])
+        out = call_student(name, output_layer_grads, p["A1"], p["A2"], p["Y"], labels=("A1", "A2", "Y"))
         out = expect_tuple(name, out, ("dZ2", "dW2", "db2"))
         dZ2, dW2, db2 = (as_array(name, k, v) for k, v in zip(("dZ2", "dW2", "db2"), out))
         hint = f"with {h} hidden units and m = {m}"
@@ -117,13 +125,14 @@ def _dz1_problem(dZ1: np.ndarray, p: dict[str, np.ndarray]) -> str | None:
     return None
 
 
+@checker
 def check_hidden_layer_grads(hidden_layer_grads: Callable[..., tuple]) -> None:
     """Check ``hidden_layer_grads(Z1, W2, dZ2, X)`` -> (dZ1 (h, m), dW1 (h, 784), db1 (h, 1))."""
     name = "hidden_layer_grads"
     for h, m in CASES:
         p = _pass(h, m)
         labels = ("Z1", "W2", "dZ2", "X")
-        out = call_untouched(name, hidden_layer_grads, labels, *(p[k] for k in labels))
+        out = call_student(name, hidden_layer_grads, *(p[k] for k in labels), labels=labels)
         out = expect_tuple(name, out, ("dZ1", "dW1", "db1"))
         dZ1, dW1, db1 = (as_array(name, k, v) for k, v in zip(("dZ1", "dW1", "db1"), out))
         hint = f"with {h} hidden units and m = {m}"
@@ -136,6 +145,7 @@ def check_hidden_layer_grads(hidden_layer_grads: Callable[..., tuple]) -> None:
     succeed(name)
 
 
+@checker
 def check_backward_prop(backward_prop: Callable[..., tuple]) -> None:
     """Check ``backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)`` -> (dW1, db1, dW2, db2), Y one-hot."""
     name = "backward_prop"

@@ -19,6 +19,8 @@ import numpy as np
 
 from helpers.checks.core import (
     as_array_or_none,
+    call_student,
+    checker,
     close,
     expect_array,
     expect_scalar,
@@ -26,13 +28,13 @@ from helpers.checks.core import (
     shape_problem,
     succeed,
 )
-from helpers.checks.untouched import call_untouched
 from helpers.metrics import confusion_matrix
 from helpers.nn import get_accuracy, get_predictions
 
 __all__ = ["check_confusion_matrix", "check_get_accuracy", "check_get_predictions"]
 
 
+@checker
 def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
     """Check ``confusion_matrix(y_true, y_pred)`` -> C (10, 10), C[i, j] = examples of true
     class i predicted as j."""
@@ -46,7 +48,7 @@ def check_confusion_matrix(confusion_matrix_fn: Callable) -> None:
             y_true, y_pred = np.minimum(y_true, 8), np.minimum(y_pred, 8)
         if m == 300:  # one digit, always right: a count above 255, too large for a byte
             y_true, y_pred = np.full(m, 3), np.full(m, 3)
-        result = call_untouched(name, confusion_matrix_fn, ("y_true", "y_pred"), y_true, y_pred)
+        result = call_student(name, confusion_matrix_fn, y_true, y_pred, labels=("y_true", "y_pred"))
         arr = as_array_or_none(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape (10, 10), got {type(result).__name__}")
@@ -83,13 +85,14 @@ def _probabilities(k: int, m: int, seed: int) -> np.ndarray:
     return A / A.sum(axis=0, keepdims=True)
 
 
+@checker
 def check_get_predictions(get_predictions_fn: Callable) -> None:
     """Check ``get_predictions(A2)``: A2 (10, m) probabilities -> (m,) predicted classes."""
     __tracebackhide__ = True  # noqa: F841
     name = "get_predictions"
     for k, m, seed in ((10, 7, 0), (10, 10, 1), (10, 1, 2)):
         A2 = _probabilities(k, m, seed)
-        result = call_untouched(name, get_predictions_fn, ("A2",), A2)
+        result = call_student(name, get_predictions_fn, A2, labels=("A2",))
         arr = as_array_or_none(result)
         if arr is None:
             fail(name, f"should return a NumPy array of shape ({m},), got {type(result).__name__}")
@@ -121,6 +124,7 @@ def check_get_predictions(get_predictions_fn: Callable) -> None:
 # --------------------------------------------------------------------------------------------
 # get_accuracy
 # --------------------------------------------------------------------------------------------
+@checker
 def check_get_accuracy(get_accuracy_fn: Callable) -> None:
     """Check ``get_accuracy(predictions, Y)``: predictions (m,), labels Y (m,) -> a fraction."""
     __tracebackhide__ = True  # noqa: F841
@@ -134,7 +138,7 @@ def check_get_accuracy(get_accuracy_fn: Callable) -> None:
         pred[wrong] = (y[wrong] + rng.integers(1, 10, n_wrong)) % 10
         cases.append((pred, y))
     for pred, y in cases:
-        result = call_untouched(name, get_accuracy_fn, ("predictions", "Y"), pred, y)
+        result = call_student(name, get_accuracy_fn, pred, y, labels=("predictions", "Y"))
         arr = as_array_or_none(result)
         if arr is None or arr.size != 1:
             shape = "nothing numeric" if arr is None else f"an array of shape {arr.shape}"

@@ -21,13 +21,13 @@ from helpers.checks.backprop_basics import FD_ATOL, FD_RTOL, central_difference
 from helpers.checks.core import (
     as_array,
     call_student,
+    checker,
     close,
     expect_array,
     expect_tuple,
     fail,
     succeed,
 )
-from helpers.checks.untouched import call_untouched
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params
 
 PARAM_LABELS = ("W1", "b1", "W2", "b2")
@@ -64,6 +64,7 @@ def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noq
     return None
 
 
+@checker
 def check_momentum_step(momentum_step: Callable) -> None:
     """Check ``momentum_step(params, velocities, grads, alpha, beta)`` -> ``(params, velocities)``.
 
@@ -89,7 +90,7 @@ def check_momentum_step(momentum_step: Callable) -> None:
         velocities = tuple(rng.standard_normal(p.shape) for p in params)
         grads = tuple(rng.standard_normal(p.shape) for p in params)
         labels = ("params", "velocities", "grads")
-        result = call_untouched(name, momentum_step, labels, params, velocities, grads, alpha, beta)
+        result = call_student(name, momentum_step, params, velocities, grads, alpha, beta, labels=labels)
         new_params, new_velocities = expect_tuple(name, result, ("params", "velocities"))
         got_p = _arrays(name, "new", new_params)
         got_v = _arrays(name, "new velocity", new_velocities)
@@ -107,6 +108,7 @@ def check_momentum_step(momentum_step: Callable) -> None:
 # --------------------------------------------------------------------------------------------
 # Linear learning-rate decay
 # --------------------------------------------------------------------------------------------
+@checker
 def check_linear_decay(linear_decay: Callable[[float, int, int], float]) -> None:
     """Check ``linear_decay(alpha, step, total_steps)`` -> the learning rate at ``step``
     (0, 1, ..., total_steps - 1): ``alpha (1 - step / total_steps)``, falling by the same amount
@@ -191,6 +193,7 @@ def _numerical_gradients(
     return tuple(out)
 
 
+@checker
 def check_l2_gradient(l2_gradient: Callable) -> None:
     """Check ``l2_gradient(grads, params, lambd, m)`` -> the gradients (dW1, db1, dW2, db2) of
     the loss plus the weight-decay term (lambd / 2m) (sum W1^2 + sum W2^2), given ``grads``, the
@@ -215,7 +218,7 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
     Z1, A1, Z2, A2 = forward_prop(*params, X)
     data = backward_prop(Z1, A1, Z2, A2, params[0], params[2], X, y)
     for lambd in (0.7, 2.0):
-        result = call_untouched(name, l2_gradient, ("grads", "params"), data, params, lambd, m)
+        result = call_student(name, l2_gradient, data, params, lambd, m, labels=("grads", "params"))
         got = _arrays(name, "gradient", result)
         want = _numerical_gradients(params, X, y, lambd)
         reference = regularisation.l2_gradient(data, params, lambd, m)

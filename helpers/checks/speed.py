@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
+from helpers.checks.core import (
+    as_array,
+    call_student,
+    checker,
+    expect_array,
+    expect_tuple,
+    fail,
+    succeed,
+)
 from helpers.nn import Params, backward_prop, forward_prop, init_params
 
 GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
@@ -37,6 +45,7 @@ def _unweighted_block_mean(params: Params, X: np.ndarray, y: np.ndarray, block: 
     return [np.mean([g[i] for g in grads], axis=0) for i in range(4)]
 
 
+@checker
 def check_blocked_gradients(blocked_gradients: Callable[..., tuple]) -> None:
     """Check ``blocked_gradients(W1, b1, W2, b2, X, Y, block)`` -> ``(dW1, db1, dW2, db2)``.
 

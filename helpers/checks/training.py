@@ -18,6 +18,8 @@ import numpy as np
 
 from helpers.checks.core import (
     as_array_or_none,
+    call_student,
+    checker,
     close,
     expect_array,
     expect_tuple,
@@ -25,7 +27,6 @@ from helpers.checks.core import (
     shape_problem,
     succeed,
 )
-from helpers.checks.untouched import call_untouched
 from helpers.nn import (
     Params,
     backward_prop,
@@ -76,6 +77,7 @@ def _diagnose_update(
     return None
 
 
+@checker
 def check_update_params(update_params_fn: Callable) -> None:
     """Check ``update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha)`` -> ``(W1, b1, W2, b2)``.
 
@@ -86,7 +88,7 @@ def check_update_params(update_params_fn: Callable) -> None:
     for seed, alpha, other in ((0, 0.1, 0.5), (1, 0.5, 0.1)):
         params, grads = _update_inputs(seed)
         labels = (*PARAM_LABELS, *GRAD_LABELS)
-        result = call_untouched(name, update_params_fn, labels, *params, *grads, alpha)
+        result = call_student(name, update_params_fn, *params, *grads, alpha, labels=labels)
         result = expect_tuple(name, result, PARAM_LABELS)
         expected = update_params(*params, *grads, alpha)
         for label, actual, P, dP, exp in zip(PARAM_LABELS, result, params, grads, expected):
@@ -131,6 +133,7 @@ def _params_equal(actual: tuple, expected: Params) -> bool:
     return all(a is not None and close(a, e) for a, e in zip(arrays, expected))
 
 
+@checker
 def check_training_loop(training_loop_fn: Callable) -> None:
     """Check ``training_loop(X, Y, params, alpha, iterations)`` -> ``(params, losses)``.
 
@@ -142,7 +145,9 @@ def check_training_loop(training_loop_fn: Callable) -> None:
     name = "training_loop"
     X, y, params = _loop_problem()
     for alpha, iterations in ((0.5, 6), (0.2, 3)):
-        result = call_untouched(name, training_loop_fn, ("X", "Y", "params"), X, y, params, alpha, iterations)
+        result = call_student(
+            name, training_loop_fn, X, y, params, alpha, iterations, labels=("X", "Y", "params")
+        )
         new_params, losses = expect_tuple(name, result, ("params", "losses"))
         new_params = expect_tuple(name, new_params, PARAM_LABELS)
         trajectory, ref_losses = _reference_trajectory(X, y, params, alpha, iterations + 1)
