@@ -188,7 +188,7 @@ def shape_problem(label: str, actual: tuple[int, ...], expected: tuple[int, ...]
     return f"{label} has shape {actual}, expected {expected}"
 
 
-def _fmt(x: float, other: float | None = None) -> str:
+def fmt(x: float, other: float | None = None) -> str:
     """``x`` with 4 significant digits, or as many more (up to 17) as it takes to tell it from
     ``other``."""
     x = float(x)
@@ -251,12 +251,12 @@ def value_problem(
         scale = float(np.vdot(actual, expected)) / norm
         plausible = abs(scale - 1) > 1e-3 and abs(scale) > 1e-3
         if plausible and np.allclose(actual, scale * expected, rtol=rtol, atol=atol):
-            return f"{prefix}: {label} is {_fmt(scale)} times the expected values"
+            return f"{prefix}: {label} is {fmt(scale)} times the expected values"
     idx = tuple(np.argwhere(~close)[0])
     wrong = int((~close).sum())
     return (
-        f"{prefix}: {label}{_index(idx)} is {_fmt(actual[idx], expected[idx])}, expected "
-        f"{_fmt(expected[idx], actual[idx])} ({wrong} of {close.size} entries differ)"
+        f"{prefix}: {label}{_index(idx)} is {fmt(actual[idx], expected[idx])}, expected "
+        f"{fmt(expected[idx], actual[idx])} ({wrong} of {close.size} entries differ)"
     )
 
 
@@ -383,7 +383,7 @@ def expect_scalar(
         fail(name, f"{label} is {value}, expected a finite number")
     rtol, atol = tolerances(as_array_or_none(actual), expected, rtol, atol, dtype=dtype)
     if not np.isclose(value, expected, rtol=rtol, atol=atol):
-        fail(name, f"{label} is {_fmt(value, expected)}, expected {_fmt(expected, value)}")
+        fail(name, f"{label} is {fmt(value, expected)}, expected {fmt(expected, value)}")
 
 
 def expect_tuple(name: str, result: Any, labels: Sequence[str]) -> tuple:
