@@ -72,15 +72,6 @@ def check_momentum_step(momentum_step: Callable) -> None:
     (k, h), (k, 1). For every parameter P with velocity V and gradient dP the new velocity is
     ``beta V + dP`` and the new parameter ``P - alpha (beta V + dP)``, as in
     :func:`helpers.training.train`. Both tuples come back as new arrays; the inputs stay as they were.
-
-    The notebook cell a student sees::
-
-        def momentum_step(params, velocities, grads, alpha, beta):
-            \"\"\"One step of gradient descent with momentum for (W1, b1, W2, b2).\"\"\"
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-        check_momentum_step(momentum_step)
     """
     __tracebackhide__ = True  # noqa: F841
     name = "momentum_step"
@@ -114,15 +105,6 @@ def check_linear_decay(linear_decay: Callable[[float, int, int], float]) -> None
     (0, 1, ..., total_steps - 1): ``alpha (1 - step / total_steps)``, falling by the same amount
     every step from alpha at step 0 towards 0, which it reaches just after the last step, as in
     :func:`helpers.training.train`.
-
-    The notebook cell a student sees::
-
-        def linear_decay(alpha, step, total_steps):
-            \"\"\"The learning rate at step `step` of `total_steps`, from alpha down to 0.\"\"\"
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-        check_linear_decay(linear_decay)
     """
     __tracebackhide__ = True  # noqa: F841
     name = "linear_decay"
@@ -201,15 +183,6 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
     number of examples. The biases are not penalised. Shapes: (h, n), (h, 1), (k, h), (k, 1)
     for both tuples and the result. The result is compared with central differences of the
     regularised loss, computed here.
-
-    The notebook cell a student sees::
-
-        def l2_gradient(grads, params, lambd, m):
-            \"\"\"The gradients (dW1, db1, dW2, db2) of the loss plus (lambd/2m)(sum W1^2 + sum W2^2).\"\"\"
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-        check_l2_gradient(l2_gradient)
     """
     __tracebackhide__ = True  # noqa: F841
     name = "l2_gradient"
