@@ -19,24 +19,24 @@ import numpy as np
 from helpers import regularisation
 from helpers.checks.backprop_basics import FD_ATOL, FD_RTOL, central_difference
 from helpers.checks.core import (
-    as_array,
+    PARAM_LABELS,
     call_student,
     checker,
     close,
     expect_array,
+    expect_arrays,
+    expect_number,
     expect_tuple,
     fail,
+    first_mistake,
     succeed,
 )
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params
 
-PARAM_LABELS = ("W1", "b1", "W2", "b2")
-
 
 def _arrays(name: str, what: str, values: object) -> tuple[np.ndarray, ...]:
     """Four float arrays (one per parameter) from the student's ``values``, or a verdict."""
-    values = expect_tuple(name, values, tuple(f"{what} {p}" for p in PARAM_LABELS))
-    return tuple(as_array(name, f"the {what} {p}", v) for p, v in zip(PARAM_LABELS, values))
+    return tuple(expect_arrays(name, values, PARAM_LABELS, what=f"the {what}").values())
 
 
 # --------------------------------------------------------------------------------------------
@@ -47,6 +47,48 @@ def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noq
     new_v = beta * V + dP
     if close(got_p, P - alpha * new_v) and close(got_v, new_v):
         return None
+    return (
+        first_mistake(
+            got_p,
+            [
+                (
+                    P - alpha * dP,
+                    "it moved by alpha times the gradient alone: the velocities play no part in the step",
+                )
+            ],
+        )
+        or first_mistake(
+            got_v,
+            [
+                (
+                    beta * V + alpha * dP,
+                    "the new velocities include the learning rate alpha; here they collect gradients only",
+                ),
+                (
+                    beta * V + (1 - beta) * dP,
+                    "the gradient enters the velocity damped by (1 - beta); here it enters whole",
+                ),
+            ],
+        )
+        or first_mistake(
+            got_p,
+            [
+                (
+                    P - alpha * V,
+                    "the step used the old velocities; the parameters move with the updated ones",
+                ),
+                (P + alpha * new_v, "the parameters moved uphill: the step should go against the velocity"),
+                (
+                    P + alpha * (beta * V - dP),
+                    "the velocity has the opposite sign of this course's (it should follow the gradient)",
+                ),
+                (
+                    P - beta * (alpha * V + dP) if alpha != beta else None,
+                    "alpha and beta look swapped: beta weighs the old velocity, alpha the step",
+                ),
+            ],
+        )
+    )
     if close(got_p, P - alpha * dP):
         return "it moved by alpha times the gradient alone: the velocities play no part in the step"
     if close(got_v, beta * V + alpha * dP):
@@ -111,13 +153,9 @@ def check_linear_decay(linear_decay: Callable[[float, int, int], float]) -> None
     for alpha, total in ((0.02, 10), (0.5, 4), (3.0, 1)):
         rates = []
         for step in range(total):
-            value = as_array(name, "the rate", call_student(name, linear_decay, alpha, step, total))
-            if value.size != 1:
-                fail(
-                    name,
-                    f"should return one number (the rate at one step), got an array of shape {value.shape}",
-                )
-            rates.append(float(value.reshape(())))
+            rates.append(
+                expect_number(name, "the rate", call_student(name, linear_decay, alpha, step, total))
+            )
         got = np.array(rates)
         want = alpha * (1 - np.arange(total) / total)
         given = f"with alpha={alpha:g} and {total} steps"
@@ -201,19 +239,21 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
             R = lambd / m * params[i]  # the weight-decay term alone, for naming mistakes
             if G.shape != D.shape or close(G, reference[i]):
                 continue
-            if close(G, D):
-                fail(name, f"{label} has no weight-decay term ({hint})")
-            if close(G, R):
-                fail(
-                    name,
-                    f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
-                )
-            if close(G, D + m * R):
-                fail(name, f"the weight-decay term of {label} is m = {m} times too large ({hint})")
-            if close(G, D + R / 2):
-                fail(name, f"the weight-decay term of {label} is half what it should be ({hint})")
-            if close(G, D - R):
-                fail(name, f"the weight-decay term of {label} has the wrong sign ({hint})")
+            problem = first_mistake(
+                G,
+                [
+                    (D, f"{label} has no weight-decay term ({hint})"),
+                    (
+                        R,
+                        f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
+                    ),
+                    (D + m * R, f"the weight-decay term of {label} is m = {m} times too large ({hint})"),
+                    (D + R / 2, f"the weight-decay term of {label} is half what it should be ({hint})"),
+                    (D - R, f"the weight-decay term of {label} has the wrong sign ({hint})"),
+                ],
+            )
+            if problem:
+                fail(name, problem)
         for i, label in ((1, "db1"), (3, "db2")):
             if got[i].shape == data[i].shape and not close(got[i], data[i]):
                 if close(got[i], data[i] + lambd / m * params[i]):

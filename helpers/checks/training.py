@@ -17,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from helpers.checks.core import (
+    GRAD_LABELS,
+    PARAM_LABELS,
     as_array_or_none,
     call_student,
     checker,
@@ -24,6 +26,7 @@ from helpers.checks.core import (
     expect_array,
     expect_tuple,
     fail,
+    first_mistake,
     shape_problem,
     succeed,
 )
@@ -35,9 +38,6 @@ from helpers.nn import (
     init_params,
     update_params,
 )
-
-PARAM_LABELS = ("W1", "b1", "W2", "b2")
-GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
 
 __all__ = [
     "check_training_loop",
@@ -60,21 +60,21 @@ def _diagnose_update(
     label: str, actual: np.ndarray, P: np.ndarray, dP: np.ndarray, alpha: float, other_alpha: float
 ) -> str | None:
     """Name a typical mistake in ``actual`` (expected P - alpha dP), or None if none is known."""
-    if close(actual, P):
-        return f"{label} is unchanged: the new {label} should move by alpha times the gradient"
-    if close(actual, P + alpha * dP):
-        return f"{label} moved uphill: the step should go against the gradient d{label}"
-    if close(actual, P - dP):
-        return f"{label} moved by the whole gradient: the learning rate alpha is missing"
-    if close(actual, P + dP):
-        return f"{label} moved uphill by the whole gradient: check the sign and the learning rate"
-    if close(actual, P - other_alpha * dP):
-        return f"{label} moved by {other_alpha:g} times the gradient: use the alpha argument ({alpha:g})"
-    if close(actual, -alpha * dP):
-        return f"{label} is -alpha d{label} alone: the step should start from the old {label}"
-    if close(actual, alpha * dP):
-        return f"{label} is alpha d{label} alone: the step should start from the old {label}"
-    return None
+    return first_mistake(
+        actual,
+        [
+            (P, f"{label} is unchanged: the new {label} should move by alpha times the gradient"),
+            (P + alpha * dP, f"{label} moved uphill: the step should go against the gradient d{label}"),
+            (P - dP, f"{label} moved by the whole gradient: the learning rate alpha is missing"),
+            (P + dP, f"{label} moved uphill by the whole gradient: check the sign and the learning rate"),
+            (
+                P - other_alpha * dP,
+                f"{label} moved by {other_alpha:g} times the gradient: use the alpha argument ({alpha:g})",
+            ),
+            (-alpha * dP, f"{label} is -alpha d{label} alone: the step should start from the old {label}"),
+            (alpha * dP, f"{label} is alpha d{label} alone: the step should start from the old {label}"),
+        ],
+    )
 
 
 @checker
