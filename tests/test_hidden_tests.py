@@ -81,7 +81,7 @@ def test_check_cell_ends_with_hidden_tests(path, gid):
     assert lines[-1] == END, f"{path.name} {gid}: the hidden block should end the cell"
     visible, hidden = _split(cell.source)
     assert visible and "HIDDEN" not in visible
-    asserts = re.search(r"^\s*(assert |np\.testing\.assert_)", hidden, re.M)
+    asserts = re.search(r"^\s*(assert |np\.testing\.assert_|_hc\.expect_)", hidden, re.M)
     assert asserts, f"{gid}: the hidden block asserts nothing"
     assert "print(" not in hidden, f"{gid}: hidden tests must print nothing"
 
@@ -157,8 +157,8 @@ def test_grading_a_solution_that_fails_only_hidden_tests(tmp_path):
     name = "02_relu_and_softmax.ipynb"
     instructor = _read(NOTEBOOKS / name)
     solutions = {_meta(c)["grade_id"]: c.source for c in instructor.cells if _meta(c).get("solution")}
-    # relu correct only for the float arrays the visible checker uses (integer Z comes back as is)
-    buggy = "return np.maximum(Z, 0) if Z.dtype.kind == 'f' else Z"
+    # relu fitted to the visible checker's inputs: a shape only the hidden tests use comes back as is
+    buggy = "return np.maximum(Z, 0) if Z.shape != (3, 3) else Z"
     solutions["relu"] = SOLUTION.sub(buggy + "\n", solutions["relu"])
     submission = copy.deepcopy(release_notebook(instructor))
     for cell in submission.cells:

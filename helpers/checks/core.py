@@ -215,11 +215,11 @@ def tolerances(
 ) -> tuple[float, float]:
     """``(rtol, atol)`` for comparing ``actual`` with ``expected``: the given ones (default
     :data:`RTOL`, :data:`ATOL`), loosened to float32's when ``actual`` (or ``dtype``, the
-    precision the inputs had) is float32 or coarser."""
+    precision the inputs had) is float32."""
     rtol = RTOL if rtol is None else rtol
     atol = ATOL if atol is None else atol
     kinds = [np.asarray(actual).dtype] + ([np.dtype(dtype)] if dtype is not None else [])
-    if any(k.kind == "f" and k.itemsize <= 4 for k in kinds):
+    if any(k == np.float32 for k in kinds):
         exp = np.asarray(expected, dtype=np.float64)
         finite = exp[np.isfinite(exp)]
         scale = max(1.0, float(np.abs(finite).max())) if finite.size else 1.0
