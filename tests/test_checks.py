@@ -77,9 +77,9 @@ def test_value_problem_prints_enough_digits_to_show_the_difference():
     message = value_problem("Z1", e * (1 + 3e-5), e)
     got, expected = re.search(r"Z1\[0, 0\] is (\S+), expected (\S+) ", message).groups()
     assert got != expected and float(got) != float(expected), message
-    assert value_problem("Z1", e * (1 + 0.5), e).endswith(
-        "is -0.01485, expected -0.009901 (1 of 1 entries differ)"
-    )
+    two = np.array([[-0.009901234, 1.0]])
+    message = value_problem("Z1", two * [[1.5, 1]], two)
+    assert message.endswith("is -0.01485, expected -0.009901 (1 of 2 entries differ)"), message
 
 
 def test_value_problem_calls_zeros_zeros_not_a_multiple():
