@@ -131,6 +131,25 @@ def test_call_student_names_the_input_changed_in_place_and_never_touches_the_cal
     assert X.all(), "the caller's array is untouched"
 
 
+@pytest.mark.parametrize(
+    ("func", "words"),
+    [
+        (
+            lambda W1, b1, X: W1 @ X + b1.T,
+            "do not broadcast together were combined entry by entry (shapes (10,6) and (1,10))",
+        ),
+        (lambda W1, b1, X: X @ W1 + b1, "a matrix product of shapes that do not fit"),
+        (lambda W1, b1, X: W1[0, 0, 0], "indexed with more axes than it has"),
+        (lambda W1, b1, X: W1 @ X + b1 if b1 else None, "where one True or False is needed"),
+    ],
+)
+def test_numpy_errors_are_said_in_words_with_the_shapes_of_the_inputs(func, words):
+    message = fails(
+        checks.check_first_layer, func, "raised", words, "(the inputs: W1 (10, 784), b1 (10, 1), X (784, 6))"
+    )
+    assert "operands" not in message and "gufunc" not in message
+
+
 ODD_RESULTS = {
     "a string": lambda *a: "0.5",
     "a dict": lambda *a: {"a": 1},

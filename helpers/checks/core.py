@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
@@ -140,6 +141,46 @@ def _same(before: Any, after: Any) -> bool:
     return True
 
 
+#: What NumPy's commonest error messages mean, for a learner: (words in the message, meaning).
+NUMPY_ERRORS = (
+    (
+        "could not be broadcast",
+        "two arrays whose shapes do not broadcast together were combined entry by entry",
+    ),
+    (
+        "mismatch in its core dimension",
+        "a matrix product of shapes that do not fit (the inner sizes must agree)",
+    ),
+    ("not aligned", "a matrix product of shapes that do not fit (the inner sizes must agree)"),
+    ("too many indices", "an array was indexed with more axes than it has"),
+    ("out of bounds", "an index past the end of an axis"),
+    ("are valid indices", "an array was indexed with numbers that are not integers"),
+    ("used as indices must be of integer", "an array was indexed with numbers that are not integers"),
+    ("truth value of an array", "an array of many values was used where one True or False is needed"),
+    ("cannot reshape", "an array was reshaped to a shape with another number of entries"),
+)
+
+
+def _crash(exc: Exception, args: tuple, labels: Sequence[str]) -> str:
+    """The verdict for a student's function that raised ``exc`` on ``args``: NumPy's commonest
+    errors said in words, with the shapes of the inputs; any other error's first line."""
+    lines = str(exc).strip().splitlines()
+    meaning = next((m for words, m in NUMPY_ERRORS if lines and words in lines[0]), None)
+    operands = re.search(r"with shapes ((?:\([\d,]*\) ?)+)", lines[0]) if lines else None
+    if meaning and operands:
+        meaning += f" (shapes {' and '.join(operands.group(1).split())})"
+    if meaning is None:
+        return f"raised {type(exc).__name__}" + (f": {lines[0]}" if lines else "")
+    shapes = [
+        f"{labels[i] if i < len(labels) else f'input {i + 1}'} {a.shape}"
+        for i, a in enumerate(args)
+        if isinstance(a, np.ndarray)
+    ]
+    return f"raised {type(exc).__name__}: {meaning}" + (
+        f" (the inputs: {', '.join(shapes)})" if shapes else ""
+    )
+
+
 def call_student(name: str, func: Callable, *args: Any, labels: Sequence[str] = ()) -> Any:
     """``func(*args)`` on fresh copies of the arguments, so the caller's arrays are never
     touched; a failing verdict naming the first input (``labels[i]`` for ``args[i]``; unlabelled
@@ -163,8 +204,7 @@ def call_student(name: str, func: Callable, *args: Any, labels: Sequence[str] = 
     except CheckFailed:
         raise
     except Exception as exc:  # noqa: BLE001 - any crash of the student's code is a verdict
-        text = str(exc).strip().splitlines()
-        fail(name, f"raised {type(exc).__name__}" + (f": {text[0]}" if text else ""))
+        fail(name, _crash(exc, args, labels))
     for i, (before, after) in enumerate(zip(args, given)):
         if not _same(before, after):
             label = labels[i] if i < len(labels) else f"input {i + 1}"
