@@ -106,6 +106,10 @@ CORRECT: dict[str, list[Correct]] = {
             "p = np.sum(Y.astype(np.float32) * A2.astype(np.float32), axis=0)\nreturn -np.mean(np.log(p))",
         ),
         C("a 0-d array", "return -np.mean(np.log(np.sum(Y * A2, axis=0)), keepdims=False)"),
+        C(
+            "float32 inside, a float out",
+            "p = np.sum(Y * A2, axis=0).astype(np.float32)\nreturn float(-np.mean(np.log(p)))",
+        ),
     ],
     "neuron_backprop": [
         C(
