@@ -14,14 +14,16 @@ import pytest
 
 from helpers import checks, nn
 from helpers.checks import CheckFailed
-from helpers.checks.core import (
-    NOT_IMPLEMENTED,
+from helpers.checks.compare import (
     as_array_or_none,
-    call_student,
     expect_array,
     expect_number,
     shape_problem,
     value_problem,
+)
+from helpers.checks.core import (
+    NOT_IMPLEMENTED,
+    call_student,
 )
 from helpers.data import one_hot
 

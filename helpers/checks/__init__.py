@@ -10,14 +10,16 @@ checkers are re-exported here.
 
 from helpers.checks.activations import check_cross_entropy, check_relu, check_relu_deriv, check_softmax
 from helpers.checks.backprop_basics import check_neuron_backprop, check_softmax_jacobian
-from helpers.checks.core import (
-    CheckFailed,
-    call_student,
+from helpers.checks.compare import (
     expect_array,
     expect_arrays,
     expect_number,
     expect_scalar,
     expect_tuple,
+)
+from helpers.checks.core import (
+    CheckFailed,
+    call_student,
     fail,
     succeed,
 )

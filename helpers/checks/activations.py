@@ -6,19 +6,21 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import (
+from helpers.checks.compare import (
     as_array,
-    call_student,
-    checker,
     close,
     expect_array,
     expect_number,
     expect_scalar,
-    fail,
     first_mistake,
     fmt,
-    succeed,
     tolerances,
+)
+from helpers.checks.core import (
+    call_student,
+    checker,
+    fail,
+    succeed,
 )
 from helpers.nn import cross_entropy as reference_cross_entropy
 from helpers.nn import relu as reference_relu

@@ -10,16 +10,18 @@ from functools import partial
 
 import numpy as np
 
-from helpers.checks.core import (
+from helpers.checks.compare import (
     as_array,
-    call_student,
-    checker,
     close,
     expect_number,
     expect_tuple,
-    fail,
     first_mistake,
     shape_problem,
+)
+from helpers.checks.core import (
+    call_student,
+    checker,
+    fail,
     succeed,
 )
 from helpers.nn import softmax
@@ -28,7 +30,7 @@ from helpers.nn import softmax
 #: enough for a rounding error of about 1e-16 / h, both far below the checks' tolerances.
 STEP = 1e-6
 #: The tolerances of a comparison with central differences: looser than those of a comparison
-#: with a formula (:func:`helpers.checks.core.close`), as the differences carry an error of their own.
+#: with a formula (:func:`helpers.checks.compare.close`), as the differences carry an error of their own.
 FD_RTOL, FD_ATOL = 1e-4, 1e-7
 
 

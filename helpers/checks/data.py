@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import (
+from helpers.checks.compare import (
     as_array,
+    expect_array,
+)
+from helpers.checks.core import (
     call_student,
     checker,
-    expect_array,
     fail,
     succeed,
 )

@@ -6,16 +6,18 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import (
-    PARAM_LABELS,
+from helpers.checks.compare import (
     as_array,
-    call_student,
-    checker,
     close,
     expect_array,
     expect_arrays,
-    fail,
     first_mistake,
+)
+from helpers.checks.core import (
+    PARAM_LABELS,
+    call_student,
+    checker,
+    fail,
     succeed,
 )
 from helpers.nn import forward_prop as reference_forward_prop

@@ -6,15 +6,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from helpers.checks.compare import (
+    close,
+    expect_array,
+    expect_arrays,
+    first_mistake,
+)
 from helpers.checks.core import (
     GRAD_LABELS,
     call_student,
     checker,
-    close,
-    expect_array,
-    expect_arrays,
     fail,
-    first_mistake,
     succeed,
 )
 from helpers.checks.forward import CASES, network

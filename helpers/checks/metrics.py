@@ -17,18 +17,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import (
+from helpers.checks.compare import (
     _numeric,
     as_array_or_none,
-    call_student,
-    checker,
     close,
     expect_array,
     expect_number,
     expect_scalar,
-    fail,
     first_mistake,
     shape_problem,
+)
+from helpers.checks.core import (
+    call_student,
+    checker,
+    fail,
     succeed,
 )
 from helpers.metrics import confusion_matrix

@@ -18,17 +18,19 @@ import numpy as np
 
 from helpers import regularisation
 from helpers.checks.backprop_basics import FD_ATOL, FD_RTOL, central_difference
-from helpers.checks.core import (
-    PARAM_LABELS,
-    call_student,
-    checker,
+from helpers.checks.compare import (
     close,
     expect_array,
     expect_arrays,
     expect_number,
     expect_tuple,
-    fail,
     first_mistake,
+)
+from helpers.checks.core import (
+    PARAM_LABELS,
+    call_student,
+    checker,
+    fail,
     succeed,
 )
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params

@@ -7,14 +7,16 @@ from collections.abc import Callable
 
 import numpy as np
 
+from helpers.checks.compare import (
+    close,
+    expect_array,
+    expect_arrays,
+)
 from helpers.checks.core import (
     GRAD_LABELS,
     PARAM_LABELS,
     call_student,
     checker,
-    close,
-    expect_array,
-    expect_arrays,
     fail,
     succeed,
 )

@@ -16,18 +16,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import (
-    GRAD_LABELS,
-    PARAM_LABELS,
+from helpers.checks.compare import (
     as_array_or_none,
-    call_student,
-    checker,
     close,
     expect_array,
     expect_tuple,
-    fail,
     first_mistake,
     shape_problem,
+)
+from helpers.checks.core import (
+    GRAD_LABELS,
+    PARAM_LABELS,
+    call_student,
+    checker,
+    fail,
     succeed,
 )
 from helpers.nn import (

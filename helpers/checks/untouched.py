@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from helpers.checks.core import call_student
+from helpers.checks.core import (
+    call_student,
+)
 
 
 def call_untouched(name: str, func: Callable, labels: Sequence[str], *args: Any) -> Any:
