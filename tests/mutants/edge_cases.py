@@ -1,6 +1,7 @@
 """Wrong solutions that only unusual inputs expose: exact zeros of ReLU and of softmax, very
 negative, huge and integer logits, uint8 labels, float and (1, 1) results where integers or
-numbers are due, inputs changed in place, and a blocked gradient that ignores its block.
+numbers are due, inputs changed in place, and a blocked gradient that ignores its block; and a
+few more of notebooks 04-05.
 
 Each list here extends the exercise's list in the chapter modules (see ``mutants.EXERCISES``).
 """
@@ -88,6 +89,25 @@ EXTRA: dict[str, list[Mutant]] = {
             "m = Y.shape[1]\ndZ2 = np.zeros_like(Y)\ndZ2[...] = A2 - Y\n"
             "return dZ2, dZ2 @ A1.T / m, dZ2.sum(axis=1, keepdims=True) / m",
             ("integer one-hot y",),
+        ),
+    ],
+    "update_params": [
+        M(
+            "alpha squared",
+            "return tuple(P - alpha * alpha * d for P, d in ((W1, dW1), (b1, db1), (W2, dW2), (b2, db2)))",
+            ("values are off",),
+        ),
+        M("three values", "return W1 - alpha * dW1, b1 - alpha * db1, W2 - alpha * dW2", ("4 values",)),
+    ],
+    "training_loop": [
+        M(
+            "returns after the first step",
+            "W1, b1, W2, b2 = params\nlosses = []\nfor _ in range(iterations):\n"
+            "    Z1, A1, Z2, A2 = forward_prop(W1, b1, W2, b2, X)\n    losses.append(cross_entropy(A2, Y))\n"
+            "    dW1, db1, dW2, db2 = backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)\n"
+            "    W1, b1, W2, b2 = update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha)\n"
+            "    return (W1, b1, W2, b2), losses\nreturn (W1, b1, W2, b2), losses",
+            ("after 1 update(s)",),
         ),
     ],
     "get_predictions": [
