@@ -207,9 +207,8 @@ def _loss_inputs() -> list[tuple[str, np.ndarray, np.ndarray, type]]:
     rng = np.random.default_rng(3)
     cases = []
     for m in (5, 1):
-        cases.append(
-            (f"{m} examples", reference_softmax(rng.normal(0, 2, (10, m))), rng.integers(0, 10, m), float)
-        )
+        y = rng.integers(0, 10, m)
+        cases.append((f"{m} examples", reference_softmax(rng.normal(0, 2, (10, m))), y, float))
     y = rng.integers(0, 10, 4)
     confident = np.full((10, 4), 1e-10)
     confident[y, np.arange(4)] = 1 - 9e-10  # nearly certain and right: a loss near 1e-9
