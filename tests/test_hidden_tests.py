@@ -10,6 +10,7 @@ reject every known wrong solution is tested, mutant by mutant, in ``test_mutatio
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import io
@@ -84,6 +85,31 @@ def test_check_cell_ends_with_hidden_tests(path, gid):
     asserts = re.search(r"^\s*(assert |np\.testing\.assert_|_hc\.expect_)", hidden, re.M)
     assert asserts, f"{gid}: the hidden block asserts nothing"
     assert "print(" not in hidden, f"{gid}: hidden tests must print nothing"
+
+
+def _exercise_names(path: Path) -> set[str]:
+    """The functions the notebook's solution cells define (the student's)."""
+    names = set()
+    for cell in _read(path).cells:
+        if _meta(cell).get("solution"):
+            tree = ast.parse(cell.source)
+            names |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    return names
+
+
+@pytest.mark.parametrize(("path", "gid"), CHECK_CELLS, ids=CHECK_IDS)
+def test_hidden_tests_call_the_student_only_through_call_student(path, gid):
+    """call_student hands the function copies and names an input it changed in place, so the
+    expected values, computed from the test's own arrays, cannot be zeroed by the function."""
+    _, _, hidden = _exercise(path, gid)
+    student = _exercise_names(path)
+    direct = [
+        node.func.id
+        for node in ast.walk(ast.parse(hidden))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in student
+    ]
+    assert not direct, f"{gid}: the hidden tests call {direct} directly"
+    assert "call_student(" in hidden, f"{gid}: the hidden tests never call the student's function"
 
 
 # --------------------------------------------------------------------------------------------
