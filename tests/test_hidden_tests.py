@@ -156,6 +156,33 @@ def test_hidden_tests_pass_silently_for_the_solution(path, gid):
     assert _run(hidden, ns) == ("", ""), f"{gid}: the hidden tests printed something"
 
 
+ZEROING = {
+    "check_first_layer": (
+        "01_forward_propagation.ipynb",
+        "def first_layer(W1, b1, X):\n    for a in (W1, b1, X):\n        a[...] = 0\n"
+        "    return np.zeros((W1.shape[0], X.shape[1]))",
+    ),
+    "check_forward_prop": (
+        "01_forward_propagation.ipynb",
+        "def forward_prop(W1, b1, W2, b2, X):\n    for a in (W1, b1, W2, b2, X):\n        a[...] = 0\n"
+        "    h, m = W1.shape[0], X.shape[1]\n"
+        "    return np.zeros((h, m)), np.zeros((h, m)), np.zeros((10, m)), np.full((10, m), 0.1)",
+    ),
+}
+
+
+@pytest.mark.parametrize("gid", list(ZEROING))
+def test_hidden_tests_are_not_fooled_by_a_function_that_zeroes_its_inputs(gid):
+    """Zeroed inputs and zeros returned agree with a reference computed after the call; the
+    hidden tests compute it before, from their own copies."""
+    name, source = ZEROING[gid]
+    _, _, hidden = _exercise(NOTEBOOKS / name, gid)
+    ns = _namespace()
+    _run(source, ns)
+    with pytest.raises(AssertionError, match="in place"):
+        _run(hidden, ns)
+
+
 # --------------------------------------------------------------------------------------------
 # Release removes the hidden tests
 # --------------------------------------------------------------------------------------------
