@@ -105,9 +105,12 @@ def check_relu_deriv(relu_deriv: Callable[[np.ndarray], np.ndarray]) -> None:
     succeed(name)
 
 
+#: Why a column of softmax holds nan or inf.
+EVERY = "every exponential of that column overflowed or underflowed"
+
+
 def _softmax_inputs() -> list[tuple[str, np.ndarray, str]]:
     """(what, Z, why a result with nan or inf is wrong there) for the softmax checker."""
-    every = "every exponential of that column overflowed or underflowed"
     return [
         ("the notes' example", NOTES_LOGITS, ""),
         ("10 x 4 logits", _mixed((10, 4), 2), ""),
@@ -122,7 +125,7 @@ def _softmax_inputs() -> list[tuple[str, np.ndarray, str]]:
         (
             "huge logits (around 20000)",
             np.array([[20000.0, 0.0], [20001.0, 5.0], [19990.0, 20000.0]]),
-            every + " (even a longer float type overflows there)",
+            EVERY + " (even a longer float type overflows there)",
         ),
         ("float32 logits", _mixed((10, 4), 5).astype(np.float32), ""),
     ]
@@ -148,7 +151,7 @@ def check_softmax(softmax: Callable[[np.ndarray], np.ndarray]) -> None:
                         "0 beside columns near 2000, and 0 beside 2000 within a column): every "
                         "exponential of that column overflowed or underflowed",
                     )
-                fail(name, f"the result holds nan or inf in column {j} of {what}: {why or 'check it'}")
+                fail(name, f"the result holds nan or inf in column {j} of {what}: {why or EVERY}")
             sums = A.sum(axis=0)
             if not close(sums, np.ones_like(sums)):
                 if close(A.sum(axis=1), np.ones(A.shape[0])):
