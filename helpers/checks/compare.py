@@ -228,10 +228,12 @@ def expect_scalar(
 
 
 def expect_tuple(name: str, result: Any, labels: Sequence[str]) -> tuple:
-    """Fail unless the function returned a tuple (or list) of ``len(labels)`` values."""
+    """Fail unless the function returned a tuple (or list, or an array along its first axis)
+    of ``len(labels)`` values."""
     __tracebackhide__ = True  # noqa: F841
-    if not isinstance(result, tuple | list) or len(result) != len(labels):
-        got = f"{len(result)} values" if isinstance(result, tuple | list) else type(result).__name__
+    sequence = isinstance(result, tuple | list) or (isinstance(result, np.ndarray) and result.ndim > 0)
+    if not sequence or len(result) != len(labels):
+        got = f"{len(result)} values" if sequence else type(result).__name__
         fail(name, f"should return {len(labels)} values ({', '.join(labels)}), got {got}")
     return tuple(result)
 

@@ -117,6 +117,10 @@ CORRECT: dict[str, list[Correct]] = {
             "z = np.float64(w) * x + b\ndz = 2 * (np.maximum(z, 0.0) - t) * float(z > 0)\nreturn dz * x, dz",
         ),
         C("a list", "z = w * x + b\ndz = 2 * (max(z, 0.0) - t) if z > 0 else 0.0\nreturn [dz * x, dz]"),
+        C(
+            "an array of the two",
+            "z = w * x + b\ndz = 2 * (max(z, 0.0) - t) if z > 0 else 0.0\nreturn np.array([dz * x, dz])",
+        ),
     ],
     "softmax_jacobian": [
         C("diagflat", "return np.diagflat(a) - a[:, None] * a[None, :]"),
