@@ -169,5 +169,4 @@ def test_an_unusual_right_solution_passes_the_checker_and_the_hidden_tests(gid, 
 
 
 def test_every_exercise_has_unusual_right_solutions():
-    assert set(CORRECT) <= set(EXERCISES), set(CORRECT) - set(EXERCISES)
-    assert len(set(EXERCISES) - set(CORRECT)) <= 1, set(EXERCISES) - set(CORRECT)
+    assert set(CORRECT) == set(EXERCISES), set(EXERCISES) - set(CORRECT)
