@@ -10,6 +10,7 @@ reject every known wrong solution is tested, mutant by mutant, in ``test_mutatio
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import io
@@ -81,9 +82,34 @@ def test_check_cell_ends_with_hidden_tests(path, gid):
     assert lines[-1] == END, f"{path.name} {gid}: the hidden block should end the cell"
     visible, hidden = _split(cell.source)
     assert visible and "HIDDEN" not in visible
-    asserts = re.search(r"^\s*(assert |np\.testing\.assert_)", hidden, re.M)
+    asserts = re.search(r"^\s*(assert |np\.testing\.assert_|_hc\.expect_)", hidden, re.M)
     assert asserts, f"{gid}: the hidden block asserts nothing"
     assert "print(" not in hidden, f"{gid}: hidden tests must print nothing"
+
+
+def _exercise_names(path: Path) -> set[str]:
+    """The functions the notebook's solution cells define (the student's)."""
+    names = set()
+    for cell in _read(path).cells:
+        if _meta(cell).get("solution"):
+            tree = ast.parse(cell.source)
+            names |= {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    return names
+
+
+@pytest.mark.parametrize(("path", "gid"), CHECK_CELLS, ids=CHECK_IDS)
+def test_hidden_tests_call_the_student_only_through_call_student(path, gid):
+    """call_student hands the function copies and names an input it changed in place, so the
+    expected values, computed from the test's own arrays, cannot be zeroed by the function."""
+    _, _, hidden = _exercise(path, gid)
+    student = _exercise_names(path)
+    direct = [
+        node.func.id
+        for node in ast.walk(ast.parse(hidden))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in student
+    ]
+    assert not direct, f"{gid}: the hidden tests call {direct} directly"
+    assert "call_student(" in hidden, f"{gid}: the hidden tests never call the student's function"
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,6 +156,33 @@ def test_hidden_tests_pass_silently_for_the_solution(path, gid):
     assert _run(hidden, ns) == ("", ""), f"{gid}: the hidden tests printed something"
 
 
+ZEROING = {
+    "check_first_layer": (
+        "01_forward_propagation.ipynb",
+        "def first_layer(W1, b1, X):\n    for a in (W1, b1, X):\n        a[...] = 0\n"
+        "    return np.zeros((W1.shape[0], X.shape[1]))",
+    ),
+    "check_forward_prop": (
+        "01_forward_propagation.ipynb",
+        "def forward_prop(W1, b1, W2, b2, X):\n    for a in (W1, b1, W2, b2, X):\n        a[...] = 0\n"
+        "    h, m = W1.shape[0], X.shape[1]\n"
+        "    return np.zeros((h, m)), np.zeros((h, m)), np.zeros((10, m)), np.full((10, m), 0.1)",
+    ),
+}
+
+
+@pytest.mark.parametrize("gid", list(ZEROING))
+def test_hidden_tests_are_not_fooled_by_a_function_that_zeroes_its_inputs(gid):
+    """Zeroed inputs and zeros returned agree with a reference computed after the call; the
+    hidden tests compute it before, from their own copies."""
+    name, source = ZEROING[gid]
+    _, _, hidden = _exercise(NOTEBOOKS / name, gid)
+    ns = _namespace()
+    _run(source, ns)
+    with pytest.raises(AssertionError, match="in place"):
+        _run(hidden, ns)
+
+
 # --------------------------------------------------------------------------------------------
 # Release removes the hidden tests
 # --------------------------------------------------------------------------------------------
@@ -157,8 +210,8 @@ def test_grading_a_solution_that_fails_only_hidden_tests(tmp_path):
     name = "02_relu_and_softmax.ipynb"
     instructor = _read(NOTEBOOKS / name)
     solutions = {_meta(c)["grade_id"]: c.source for c in instructor.cells if _meta(c).get("solution")}
-    # relu correct only for the float arrays the visible checker uses (integer Z comes back as is)
-    buggy = "return np.maximum(Z, 0) if Z.dtype.kind == 'f' else Z"
+    # relu fitted to the visible checker's inputs: a shape only the hidden tests use comes back as is
+    buggy = "return np.maximum(Z, 0) if Z.shape != (3, 3) else Z"
     solutions["relu"] = SOLUTION.sub(buggy + "\n", solutions["relu"])
     submission = copy.deepcopy(release_notebook(instructor))
     for cell in submission.cells:

@@ -1,13 +1,12 @@
 """A mutation suite for the exercise checkers: the mistakes students really make, for every
 exercise, each rejected by the visible checker with a verdict that names the problem (without
-the code of the fix) and by the exercise's hidden tests in the notebook.
+the code of the fix) and by the exercise's hidden tests in the notebook; and right solutions
+written in unusual ways (``mutants.CORRECT``), each accepted by both.
 
 Each exercise (in the package ``mutants`` beside this file) lists its mutants as solution
 bodies: the text that replaces the notebook's ``### BEGIN SOLUTION`` .. ``### END SOLUTION``
-block. For an exercise in the notebooks the function around it is the notebook's own solution
-cell and the hidden tests are those of the locked check cell after it; an exercise that no
-notebook holds yet (the teaching round's new ones) uses the reference cell and the hidden tests
-in ``mutants.new_exercises``, until a notebook holds the exercise and its check cell.
+block. The function around it is the notebook's own solution cell and the hidden tests are
+those of the locked check cell after it.
 """
 
 from __future__ import annotations
@@ -21,11 +20,10 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from mutants import EXERCISES
+from mutants import CORRECT, EXERCISES
 
 import helpers
 import helpers.checks
-import helpers.checks.training
 from helpers.checks import CheckFailed
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -87,8 +85,7 @@ def _function(gid: str, body: str | None = None):
 
 def _verdict(gid: str, func) -> tuple[bool, str]:
     """(passed, printed line) of the visible checker on ``func``."""
-    name = EXERCISES[gid][0]
-    checker = getattr(helpers.checks, name, None) or getattr(helpers.checks.training, name)
+    checker = getattr(helpers.checks, EXERCISES[gid][0])
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         try:
@@ -119,6 +116,8 @@ def _hidden_tests_pass(gid: str, ns: dict) -> bool:
 
 CASES = [(gid, m) for gid, (_, mutants) in EXERCISES.items() for m in mutants]
 CASE_IDS = [f"{gid}:{m.id}" for gid, m in CASES]
+RIGHT = [(gid, c) for gid, variants in CORRECT.items() for c in variants]
+RIGHT_IDS = [f"{gid}:{c.id}" for gid, c in RIGHT]
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,3 +155,18 @@ def test_the_checker_rejects_the_mutant_and_names_the_problem(gid, mutant):
 def test_the_hidden_tests_reject_the_mutant(gid, mutant):
     _, ns = _function(gid, mutant.body)
     assert not _hidden_tests_pass(gid, ns), f"{gid}: the hidden tests passed {mutant.id!r}"
+
+
+@pytest.mark.parametrize(("gid", "variant"), RIGHT, ids=RIGHT_IDS)
+def test_an_unusual_right_solution_passes_the_checker_and_the_hidden_tests(gid, variant):
+    if variant.needs:
+        pytest.importorskip(variant.needs)
+    func, _ = _function(gid, variant.body)
+    passed, line = _verdict(gid, func)
+    assert passed, f"{gid}: the checker rejected {variant.id!r}: {line}"
+    _, ns = _function(gid, variant.body)
+    assert _hidden_tests_pass(gid, ns), f"{gid}: the hidden tests rejected {variant.id!r}"
+
+
+def test_every_exercise_has_unusual_right_solutions():
+    assert set(CORRECT) == set(EXERCISES), set(EXERCISES) - set(CORRECT)

@@ -16,22 +16,28 @@ a red "Not passed yet", and the student's name for the function is bound to the 
 reference version (when there is one, saying so), so the rest of the chapter runs. Under
 nbgrader (the cell must fail there), in plain Python and in the grader, the check raises.
 
-Building blocks for a checker::
+Building blocks for a checker (the comparisons are in :mod:`helpers.checks.compare`)::
 
-    out = call_student("softmax", softmax, Z)           # runs it; stubs and crashes -> verdict
-    A = as_array("softmax", "A", out)                   # a float array, or a verdict
-    if close(A, reference(Z.T).T):                      # the form of a common mistake?
-        fail("softmax", "A looks computed along the rows")  # then a verdict that names it
-    expect_array("softmax", "A", A, reference(Z))       # shape, finiteness, values
-    succeed("softmax")                                  # prints the ✓ line
+    @checker                                            # odd results -> a verdict, not a traceback
+    def check_softmax(softmax):
+        out = call_student("softmax", softmax, Z, labels=("Z",))  # copies; stubs, crashes and
+                                                        # inputs changed in place -> verdict
+        A = as_array("softmax", "A", out)               # a float array, or a verdict
+        problem = first_mistake(A, [(reference(Z.T).T, "A looks computed along the rows")])
+        if problem:                                     # the form of a common mistake?
+            fail("softmax", problem)                    # then a verdict that names it
+        expect_array("softmax", "A", A, reference(Z))   # shape, finiteness, values
+        succeed("softmax")                              # prints the ✓ line
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 import numpy as np
@@ -110,21 +116,78 @@ def fail(name: str, problem: str) -> NoReturn:
     raise exc
 
 
+#: The labels of the network's parameters and of their gradients, in the course's order.
+PARAM_LABELS = ("W1", "b1", "W2", "b2")
+GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
+
+
 def _copy(value: Any) -> Any:
-    """A deep enough copy of an argument, so a function that edits its input in place cannot
-    change the inputs the reference sees."""
+    """A deep enough copy of an argument (arrays, tuples and lists of them)."""
     if isinstance(value, np.ndarray):
         return value.copy()
-    if isinstance(value, tuple):
-        return tuple(_copy(v) for v in value)
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
+    if isinstance(value, tuple | list):
+        return type(value)(_copy(v) for v in value)
     return value
 
 
-def call_student(name: str, func: Callable, *args: Any, _copy_args: bool = True, **kwargs: Any) -> Any:
-    """Call the student's ``func`` on copies of the arguments (or on the arguments themselves
-    when ``_copy_args`` is False, to see whether it modifies them) and return its result.
+def _same(before: Any, after: Any) -> bool:
+    """Whether ``after`` still holds the values of ``before`` (arrays, tuples of arrays)."""
+    if isinstance(before, np.ndarray):
+        return (
+            isinstance(after, np.ndarray)
+            and after.shape == before.shape
+            and after.dtype == before.dtype
+            and np.array_equal(after, before, equal_nan=before.dtype.kind == "f")
+        )
+    if isinstance(before, tuple | list):
+        return len(after) == len(before) and all(_same(b, a) for b, a in zip(before, after))
+    return True
+
+
+#: What NumPy's commonest error messages mean, for a learner: (words in the message, meaning).
+NUMPY_ERRORS = (
+    (
+        "could not be broadcast",
+        "two arrays whose shapes do not broadcast together were combined entry by entry",
+    ),
+    (
+        "mismatch in its core dimension",
+        "a matrix product of shapes that do not fit (the inner sizes must agree)",
+    ),
+    ("not aligned", "a matrix product of shapes that do not fit (the inner sizes must agree)"),
+    ("too many indices", "an array was indexed with more axes than it has"),
+    ("out of bounds", "an index past the end of an axis"),
+    ("are valid indices", "an array was indexed with numbers that are not integers"),
+    ("used as indices must be of integer", "an array was indexed with numbers that are not integers"),
+    ("truth value of an array", "an array of many values was used where one True or False is needed"),
+    ("cannot reshape", "an array was reshaped to a shape with another number of entries"),
+)
+
+
+def _crash(exc: Exception, args: tuple, labels: Sequence[str]) -> str:
+    """The verdict for a student's function that raised ``exc`` on ``args``: NumPy's commonest
+    errors said in words, with the shapes of the inputs; any other error's first line."""
+    lines = str(exc).strip().splitlines()
+    meaning = next((m for words, m in NUMPY_ERRORS if lines and words in lines[0]), None)
+    operands = re.search(r"with shapes ((?:\([\d,]*\) ?)+)", lines[0]) if lines else None
+    if meaning and operands:
+        meaning += f" (shapes {' and '.join(operands.group(1).split())})"
+    if meaning is None:
+        return f"raised {type(exc).__name__}" + (f": {lines[0]}" if lines else "")
+    shapes = [
+        f"{labels[i] if i < len(labels) else f'input {i + 1}'} {a.shape}"
+        for i, a in enumerate(args)
+        if isinstance(a, np.ndarray)
+    ]
+    return f"raised {type(exc).__name__}: {meaning}" + (
+        f" (the inputs: {', '.join(shapes)})" if shapes else ""
+    )
+
+
+def call_student(name: str, func: Callable, *args: Any, labels: Sequence[str] = ()) -> Any:
+    """``func(*args)`` on fresh copies of the arguments, so the caller's arrays are never
+    touched; a failing verdict naming the first input (``labels[i]`` for ``args[i]``; unlabelled
+    ones are "input i") that the function changed in place.
 
     Floating-point warnings (overflow, 0/0) are silenced: their consequences, NaN or inf in the
     output, are reported by :func:`expect_array` instead. A ``NotImplementedError`` (the stub)
@@ -134,144 +197,45 @@ def call_student(name: str, func: Callable, *args: Any, _copy_args: bool = True,
     if not callable(func):
         fail(name, f"expected a function, got {type(func).__name__}")
     _STUDENT_FUNCS[name] = func
+    given = [_copy(a) for a in args]
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if _copy_args:
-                args, kwargs = _copy(args), {k: _copy(v) for k, v in kwargs.items()}
-            result = func(*args, **kwargs)
+            result = func(*given)
     except NotImplementedError:
         fail(name, NOT_IMPLEMENTED)
     except CheckFailed:
         raise
     except Exception as exc:  # noqa: BLE001 - any crash of the student's code is a verdict
-        text = str(exc).strip().splitlines()
-        fail(name, f"raised {type(exc).__name__}" + (f": {text[0]}" if text else ""))
+        fail(name, _crash(exc, args, labels))
+    for i, (before, after) in enumerate(zip(args, given)):
+        if not _same(before, after):
+            label = labels[i] if i < len(labels) else f"input {i + 1}"
+            fail(name, f"it changed its input {label} in place; leave the inputs as they are")
     if result is None:
         fail(name, "returned None: did you forget the `return` statement?")
     return result
 
 
-def shape_problem(label: str, actual: tuple[int, ...], expected: tuple[int, ...]) -> str | None:
-    """Describe how shape ``actual`` differs from ``expected``, or None when they are equal."""
-    if actual == expected:
-        return None
-    if actual == ():
-        return f"{label} is a scalar, expected shape {expected}"
-    if len(expected) == 2 and actual == expected[::-1]:
-        return f"{label} has shape {actual}, expected {expected}: it looks transposed"
-    squeezed = tuple(s for s in expected if s != 1)
-    if actual == squeezed and len(actual) < len(expected):
-        return f"{label} has shape {actual}, expected {expected}: a column vector with {len(expected)} axes"
-    return f"{label} has shape {actual}, expected {expected}"
+def checker(func: Callable[..., None]) -> Callable[..., None]:
+    """Decorate a ``check_*`` function: anything its own comparisons raise on an unusual result
+    (a NumPy error on a ragged or odd value) becomes a one-line verdict, never a traceback."""
 
+    @functools.wraps(func)
+    def wrapper(student: Callable, *args: Any, **kwargs: Any) -> None:
+        __tracebackhide__ = True  # noqa: F841
+        name = func.__name__.removeprefix("check_")
+        try:
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return func(student, *args, **kwargs)
+        except CheckFailed:
+            raise
+        except (TypeError, ValueError, IndexError, ArithmeticError) as exc:  # NumPy on an odd result
+            fail(
+                name,
+                f"the result could not be checked ({type(exc).__name__} while comparing it): "
+                "return the kind of value the exercise asks for",
+            )
 
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def _index(idx: tuple[int, ...]) -> str:
-    return "[" + ", ".join(str(int(i)) for i in idx) + "]"
-
-
-def value_problem(
-    label: str, actual: np.ndarray, expected: np.ndarray, *, rtol: float = 1e-5, atol: float = 1e-8
-) -> str | None:
-    """Describe how ``actual`` differs in value from ``expected`` (same shape), or None."""
-    bad = ~np.isfinite(actual) & np.isfinite(expected)
-    if bad.any():
-        idx = tuple(np.argwhere(bad)[0])
-        return f"{label} contains {actual[idx]} (at {label}{_index(idx)}), expected finite numbers"
-    close = np.isclose(actual, expected, rtol=rtol, atol=atol)
-    if close.all():
-        return None
-    prefix = "the shape is right but the values are off"
-    square = actual.ndim == 2 and actual.shape[0] == actual.shape[1]
-    if square and np.allclose(actual, expected.T, rtol=rtol, atol=atol):
-        return f"{prefix}: {label} looks transposed"
-    if np.allclose(actual, -expected, rtol=rtol, atol=atol):
-        return f"{prefix}: {label} has the opposite sign"
-    norm = float(np.vdot(expected, expected))
-    if norm > 0:
-        scale = float(np.vdot(actual, expected)) / norm
-        if abs(scale - 1) > 1e-3 and np.allclose(actual, scale * expected, rtol=rtol, atol=atol):
-            return f"{prefix}: {label} is {_fmt(scale)} times the expected values"
-    idx = tuple(np.argwhere(~close)[0])
-    wrong = int((~close).sum())
-    return (
-        f"{prefix}: {label}{_index(idx)} is {_fmt(actual[idx])}, expected {_fmt(expected[idx])} "
-        f"({wrong} of {close.size} entries differ)"
-    )
-
-
-def as_array_or_none(value: Any) -> np.ndarray | None:
-    """``value`` as a float64 array of its own shape, or None when it is not numeric: for a
-    checker that names the problem itself (see :func:`as_array` for the standard verdict)."""
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def as_array(name: str, label: str, value: Any) -> np.ndarray:
-    """``value`` as a float array, or a failing verdict when it is not numeric."""
-    __tracebackhide__ = True  # noqa: F841
-    arr = as_array_or_none(value)
-    if arr is None:
-        fail(name, f"{label} should be a NumPy array, got {type(value).__name__}")
-    return arr
-
-
-def close(a: np.ndarray, b: np.ndarray, *, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-    """Whether ``a`` and ``b`` have the same shape and every entry within ``atol + rtol |b|``
-    (:func:`numpy.allclose`); arrays of different shapes are never close, even when they broadcast.
-    The checkers test a student's result against the forms of common mistakes with it."""
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-
-
-def expect_array(
-    name: str,
-    label: str,
-    actual: Any,
-    expected: np.ndarray,
-    *,
-    rtol: float = 1e-5,
-    atol: float = 1e-8,
-    hint: str = "",
-) -> None:
-    """Fail with a specific verdict unless ``actual`` has ``expected``'s shape and values.
-
-    ``hint`` (optional) is appended to a shape or value problem, e.g. "keep one value per unit".
-    """
-    __tracebackhide__ = True  # noqa: F841
-    arr = as_array(name, label, actual)
-    expected = np.asarray(expected, dtype=np.float64)
-    problem = shape_problem(label, arr.shape, expected.shape) or value_problem(
-        label, arr, expected, rtol=rtol, atol=atol
-    )
-    if problem:
-        fail(name, problem + (f" ({hint})" if hint else ""))
-
-
-def expect_scalar(
-    name: str, label: str, actual: Any, expected: float, *, rtol: float = 1e-5, atol: float = 1e-8
-) -> None:
-    """Fail unless ``actual`` is a single number close to ``expected``."""
-    __tracebackhide__ = True  # noqa: F841
-    arr = as_array(name, label, actual)
-    if arr.size != 1:
-        fail(name, f"{label} should be a single number, got an array of shape {arr.shape}")
-    value = float(arr.reshape(()))
-    if not np.isfinite(value):
-        fail(name, f"{label} is {value}, expected a finite number")
-    if not np.isclose(value, expected, rtol=rtol, atol=atol):
-        fail(name, f"{label} is {_fmt(value)}, expected {_fmt(expected)}")
-
-
-def expect_tuple(name: str, result: Any, labels: tuple[str, ...]) -> tuple:
-    """Fail unless the function returned a tuple (or list) of ``len(labels)`` values."""
-    __tracebackhide__ = True  # noqa: F841
-    if not isinstance(result, tuple | list) or len(result) != len(labels):
-        got = f"{len(result)} values" if isinstance(result, tuple | list) else type(result).__name__
-        fail(name, f"should return {len(labels)} values ({', '.join(labels)}), got {got}")
-    return tuple(result)
+    return wrapper

@@ -6,8 +6,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import as_array, expect_array, fail, succeed
-from helpers.checks.untouched import call_untouched
+from helpers.checks.compare import (
+    as_array,
+    expect_array,
+)
+from helpers.checks.core import (
+    call_student,
+    checker,
+    fail,
+    succeed,
+)
 from helpers.data import one_hot as reference_one_hot
 
 
@@ -54,6 +62,7 @@ def _scale_problem(rows: np.ndarray, out: object, arr: np.ndarray) -> str | None
     return None
 
 
+@checker
 def check_scale_pixels(scale_pixels: Callable[[np.ndarray], np.ndarray]) -> None:
     """Check ``scale_pixels(rows)``: uint8 pixels 0..255 of any shape -> floats in [0, 1].
 
@@ -61,7 +70,7 @@ def check_scale_pixels(scale_pixels: Callable[[np.ndarray], np.ndarray]) -> None
     """
     name = "scale_pixels"
     for what, rows in _scale_inputs():
-        out = call_untouched(name, scale_pixels, ("rows",), rows)
+        out = call_student(name, scale_pixels, rows, labels=("rows",))
         arr = as_array(name, "the result", out)
         if arr.shape == rows.shape:
             problem = _scale_problem(rows, out, arr)
@@ -71,6 +80,13 @@ def check_scale_pixels(scale_pixels: Callable[[np.ndarray], np.ndarray]) -> None
     succeed(name)
 
 
+def _short(y: np.ndarray) -> str:
+    """The labels as a list, the first 10 only when there are more, with their dtype if not int64."""
+    text = str(y.tolist()) if y.size <= 10 else str(y[:10].tolist())[:-1] + ", ...]"
+    return text + ("" if y.dtype == np.int64 else f" ({y.dtype})")
+
+
+@checker
 def check_one_hot(one_hot: Callable[..., np.ndarray]) -> None:
     """Check ``one_hot(y, num_classes=10)``: labels y (m,) -> Y (num_classes, m) with
     Y[y[i], i] = 1 and zeros elsewhere; also with another ``num_classes``."""
@@ -81,13 +97,15 @@ def check_one_hot(one_hot: Callable[..., np.ndarray]) -> None:
         (np.arange(10)[::-1].copy(), None),
         (np.array([2, 0, 1, 2, 2]), 3),
         (np.array([11, 0, 3]), 12),
+        # uint8 labels (as MNIST stores them), with label x position past 255
+        ((np.arange(40) % 20).astype(np.uint8), 20),
     )
     for y, k in cases:
         args = (y,) if k is None else (y, k)
-        out = call_untouched(name, one_hot, ("y",), *args)
+        out = call_student(name, one_hot, *args, labels=("y",))
         arr = as_array(name, "Y", out)
         expected = reference_one_hot(y) if k is None else reference_one_hot(y, k)
-        given = f"labels y = {y.tolist()}" + ("" if k is None else f" and num_classes={k}")
+        given = f"labels y = {_short(y)}" + ("" if k is None else f" and num_classes={k}")
         if k is not None and arr.shape != expected.shape and arr.shape[:1] == (10,):
             fail(
                 name,
@@ -102,7 +120,7 @@ def check_one_hot(one_hot: Callable[..., np.ndarray]) -> None:
                 )
             rows = expected.shape[0]
             for shift in (1, -1):
-                if np.array_equal(arr, reference_one_hot((y + shift) % rows, rows)):
+                if np.array_equal(arr, reference_one_hot((y.astype(np.int64) + shift) % rows, rows)):
                     fail(
                         name,
                         f"each 1 looks shifted by one row from its label's row ({given}); rows count from 0",

@@ -6,9 +6,20 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import as_array, call_student, expect_array, expect_tuple, fail, succeed
+from helpers.checks.compare import (
+    close,
+    expect_array,
+    expect_arrays,
+    first_mistake,
+)
+from helpers.checks.core import (
+    GRAD_LABELS,
+    call_student,
+    checker,
+    fail,
+    succeed,
+)
 from helpers.checks.forward import CASES, network
-from helpers.checks.untouched import call_untouched
 from helpers.data import one_hot
 from helpers.nn import backward_prop as reference_backward_prop
 from helpers.nn import relu, relu_deriv, softmax
@@ -39,12 +50,12 @@ def _scale_problem(
     """Name a gradient that is ``expected`` divided by the wrong count, or None: a sum over the
     m examples, or a division by another of the problem's ``counts`` (count -> what it counts:
     the pixels per image, n = 784 in the notes' slip, the hidden units, the classes)."""
-    if got.shape != expected.shape or np.allclose(got, expected):
+    if got.shape != expected.shape or close(got, expected):
         return None
-    if m > 1 and np.allclose(got, expected * m):
+    if m > 1 and close(got, expected * m):
         return f"{label} is m = {m} times too large: a sum over the examples, expected their mean"
     for count, what in counts.items():
-        if count != m and np.allclose(got, expected * m / count):
+        if count != m and close(got, expected * m / count):
             return f"{label} looks divided by {count} ({what}) instead of m = {m} (the examples)"
     return None
 
@@ -71,13 +82,13 @@ def _expect_gradient(
 def _expect_bias(name: str, label: str, got: np.ndarray, dZ: np.ndarray, hint: str) -> None:
     """Compare a bias gradient with the mean of ``dZ`` over the examples, naming the usual slips."""
     expected = dZ.mean(axis=1, keepdims=True)
-    if got.shape == expected.shape and not np.allclose(got, expected):
-        if np.allclose(got, np.abs(dZ).mean(axis=1, keepdims=True)):
+    if got.shape == expected.shape and not close(got, expected):
+        if close(got, np.abs(dZ).mean(axis=1, keepdims=True)):
             fail(name, f"{label} averages the absolute errors; the signs of the errors matter")
     if got.size == 1 and expected.size > 1:
         fail(name, f"{label} is a single number, expected shape {expected.shape}: one value per unit")
-    scaled = got.shape == expected.shape and dZ.shape[1] > 1 and not np.allclose(got, expected)
-    if scaled and np.allclose(got, expected * dZ.shape[1]):
+    scaled = got.shape == expected.shape and dZ.shape[1] > 1 and not close(got, expected)
+    if scaled and close(got, expected * dZ.shape[1]):
         fail(
             name,
             f"{label} is m = {dZ.shape[1]} times too large: a sum over the examples, expected their mean",
@@ -85,68 +96,80 @@ def _expect_bias(name: str, label: str, got: np.ndarray, dZ: np.ndarray, hint: s
     expect_array(name, label, got, expected, hint=hint)
 
 
+def _cases() -> list[tuple[str, dict[str, np.ndarray]]]:
+    """(hint, forward pass) for the gradient checkers: the sizes of CASES, then one-hot labels
+    stored as integers."""
+    cases = [(f"with {h} hidden units and m = {m}", _pass(h, m)) for h, m in CASES]
+    p = _pass(4, 5, seed=7)
+    p["Y"] = p["Y"].astype(np.int64)
+    cases.append(("with an integer one-hot Y", p))
+    return cases
+
+
+@checker
 def check_output_layer_grads(output_layer_grads: Callable[..., tuple]) -> None:
     """Check ``output_layer_grads(A1, A2, Y)`` -> (dZ2 (10, m), dW2 (10, h), db2 (10, 1))."""
     name = "output_layer_grads"
-    for h, m in CASES:
-        p = _pass(h, m)
-        out = call_untouched(name, output_layer_grads, ("A1", "A2", "Y"), p["A1"], p["A2"], p["Y"])
-        out = expect_tuple(name, out, ("dZ2", "dW2", "db2"))
-        dZ2, dW2, db2 = (as_array(name, k, v) for k, v in zip(("dZ2", "dW2", "db2"), out))
-        hint = f"with {h} hidden units and m = {m}"
-        expect_array(name, "dZ2", dZ2, p["dZ2"], hint=hint)
-        _expect_gradient(name, "dW2", dW2, p["dZ2"] @ p["A1"].T / m, p, hint)
-        _expect_bias(name, "db2", db2, p["dZ2"], hint)
+    for hint, p in _cases():
+        m = p["X"].shape[1]
+        result = call_student(name, output_layer_grads, p["A1"], p["A2"], p["Y"], labels=("A1", "A2", "Y"))
+        got = expect_arrays(name, result, ("dZ2", "dW2", "db2"))
+        expect_array(name, "dZ2", got["dZ2"], p["dZ2"], hint=hint)
+        _expect_gradient(name, "dW2", got["dW2"], p["dZ2"] @ p["A1"].T / m, p, hint)
+        _expect_bias(name, "db2", got["db2"], p["dZ2"], hint)
     succeed(name)
 
 
 def _dz1_problem(dZ1: np.ndarray, p: dict[str, np.ndarray]) -> str | None:
     """Name a common mistake in dZ1 (shape already right), or None."""
-    if np.allclose(dZ1, p["dZ1"]):
+    if close(dZ1, p["dZ1"]):
         return None
     back = p["W2"].T @ p["dZ2"]
-    if np.allclose(dZ1, back):
-        return "dZ1 ignores the ReLU: units that were off (Z1 <= 0) must get no gradient"
-    if np.allclose(dZ1, back * (p["Z1"] >= 0)):
-        return "dZ1 is wrong where Z1 = 0: the course takes ReLU'(0) = 0, so those units get no gradient"
-    if np.allclose(dZ1, back * relu(p["Z1"])):
-        return "dZ1 is multiplied by ReLU(Z1) itself, expected by ReLU's slope at Z1"
     square = p["W2"].shape[0] == p["W2"].shape[1]
-    if square and np.allclose(dZ1, (p["W2"] @ p["dZ2"]) * relu_deriv(p["Z1"])):
-        return "dZ1 sends dZ2 back through W2 as it is; going backwards, W2's rows and columns swap roles"
-    return None
+    return first_mistake(
+        dZ1,
+        [
+            (back, "dZ1 ignores the ReLU: units that were off (Z1 <= 0) must get no gradient"),
+            (
+                back * (p["Z1"] >= 0),
+                "dZ1 is wrong where Z1 = 0: the course takes ReLU'(0) = 0, so those units get no gradient",
+            ),
+            (back * relu(p["Z1"]), "dZ1 is multiplied by ReLU(Z1) itself, expected by ReLU's slope at Z1"),
+            (
+                (p["W2"] @ p["dZ2"]) * relu_deriv(p["Z1"]) if square else None,
+                "dZ1 sends dZ2 back through W2 as it is; going backwards, W2's rows and columns swap roles",
+            ),
+        ],
+    )
 
 
+@checker
 def check_hidden_layer_grads(hidden_layer_grads: Callable[..., tuple]) -> None:
     """Check ``hidden_layer_grads(Z1, W2, dZ2, X)`` -> (dZ1 (h, m), dW1 (h, 784), db1 (h, 1))."""
     name = "hidden_layer_grads"
-    for h, m in CASES:
-        p = _pass(h, m)
+    for hint, p in _cases():
+        m = p["X"].shape[1]
         labels = ("Z1", "W2", "dZ2", "X")
-        out = call_untouched(name, hidden_layer_grads, labels, *(p[k] for k in labels))
-        out = expect_tuple(name, out, ("dZ1", "dW1", "db1"))
-        dZ1, dW1, db1 = (as_array(name, k, v) for k, v in zip(("dZ1", "dW1", "db1"), out))
-        hint = f"with {h} hidden units and m = {m}"
-        problem = _dz1_problem(dZ1, p) if dZ1.shape == p["dZ1"].shape else None
+        result = call_student(name, hidden_layer_grads, *(p[k] for k in labels), labels=labels)
+        got = expect_arrays(name, result, ("dZ1", "dW1", "db1"))
+        problem = _dz1_problem(got["dZ1"], p) if got["dZ1"].shape == p["dZ1"].shape else None
         if problem:
             fail(name, f"{problem} ({hint})")
-        expect_array(name, "dZ1", dZ1, p["dZ1"], hint=hint)
-        _expect_gradient(name, "dW1", dW1, p["dZ1"] @ p["X"].T / m, p, hint)
-        _expect_bias(name, "db1", db1, p["dZ1"], hint)
+        expect_array(name, "dZ1", got["dZ1"], p["dZ1"], hint=hint)
+        _expect_gradient(name, "dW1", got["dW1"], p["dZ1"] @ p["X"].T / m, p, hint)
+        _expect_bias(name, "db1", got["db1"], p["dZ1"], hint)
     succeed(name)
 
 
+@checker
 def check_backward_prop(backward_prop: Callable[..., tuple]) -> None:
     """Check ``backward_prop(Z1, A1, Z2, A2, W1, W2, X, Y)`` -> (dW1, db1, dW2, db2), Y one-hot."""
     name = "backward_prop"
-    labels = ("dW1", "db1", "dW2", "db2")
-    for h, m in CASES:
-        p = _pass(h, m)
-        args = tuple(p[k] for k in ("Z1", "A1", "Z2", "A2", "W1", "W2", "X", "Y"))
-        out = expect_tuple(name, call_student(name, backward_prop, *args), labels)
-        got = dict(zip(labels, (as_array(name, k, v) for k, v in zip(labels, out))))
-        want = dict(zip(labels, reference_backward_prop(*args)))
-        hint = f"with {h} hidden units and m = {m}"
+    inputs = ("Z1", "A1", "Z2", "A2", "W1", "W2", "X", "Y")
+    for hint, p in _cases():
+        args = tuple(p[k] for k in inputs)
+        got = expect_arrays(name, call_student(name, backward_prop, *args, labels=inputs), GRAD_LABELS)
+        want = dict(zip(GRAD_LABELS, reference_backward_prop(*args)))
         for label in ("dW2", "db2", "dW1", "db1"):
             if label.startswith("db"):
                 _expect_bias(name, label, got[label], p["dZ" + label[-1]], hint)

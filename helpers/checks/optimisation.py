@@ -18,25 +18,27 @@ import numpy as np
 
 from helpers import regularisation
 from helpers.checks.backprop_basics import FD_ATOL, FD_RTOL, central_difference
-from helpers.checks.core import (
-    as_array,
-    call_student,
+from helpers.checks.compare import (
     close,
     expect_array,
+    expect_arrays,
+    expect_number,
     expect_tuple,
+    first_mistake,
+)
+from helpers.checks.core import (
+    PARAM_LABELS,
+    call_student,
+    checker,
     fail,
     succeed,
 )
-from helpers.checks.untouched import call_untouched
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params
-
-PARAM_LABELS = ("W1", "b1", "W2", "b2")
 
 
 def _arrays(name: str, what: str, values: object) -> tuple[np.ndarray, ...]:
     """Four float arrays (one per parameter) from the student's ``values``, or a verdict."""
-    values = expect_tuple(name, values, tuple(f"{what} {p}" for p in PARAM_LABELS))
-    return tuple(as_array(name, f"the {what} {p}", v) for p, v in zip(PARAM_LABELS, values))
+    return tuple(expect_arrays(name, values, PARAM_LABELS, what=f"the {what}").values())
 
 
 # --------------------------------------------------------------------------------------------
@@ -47,6 +49,48 @@ def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noq
     new_v = beta * V + dP
     if close(got_p, P - alpha * new_v) and close(got_v, new_v):
         return None
+    return (
+        first_mistake(
+            got_p,
+            [
+                (
+                    P - alpha * dP,
+                    "it moved by alpha times the gradient alone: the velocities play no part in the step",
+                )
+            ],
+        )
+        or first_mistake(
+            got_v,
+            [
+                (
+                    beta * V + alpha * dP,
+                    "the new velocities include the learning rate alpha; here they collect gradients only",
+                ),
+                (
+                    beta * V + (1 - beta) * dP,
+                    "the gradient enters the velocity damped by (1 - beta); here it enters whole",
+                ),
+            ],
+        )
+        or first_mistake(
+            got_p,
+            [
+                (
+                    P - alpha * V,
+                    "the step used the old velocities; the parameters move with the updated ones",
+                ),
+                (P + alpha * new_v, "the parameters moved uphill: the step should go against the velocity"),
+                (
+                    P + alpha * (beta * V - dP),
+                    "the velocity has the opposite sign of this course's (it should follow the gradient)",
+                ),
+                (
+                    P - beta * (alpha * V + dP) if alpha != beta else None,
+                    "alpha and beta look swapped: beta weighs the old velocity, alpha the step",
+                ),
+            ],
+        )
+    )
     if close(got_p, P - alpha * dP):
         return "it moved by alpha times the gradient alone: the velocities play no part in the step"
     if close(got_v, beta * V + alpha * dP):
@@ -64,6 +108,7 @@ def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noq
     return None
 
 
+@checker
 def check_momentum_step(momentum_step: Callable) -> None:
     """Check ``momentum_step(params, velocities, grads, alpha, beta)`` -> ``(params, velocities)``.
 
@@ -71,15 +116,6 @@ def check_momentum_step(momentum_step: Callable) -> None:
     (k, h), (k, 1). For every parameter P with velocity V and gradient dP the new velocity is
     ``beta V + dP`` and the new parameter ``P - alpha (beta V + dP)``, as in
     :func:`helpers.training.train`. Both tuples come back as new arrays; the inputs stay as they were.
-
-    The notebook cell a student sees::
-
-        def momentum_step(params, velocities, grads, alpha, beta):
-            \"\"\"One step of gradient descent with momentum for (W1, b1, W2, b2).\"\"\"
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-        check_momentum_step(momentum_step)
     """
     __tracebackhide__ = True  # noqa: F841
     name = "momentum_step"
@@ -89,7 +125,7 @@ def check_momentum_step(momentum_step: Callable) -> None:
         velocities = tuple(rng.standard_normal(p.shape) for p in params)
         grads = tuple(rng.standard_normal(p.shape) for p in params)
         labels = ("params", "velocities", "grads")
-        result = call_untouched(name, momentum_step, labels, params, velocities, grads, alpha, beta)
+        result = call_student(name, momentum_step, params, velocities, grads, alpha, beta, labels=labels)
         new_params, new_velocities = expect_tuple(name, result, ("params", "velocities"))
         got_p = _arrays(name, "new", new_params)
         got_v = _arrays(name, "new velocity", new_velocities)
@@ -107,33 +143,21 @@ def check_momentum_step(momentum_step: Callable) -> None:
 # --------------------------------------------------------------------------------------------
 # Linear learning-rate decay
 # --------------------------------------------------------------------------------------------
+@checker
 def check_linear_decay(linear_decay: Callable[[float, int, int], float]) -> None:
     """Check ``linear_decay(alpha, step, total_steps)`` -> the learning rate at ``step``
     (0, 1, ..., total_steps - 1): ``alpha (1 - step / total_steps)``, falling by the same amount
     every step from alpha at step 0 towards 0, which it reaches just after the last step, as in
     :func:`helpers.training.train`.
-
-    The notebook cell a student sees::
-
-        def linear_decay(alpha, step, total_steps):
-            \"\"\"The learning rate at step `step` of `total_steps`, from alpha down to 0.\"\"\"
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-        check_linear_decay(linear_decay)
     """
     __tracebackhide__ = True  # noqa: F841
     name = "linear_decay"
     for alpha, total in ((0.02, 10), (0.5, 4), (3.0, 1)):
         rates = []
         for step in range(total):
-            value = as_array(name, "the rate", call_student(name, linear_decay, alpha, step, total))
-            if value.size != 1:
-                fail(
-                    name,
-                    f"should return one number (the rate at one step), got an array of shape {value.shape}",
-                )
-            rates.append(float(value.reshape(())))
+            rates.append(
+                expect_number(name, "the rate", call_student(name, linear_decay, alpha, step, total))
+            )
         got = np.array(rates)
         want = alpha * (1 - np.arange(total) / total)
         given = f"with alpha={alpha:g} and {total} steps"
@@ -191,6 +215,7 @@ def _numerical_gradients(
     return tuple(out)
 
 
+@checker
 def check_l2_gradient(l2_gradient: Callable) -> None:
     """Check ``l2_gradient(grads, params, lambd, m)`` -> the gradients (dW1, db1, dW2, db2) of
     the loss plus the weight-decay term (lambd / 2m) (sum W1^2 + sum W2^2), given ``grads``, the
@@ -198,15 +223,6 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
     number of examples. The biases are not penalised. Shapes: (h, n), (h, 1), (k, h), (k, 1)
     for both tuples and the result. The result is compared with central differences of the
     regularised loss, computed here.
-
-    The notebook cell a student sees::
-
-        def l2_gradient(grads, params, lambd, m):
-            \"\"\"The gradients (dW1, db1, dW2, db2) of the loss plus (lambd/2m)(sum W1^2 + sum W2^2).\"\"\"
-            # YOUR CODE HERE
-            raise NotImplementedError()
-
-        check_l2_gradient(l2_gradient)
     """
     __tracebackhide__ = True  # noqa: F841
     name = "l2_gradient"
@@ -215,7 +231,7 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
     Z1, A1, Z2, A2 = forward_prop(*params, X)
     data = backward_prop(Z1, A1, Z2, A2, params[0], params[2], X, y)
     for lambd in (0.7, 2.0):
-        result = call_untouched(name, l2_gradient, ("grads", "params"), data, params, lambd, m)
+        result = call_student(name, l2_gradient, data, params, lambd, m, labels=("grads", "params"))
         got = _arrays(name, "gradient", result)
         want = _numerical_gradients(params, X, y, lambd)
         reference = regularisation.l2_gradient(data, params, lambd, m)
@@ -225,19 +241,21 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
             R = lambd / m * params[i]  # the weight-decay term alone, for naming mistakes
             if G.shape != D.shape or close(G, reference[i]):
                 continue
-            if close(G, D):
-                fail(name, f"{label} has no weight-decay term ({hint})")
-            if close(G, R):
-                fail(
-                    name,
-                    f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
-                )
-            if close(G, D + m * R):
-                fail(name, f"the weight-decay term of {label} is m = {m} times too large ({hint})")
-            if close(G, D + R / 2):
-                fail(name, f"the weight-decay term of {label} is half what it should be ({hint})")
-            if close(G, D - R):
-                fail(name, f"the weight-decay term of {label} has the wrong sign ({hint})")
+            problem = first_mistake(
+                G,
+                [
+                    (D, f"{label} has no weight-decay term ({hint})"),
+                    (
+                        R,
+                        f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
+                    ),
+                    (D + m * R, f"the weight-decay term of {label} is m = {m} times too large ({hint})"),
+                    (D + R / 2, f"the weight-decay term of {label} is half what it should be ({hint})"),
+                    (D - R, f"the weight-decay term of {label} has the wrong sign ({hint})"),
+                ],
+            )
+            if problem:
+                fail(name, problem)
         for i, label in ((1, "db1"), (3, "db2")):
             if got[i].shape == data[i].shape and not close(got[i], data[i]):
                 if close(got[i], data[i] + lambd / m * params[i]):

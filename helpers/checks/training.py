@@ -16,16 +16,22 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.core import (
+from helpers.checks.compare import (
     as_array_or_none,
     close,
     expect_array,
     expect_tuple,
-    fail,
+    first_mistake,
     shape_problem,
+)
+from helpers.checks.core import (
+    GRAD_LABELS,
+    PARAM_LABELS,
+    call_student,
+    checker,
+    fail,
     succeed,
 )
-from helpers.checks.untouched import call_untouched
 from helpers.nn import (
     Params,
     backward_prop,
@@ -34,9 +40,6 @@ from helpers.nn import (
     init_params,
     update_params,
 )
-
-PARAM_LABELS = ("W1", "b1", "W2", "b2")
-GRAD_LABELS = ("dW1", "db1", "dW2", "db2")
 
 __all__ = [
     "check_training_loop",
@@ -59,23 +62,24 @@ def _diagnose_update(
     label: str, actual: np.ndarray, P: np.ndarray, dP: np.ndarray, alpha: float, other_alpha: float
 ) -> str | None:
     """Name a typical mistake in ``actual`` (expected P - alpha dP), or None if none is known."""
-    if close(actual, P):
-        return f"{label} is unchanged: the new {label} should move by alpha times the gradient"
-    if close(actual, P + alpha * dP):
-        return f"{label} moved uphill: the step should go against the gradient d{label}"
-    if close(actual, P - dP):
-        return f"{label} moved by the whole gradient: the learning rate alpha is missing"
-    if close(actual, P + dP):
-        return f"{label} moved uphill by the whole gradient: check the sign and the learning rate"
-    if close(actual, P - other_alpha * dP):
-        return f"{label} moved by {other_alpha:g} times the gradient: use the alpha argument ({alpha:g})"
-    if close(actual, -alpha * dP):
-        return f"{label} is -alpha d{label} alone: the step should start from the old {label}"
-    if close(actual, alpha * dP):
-        return f"{label} is alpha d{label} alone: the step should start from the old {label}"
-    return None
+    return first_mistake(
+        actual,
+        [
+            (P, f"{label} is unchanged: the new {label} should move by alpha times the gradient"),
+            (P + alpha * dP, f"{label} moved uphill: the step should go against the gradient d{label}"),
+            (P - dP, f"{label} moved by the whole gradient: the learning rate alpha is missing"),
+            (P + dP, f"{label} moved uphill by the whole gradient: check the sign and the learning rate"),
+            (
+                P - other_alpha * dP,
+                f"{label} moved by {other_alpha:g} times the gradient: use the alpha argument ({alpha:g})",
+            ),
+            (-alpha * dP, f"{label} is -alpha d{label} alone: the step should start from the old {label}"),
+            (alpha * dP, f"{label} is alpha d{label} alone: the step should start from the old {label}"),
+        ],
+    )
 
 
+@checker
 def check_update_params(update_params_fn: Callable) -> None:
     """Check ``update_params(W1, b1, W2, b2, dW1, db1, dW2, db2, alpha)`` -> ``(W1, b1, W2, b2)``.
 
@@ -86,7 +90,7 @@ def check_update_params(update_params_fn: Callable) -> None:
     for seed, alpha, other in ((0, 0.1, 0.5), (1, 0.5, 0.1)):
         params, grads = _update_inputs(seed)
         labels = (*PARAM_LABELS, *GRAD_LABELS)
-        result = call_untouched(name, update_params_fn, labels, *params, *grads, alpha)
+        result = call_student(name, update_params_fn, *params, *grads, alpha, labels=labels)
         result = expect_tuple(name, result, PARAM_LABELS)
         expected = update_params(*params, *grads, alpha)
         for label, actual, P, dP, exp in zip(PARAM_LABELS, result, params, grads, expected):
@@ -131,6 +135,7 @@ def _params_equal(actual: tuple, expected: Params) -> bool:
     return all(a is not None and close(a, e) for a, e in zip(arrays, expected))
 
 
+@checker
 def check_training_loop(training_loop_fn: Callable) -> None:
     """Check ``training_loop(X, Y, params, alpha, iterations)`` -> ``(params, losses)``.
 
@@ -142,7 +147,9 @@ def check_training_loop(training_loop_fn: Callable) -> None:
     name = "training_loop"
     X, y, params = _loop_problem()
     for alpha, iterations in ((0.5, 6), (0.2, 3)):
-        result = call_untouched(name, training_loop_fn, ("X", "Y", "params"), X, y, params, alpha, iterations)
+        result = call_student(
+            name, training_loop_fn, X, y, params, alpha, iterations, labels=("X", "Y", "params")
+        )
         new_params, losses = expect_tuple(name, result, ("params", "losses"))
         new_params = expect_tuple(name, new_params, PARAM_LABELS)
         trajectory, ref_losses = _reference_trajectory(X, y, params, alpha, iterations + 1)

@@ -13,6 +13,8 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
     "scale_pixels": (
         "check_scale_pixels",
         [
+            M("not scaled", "return rows.astype(float)", ("reaches 255",)),
+            M("transposed", "return (rows / 255.0).T", ("transposed",)),
             M("integer division", "return rows // 255", ("integer",)),
             M("divides by 256", "return rows / 256.0", ("255",)),
             M("half precision", "return rows.astype(np.float16) / 255", ("float16",)),
@@ -26,6 +28,7 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
     "one_hot": (
         "check_one_hot",
         [
+            M("twos", "return np.eye(num_classes)[:, y] * 2", ("sums to 2",)),
             M(
                 "ignores num_classes",
                 "Y = np.zeros((10, y.size))\nY[y, np.arange(y.size)] = 1\nreturn Y",
@@ -54,6 +57,8 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
     "first_layer": (
         "check_first_layer",
         [
+            M("X before W1", "return X @ W1 + b1", ("raised valueerror",)),
+            M("bias as a row", "return W1 @ X + b1.T", ("raised valueerror",)),
             M("missing bias", "return W1 @ X", ("bias",)),
             M("bias added into W1", "return (W1 + b1) @ X", ("b1", "w1")),
             M("examples as rows", "return X.T @ W1.T + b1.T", ("transposed",)),
@@ -66,6 +71,17 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
     "forward_prop": (
         "check_forward_prop",
         [
+            M(
+                "three values",
+                "Z1 = W1 @ X + b1\nA1 = np.maximum(Z1, 0)\nZ2 = W2 @ A1 + b2\nreturn Z1, A1, Z2",
+                ("4 values",),
+            ),
+            M(
+                "hard-coded m",
+                "Z1 = W1 @ X + b1\nA1 = np.maximum(Z1, 0)\nZ2 = W2 @ A1 + b2\n"
+                "return Z1, A1, Z2, helpers.softmax(Z2) + np.zeros((10, 6))",
+                ("m = 1",),
+            ),
             M(
                 "naive softmax",
                 "Z1 = W1 @ X + b1\nA1 = np.maximum(Z1, 0)\nZ2 = W2 @ A1 + b2\n"
@@ -120,6 +136,8 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
     "relu": (
         "check_relu",
         [
+            M("flattened", "return np.maximum(Z, 0).ravel()", ("shape",)),
+            M("summed", "return np.maximum(Z, 0).sum()", ("scalar",)),
             M("np.max reduces", "return np.max(Z, 0)", ("shape",)),
             M("edits Z in place", "Z[Z < 0] = 0\nreturn Z", ("in place",)),
             M("absolute value", "return np.abs(Z)", ("negative",)),
@@ -151,6 +169,12 @@ EXERCISES: dict[str, tuple[str, list[Mutant]]] = {
     "softmax": (
         "check_softmax",
         [
+            M(
+                "transposed",
+                "E = np.exp(Z - Z.max(axis=0, keepdims=True))\nreturn (E / E.sum(axis=0, keepdims=True)).T",
+                ("shape",),
+            ),
+            M("no exponential", "return Z / Z.sum(axis=0, keepdims=True)", ("notes' example",)),
             M(
                 "naive",
                 "E = np.exp(Z)\nreturn E / E.sum(axis=0, keepdims=True)",
