@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,7 +236,8 @@ def _cmd_progress(args) -> int:
     if not (folder / learner.COURSE_DIR).is_dir():
         print(
             f"error: {folder}: no learner's edition here; "
-            "`make lab` (or `python -m helpers editions build`) makes it"
+            "`make lab` (or `python -m helpers editions build`) makes it",
+            file=sys.stderr,
         )
         return 1
     passed, total, lines = progress_report(folder)
