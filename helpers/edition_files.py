@@ -139,15 +139,16 @@ def _place(out: Path, rel: str, data: bytes, manifest: dict, report: BuildReport
     if entry is not None and entry["sha256"] == new_entry["sha256"]:
         return  # the learner's changes, and nothing new from the course
     beside = _beside(out, rel, manifest)
+    change = what_changed(entry.get("cells", []), nb) if (nb is not None and entry) else "a new version"
+    notice = f"{rel}: your copy is kept; the course's new version is beside it, {beside}: {change}"
+    if nb is not None:  # the notice also opens the new version, where the learner will look
+        data = notebook_bytes(editions.with_notice(nb, notice))
     with atomic_write(out / beside) as f:
         f.write(data)
     report.written.append(out / beside)
-    change = what_changed(entry.get("cells", []), nb) if (nb is not None and entry) else "a new version"
-    report.notices.append(
-        f"{rel}: your copy is kept; the course's new version is beside it, {beside}: {change}"
-    )
+    report.notices.append(notice)
     manifest["files"][rel] = new_entry
-    manifest["files"][beside] = {"sha256": new_entry["sha256"]}
+    manifest["files"][beside] = {"sha256": _sha(data)}
 
 
 def build_learner(source: Path, out: Path) -> BuildReport:

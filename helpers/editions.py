@@ -140,6 +140,13 @@ def learner_notebook(source: NotebookNode, name: str = "") -> NotebookNode:
     return nb
 
 
+def with_notice(nb: NotebookNode, notice: str) -> NotebookNode:
+    """A copy of ``nb`` opening with the markdown cell ``notice`` (a newer version beside the learner's)."""
+    out = copy.deepcopy(nb)
+    out.cells.insert(0, _edition_cell("update-notice", f"**A newer version of this chapter.** {notice}"))
+    return out
+
+
 def web_notebook(source: NotebookNode) -> NotebookNode:
     """The web edition of one instructor notebook: outputs and solutions kept, hidden tests removed."""
     from helpers.assignments._io import require_nbgrader

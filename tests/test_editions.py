@@ -176,7 +176,10 @@ def test_rebuilding_keeps_a_changed_notebook_and_puts_the_new_version_beside_it(
     _edit_markdown(src / "04_updating_parameters.ipynb", 1, "\n\nAnother one.")
     report = build_learner(src, out)
     assert (out / "00_data_and_one_hot.ipynb").read_bytes() == mine, "the learner's notebook was overwritten"
-    assert read(out / "00_data_and_one_hot.new.ipynb").cells[0].source.endswith("A new paragraph.")
+    new = read(out / "00_data_and_one_hot.new.ipynb")
+    assert new.cells[0].metadata["tags"] == [editions.EDITION_TAG, "update-notice"]
+    assert "your copy is kept" in new.cells[0].source
+    assert editions.source_cells(new)[0].source.endswith("A new paragraph.")
     assert (out / "04_updating_parameters.ipynb").read_bytes() != first, "an untouched chapter is updated"
     assert editions.source_cells(read(out / "04_updating_parameters.ipynb"))[1].source.endswith(
         "Another one."
@@ -198,7 +201,7 @@ def test_a_changed_new_version_is_not_overwritten_either(tmp_path):
     build_learner(src, out)
     assert (out / "00_data_and_one_hot.ipynb").read_bytes() == mine
     assert (out / "00_data_and_one_hot.new.ipynb").read_bytes() == mine_new
-    assert read(out / "00_data_and_one_hot.new-2.ipynb").cells[0].source.endswith("Two.")
+    assert editions.source_cells(read(out / "00_data_and_one_hot.new-2.ipynb"))[0].source.endswith("Two.")
 
 
 def test_a_file_the_learner_replaced_is_kept_and_progress_survives(tmp_path):
@@ -248,7 +251,8 @@ def test_an_update_with_git_pull_keeps_the_learners_work(tmp_path):
     assert _git(clone, "status", "--porcelain") == "", "the learner's edition must be ignored by git"
     report = build_learner(clone / "notebooks", clone / "learn")  # `make lab` after the pull
     assert (clone / "learn" / "00_data_and_one_hot.ipynb").read_bytes() == mine
-    assert read(clone / "learn" / "00_data_and_one_hot.new.ipynb").cells[0].source.endswith("Fixed a typo.")
+    new = read(clone / "learn" / "00_data_and_one_hot.new.ipynb")
+    assert editions.source_cells(new)[0].source.endswith("Fixed a typo.")
     assert len(report.notices) == 1 and "00_data_and_one_hot.new.ipynb" in report.notices[0]
 
 
