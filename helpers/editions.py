@@ -55,6 +55,8 @@ beside it as `NAME.new.ipynb`).
 - **Stuck?** `hint("name")` (in any cell) shows the next hint for exercise `name`, from a nudge to
   nearly the answer. After its check has run once, `solution("name")` shows a model answer.
 - **Progress:** the last cell lists which exercises pass; `make progress` lists every chapter.
+- **Outputs:** your copy starts without any; running the cells makes them. The figures as the
+  course saved them are in the instructor notebooks (`notebooks/`) and the web edition.
 """
 
 
