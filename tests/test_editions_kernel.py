@@ -1,6 +1,7 @@
 """A chapter of the learner's edition run in a real kernel, outside the checkout: it finds its data,
-a failing check points to the next hint, the verdicts are recorded, the last cell shows progress;
-and the widgets' still pictures say that the cells above must run first."""
+a failing check points to the next hint, the verdicts are recorded, the last cell shows progress.
+Also: where the data are found from any folder, and the widgets' still pictures saying that the
+cells above must run first."""
 
 from __future__ import annotations
 
@@ -92,3 +93,26 @@ def test_a_widgets_still_picture_says_the_cells_above_must_run_first():
     assert [t.get_text() for t in fig.texts] == [STILL_NOTICE]
     assert "run the cells above" in STILL_NOTICE
     plt.close(fig)
+
+
+def test_the_data_are_found_the_same_way_from_any_folder(tmp_path, monkeypatch):
+    """$MNIST_DATA_DIR, else the checkout's data/, else the per-user cache; load_mnist's default."""
+    from helpers import data, paths
+
+    monkeypatch.chdir(tmp_path)  # a folder that has no data/ and no ../data
+    monkeypatch.delenv(paths.DATA_ENV, raising=False)
+    assert paths.data_dir() == ROOT / "data"
+    monkeypatch.setenv(paths.DATA_ENV, str(tmp_path / "mine"))
+    assert paths.data_dir() == tmp_path / "mine"
+    assert f"full MNIST is not in {tmp_path / 'mine'}, named by $MNIST_DATA_DIR" in paths.describe_data()
+    monkeypatch.delenv(paths.DATA_ENV)
+    monkeypatch.setattr(paths, "checkout_root", lambda: None)  # an installed package
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert paths.data_dir() == tmp_path / "cache" / "nn-from-scratch" / "mnist"
+    assert "the per-user cache" in paths.describe_data()
+    seen = []
+    monkeypatch.setattr(data, "find_idx", lambda folder, name: seen.append(Path(folder)))
+    monkeypatch.setattr(data, "load_sample", lambda: (_ for _ in ()).throw(RuntimeError("sample")))
+    with pytest.raises(RuntimeError, match="sample"):
+        data.load_mnist()
+    assert seen and seen[0] == paths.data_dir(), "load_mnist() must look where helpers.paths says"
