@@ -153,18 +153,19 @@ def _place(out: Path, rel: str, data: bytes, manifest: dict, report: BuildReport
 
 def build_learner(source: Path, out: Path) -> BuildReport:
     """Build (or update) the learner's edition of every ``source/*.ipynb`` in ``out``."""
+    from helpers.assignments._io import read_notebook, require_nbgrader
     from helpers.assignments.student_versions import course_notebooks, referenced_files
 
+    require_nbgrader()
     source, out = Path(source), Path(out)
+    notebooks = course_notebooks(source)  # before anything is written: a missing folder is one line
     course = out / learner.COURSE_DIR
     course.mkdir(parents=True, exist_ok=True)
     manifest = _load_manifest(course)
     manifest.setdefault("files", {})
     report = BuildReport()
     answers: dict[str, str] = {}
-    for path in course_notebooks(source):
-        from helpers.assignments._io import read_notebook
-
+    for path in notebooks:
         nb = read_notebook(path)
         answers.update(editions.solutions(nb))
         built = editions.learner_notebook(nb, path.name)
@@ -219,7 +220,11 @@ def progress_report(folder: Path) -> tuple[int, int, list[str]]:
 
 # -- the command line: python -m helpers editions build|progress -------------------------------
 def _cmd_build(args) -> int:
-    report = build_learner(Path(args.source), Path(args.learner))
+    try:
+        report = build_learner(Path(args.source), Path(args.learner))
+    except ImportError as exc:  # nbgrader, which makes the exercise stubs, is not installed
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for notice in report.notices:
         print(notice)
     written = [p for p in report.written if p.suffix == ".ipynb"]

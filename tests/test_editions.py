@@ -327,3 +327,13 @@ def test_make_progress_without_an_edition_says_how_to_make_one(tmp_path):
         capture_output=True, text=True, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 1 and done.stderr.startswith("error: ") and "make lab" in done.stderr
+
+
+def test_a_missing_source_is_one_line_and_writes_nothing(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "helpers", "editions", "build", "--source", str(tmp_path / "none"),
+         "--learner", str(tmp_path / "learn")],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "no such notebooks folder" in done.stderr
+    assert not (tmp_path / "learn").exists()
