@@ -4,9 +4,11 @@
   and hidden tests; what ``helpers assignments release`` and the grader read.
 - **learner's edition** (:func:`learner_notebook`, built into ``learn/`` by ``make lab``): every
   exercise a stub to replace, the check cells without their hidden tests (nbgrader's own
-  preprocessors, as in the graded release), outputs cleared, a first cell on how to work, and after
-  every check cell a prompt for ``hint(...)`` and ``solution(...)``. Its ``.course/`` folder holds
-  the hints and the model answers that ``helpers.learner`` shows on request.
+  preprocessors, as in the graded release), outputs cleared; after the title a note on how to work
+  and a cell that imports ``hint``, ``solution`` and ``progress`` and says which data are used;
+  after every check cell a prompt for ``hint(...)`` and ``solution(...)``; a last cell showing the
+  chapter's progress; and the paths of :data:`PORTABLE` replaced, so it works wherever it is. Its
+  ``.course/`` folder holds the hints and the model answers that ``helpers.learner`` shows.
 - **web edition** (:func:`web_notebook`, built into ``web/``): the source with its outputs and
   figures, the worked solutions without their markers, hidden tests removed: the course to read.
 
@@ -22,7 +24,7 @@ import re
 import nbformat
 from nbformat import NotebookNode
 
-#: Tag of the cells an edition adds (the learner's note, the hint prompts).
+#: Tag of the cells an edition adds (the learner's note and tools, the hint prompts, progress).
 EDITION_TAG = "edition"
 #: Paths the source reads relative to notebooks/, and what the learner's edition reads instead:
 #: load_mnist's own default (helpers.paths.data_dir, found from any folder), and the benchmark
@@ -51,7 +53,7 @@ beside it as `NAME.new.ipynb`).
   cells above them to have run.
 - **Exercises:** replace `raise NotImplementedError()` in the cells that say `# YOUR CODE HERE`,
   then run the cell and the **check cell** below it. The check prints ✓ or ✗ with what is wrong;
-  while it fails, the rest of the chapter uses the course's own version, so it still runs.
+  while it fails, the chapter goes on (with the course's own version of the function, if it has one).
 - **Stuck?** `hint("name")` (in any cell) shows the next hint for exercise `name`, from a nudge to
   nearly the answer. After its check has run once, `solution("name")` shows a model answer.
 - **Progress:** the last cell lists which exercises pass; `make progress` lists every chapter.
