@@ -213,7 +213,7 @@ def progress_report(folder: Path) -> tuple[int, int, list[str]]:
         passed, rows = learner.status_lines(names, results)
         passed_all, total = passed_all + passed, total + len(names)
         mark = "✓" if passed == len(names) else " "
-        lines.append(f"{mark} {path.stem}: {passed} of {len(names)} exercises pass")
+        lines.append(f"{mark} {path.stem}: {learner.tally(passed, len(names))}")
         lines.extend(rows)
     return passed_all, total, lines
 
@@ -248,7 +248,7 @@ def _cmd_progress(args) -> int:
         return 1
     passed, total, lines = progress_report(folder)
     print("\n".join(lines))
-    print(f"In all: {passed} of {total} exercises pass.")
+    print(f"In all: {learner.tally(passed, total)}.")
     return 0
 
 

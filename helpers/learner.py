@@ -154,6 +154,11 @@ def chapter_exercises(notebook: str | Path) -> list[str]:
     return out
 
 
+def tally(passed: int, total: int) -> str:
+    """The count in words: "3 of 4 exercises pass", "0 of 1 exercise passes"."""
+    return f"{passed} of {total} " + ("exercise passes" if total == 1 else "exercises pass")
+
+
 def status_lines(exercises: list[str], results: dict[str, dict]) -> tuple[int, list[str]]:
     """(number passed, one line per exercise: ✓ passed / ✗ not passed yet / · not checked yet)."""
     lines, passed = [], 0
@@ -180,7 +185,7 @@ def progress(chapter: str) -> None:
     if not exercises:  # a renamed copy: what this kernel has checked
         exercises = sorted(_results)
     passed, lines = status_lines(exercises, results)
-    print(f"Chapter {stem}: {passed} of {len(exercises)} exercises pass")
+    print(f"Chapter {stem}: {tally(passed, len(exercises))}")
     print("\n".join(lines))
     if passed < len(exercises):
         print("Run an exercise's cell and its check again after a fix; hint(name) helps when stuck.")
