@@ -30,7 +30,7 @@ PROGRESS_FILE = "progress.json"
 #: A check cell starts with the call of its checker: ``check_softmax(softmax)``.
 CHECK_CALL = re.compile(r"^\s*check_(\w+)\s*\(", re.M)
 
-_shown: dict[str, int] = {}  # exercise -> hints shown in this kernel
+_shown: dict[str, int] = {}  # exercise -> hints shown in this kernel (and before, when recorded)
 _results: dict[str, dict] = {}  # exercise -> {"checked": n, "passed": bool}, this kernel
 _failed_now: set[str] = set()  # exercises whose check failed in the running cell
 
@@ -65,13 +65,20 @@ def recorded_results(folder: str | Path | None = None) -> dict[str, dict]:
     return {**saved, **_results} if folder is None else saved
 
 
-def _record(name: str, passed: bool | None = None, solution_shown: bool = False) -> None:
+def hints_shown(name: str) -> int:
+    """How many of exercise ``name``'s hints have been shown (in this kernel, or recorded before it)."""
+    return max(_shown.get(name, 0), int(recorded_results().get(name, {}).get("hints", 0)))
+
+
+def _record(name: str, passed: bool | None = None, solution_shown: bool = False, hints: int = 0) -> None:
     entry = {**recorded_results().get(name, {"checked": 0, "passed": False})}
     if passed is not None:
         entry["checked"] = int(entry.get("checked", 0)) + 1
         entry["passed"] = passed
     if solution_shown:
         entry["solution_shown"] = True
+    if hints:
+        entry["hints"] = hints
     _results[name] = entry
     d = course_dir()
     if d is not None:
@@ -100,13 +107,14 @@ def hint(name: str) -> None:
     if name not in hints:
         _unknown(name, list(hints))
         return
-    items, k = hints[name], _shown.get(name, 0)
+    items, k = hints[name], hints_shown(name)
     if k >= len(items):
         for i, text in enumerate(items, 1):
             print(f"Hint {i} of {len(items)} for {name}: {text}")
         print(f'Those are all the hints. After running the check, solution("{name}") shows a model answer.')
         return
     _shown[name] = k + 1
+    _record(name, hints=k + 1)
     print(f"Hint {k + 1} of {len(items)} for {name}: {items[k]}")
     if k + 1 < len(items):
         print(f'(Run hint("{name}") again for the next one.)')
@@ -165,7 +173,9 @@ def status_lines(exercises: list[str], results: dict[str, dict]) -> tuple[int, l
     width = max((len(e) for e in exercises), default=0)
     for name in exercises:
         r = results.get(name, {})
-        extra = " (model answer shown)" if r.get("solution_shown") else ""
+        used = f"{r['hints']} hint{'s' if r['hints'] != 1 else ''}" if r.get("hints") else ""
+        extra = ", ".join(x for x in (used, "model answer shown" if r.get("solution_shown") else "") if x)
+        extra = f" ({extra})" if extra else ""
         if r.get("passed"):
             passed += 1
             lines.append(f"  ✓ {name:<{width}}  passed{extra}")
@@ -199,7 +209,7 @@ def _on_check_failed(shell, etype, value, tb, tb_offset=None) -> None:
     _failed_now.add(value.name)
     _show_and_continue(shell, etype, value, tb, tb_offset)
     items = load_hints().get(value.name, [])
-    k = _shown.get(value.name, 0)
+    k = hints_shown(value.name)
     if k < len(items):
         print(f'Stuck? hint("{value.name}") shows hint {k + 1} of {len(items)}.')
     elif items:

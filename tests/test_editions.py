@@ -281,6 +281,19 @@ def test_hints_come_one_at_a_time(edition, capsys):
     assert "Did you mean 'softmax'?" in capsys.readouterr().out
 
 
+def test_hints_continue_after_a_kernel_restart_and_count_in_progress(edition, capsys, monkeypatch):
+    learner.hint("relu")
+    learner.hint("relu")
+    monkeypatch.setattr(learner, "_shown", {})  # a restarted kernel: what is recorded remains
+    monkeypatch.setattr(learner, "_results", {})
+    capsys.readouterr()
+    learner.hint("relu")
+    assert "Hint 3 of 3 for relu" in capsys.readouterr().out
+    learner._record("relu", passed=True)
+    learner.progress("02_relu_and_softmax")
+    assert re.search(r"✓ relu\s+passed \(3 hints\)", capsys.readouterr().out)
+
+
 def test_a_model_answer_only_after_the_check_ran(edition, capsys):
     learner.solution("softmax")
     out = capsys.readouterr().out
