@@ -241,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
             raise
     else:
         register(sub)
-    from helpers.edition_files import register as register_editions
+    from helpers.edition_cli import register as register_editions
 
     register_editions(sub)
     return parser

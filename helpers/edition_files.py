@@ -10,7 +10,9 @@ file as it was built, and of each notebook cell. On a rebuild (``make lab`` agai
 - left alone when the learner changed it: if the course's version changed too, that version is
   written beside it as ``NAME.new.ipynb`` and a one-line notice says so and what changed.
 
-The learner's progress (``.course/progress.json``) is never touched.
+The learner's progress (``.course/progress.json``) is never touched. When nothing the build
+reads has changed since the last one (same source, results, code and nbgrader) and every file it
+wrote is there, a rebuild does nothing (and does not even load nbgrader).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,6 +95,7 @@ class BuildReport:
     written: list[Path] = field(default_factory=list)
     kept: list[Path] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    up_to_date: bool = False  #: nothing in the course changed since the last build
 
 
 def _beside(out: Path, rel: str, manifest: dict) -> str:
@@ -151,19 +153,45 @@ def _place(out: Path, rel: str, data: bytes, manifest: dict, report: BuildReport
     manifest["files"][beside] = {"sha256": _sha(data)}
 
 
+def _inputs_digest(source: Path) -> str:
+    """One hash of everything a build reads: the source folder, the benchmark results, the code
+    that makes the editions and nbgrader's version. The same digest means the same edition."""
+    from importlib.metadata import version
+
+    h = hashlib.sha256(version("nbgrader").encode())
+    here = Path(__file__).resolve().parent
+    code = [here / "editions.py", here / "edition_files.py", here / "assignments" / "student_versions.py"]
+    results = source.parent / "benchmarks" / "results"
+    files = sorted(p for p in source.iterdir() if p.is_file()) + code
+    files += sorted(p for p in results.iterdir() if p.is_file()) if results.is_dir() else []
+    for p in files:
+        h.update(f"{p.name}\0{len(p.read_bytes())}\0".encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def _up_to_date(out: Path, manifest: dict, digest: str) -> bool:
+    """True when the last build read the same inputs and every file it wrote is still there."""
+    names = [*manifest.get("files", {}), f"{learner.COURSE_DIR}/{learner.SOLUTIONS_FILE}"]
+    return manifest.get("inputs") == digest and all((out / n).exists() for n in names)
+
+
 def build_learner(source: Path, out: Path) -> BuildReport:
     """Build (or update) the learner's edition of every ``source/*.ipynb`` in ``out``."""
     from helpers.assignments._io import read_notebook, require_nbgrader
     from helpers.assignments.student_versions import course_notebooks, referenced_files
 
-    require_nbgrader()
     source, out = Path(source), Path(out)
     notebooks = course_notebooks(source)  # before anything is written: a missing folder is one line
     course = out / learner.COURSE_DIR
-    course.mkdir(parents=True, exist_ok=True)
     manifest = _load_manifest(course)
     manifest.setdefault("files", {})
     report = BuildReport()
+    digest = _inputs_digest(source)
+    if _up_to_date(out, manifest, digest):  # `make lab` again: nothing to do, and no nbgrader to load
+        report.up_to_date = True
+        return report
+    require_nbgrader()
+    course.mkdir(parents=True, exist_ok=True)
     answers: dict[str, str] = {}
     for path in notebooks:
         nb = read_notebook(path)
@@ -179,6 +207,7 @@ def build_learner(source: Path, out: Path) -> BuildReport:
     hints = source / learner.HINTS_FILE
     if hints.is_file():
         shutil.copyfile(hints, course / learner.HINTS_FILE)
+    manifest["inputs"] = digest
     write_text(course / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return report
 
@@ -216,62 +245,3 @@ def progress_report(folder: Path) -> tuple[int, int, list[str]]:
         lines.append(f"{mark} {path.stem}: {learner.tally(passed, len(names))}")
         lines.extend(rows)
     return passed_all, total, lines
-
-
-# -- the command line: python -m helpers editions build|progress -------------------------------
-def _cmd_build(args) -> int:
-    try:
-        report = build_learner(Path(args.source), Path(args.learner))
-    except ImportError as exc:  # nbgrader, which makes the exercise stubs, is not installed
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    for notice in report.notices:
-        print(notice)
-    written = [p for p in report.written if p.suffix == ".ipynb"]
-    print(
-        f"learner's edition: {args.learner}/ ({len(written)} notebook(s) written, "
-        f"{len(report.kept)} kept as you left them)"
-    )
-    if args.web:
-        print(f"web edition: {args.web}/ ({len(build_web(Path(args.source), Path(args.web)))} notebooks)")
-    return 0
-
-
-def _cmd_progress(args) -> int:
-    folder = Path(args.learner)
-    if not (folder / learner.COURSE_DIR).is_dir():
-        print(
-            f"error: {folder}: no learner's edition here; "
-            "`make lab` (or `python -m helpers editions build`) makes it",
-            file=sys.stderr,
-        )
-        return 1
-    passed, total, lines = progress_report(folder)
-    print("\n".join(lines))
-    print(f"In all: {learner.tally(passed, total)}.")
-    return 0
-
-
-def register(sub) -> None:
-    """Add ``editions build`` and ``editions progress`` to the main parser's subcommands."""
-    from helpers.paths import checkout_root
-
-    root = checkout_root() or Path.cwd()
-    p = sub.add_parser("editions", help="build the learner's and the web edition; list your progress")
-    cmds = p.add_subparsers(dest="editions_command", required=True, metavar="{build,progress}")
-    b = cmds.add_parser(
-        "build", help="build or update the learner's edition (never overwriting your changes)"
-    )
-    b.add_argument(
-        "--source", default=str(root / "notebooks"), help="the instructor notebooks (default: %(default)s)"
-    )
-    b.add_argument(
-        "--learner", default=str(root / "learn"), help="the learner's edition (default: %(default)s)"
-    )
-    b.add_argument("--web", default=None, metavar="DIR", help="also build the web edition into DIR")
-    b.set_defaults(func=_cmd_build)
-    g = cmds.add_parser("progress", help="which exercises pass, chapter by chapter, in the learner's edition")
-    g.add_argument(
-        "--learner", default=str(root / "learn"), help="the learner's edition (default: %(default)s)"
-    )
-    g.set_defaults(func=_cmd_progress)

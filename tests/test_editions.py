@@ -169,8 +169,13 @@ def test_rebuilding_keeps_a_changed_notebook_and_puts_the_new_version_beside_it(
     mine = _learner_edits(out / "00_data_and_one_hot.ipynb")
 
     again = build_learner(src, out)  # `make lab` again, nothing new in the course
+    assert again.up_to_date and not again.notices and not again.written
     assert (out / "00_data_and_one_hot.ipynb").read_bytes() == mine
-    assert not list(out.glob("*.new*")) and not again.notices
+    assert not list(out.glob("*.new*"))
+    (out / "04_updating_parameters.ipynb").unlink()  # a chapter the learner deleted comes back
+    assert not build_learner(src, out).up_to_date
+    assert (out / "04_updating_parameters.ipynb").read_bytes() == first
+    assert (out / "00_data_and_one_hot.ipynb").read_bytes() == mine and not list(out.glob("*.new*"))
 
     _edit_markdown(src / "00_data_and_one_hot.ipynb", 0, "\n\nA new paragraph.")
     _edit_markdown(src / "04_updating_parameters.ipynb", 1, "\n\nAnother one.")
