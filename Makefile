@@ -2,11 +2,13 @@
 #   make run        download MNIST (or fall back to the offline sample), train, write a report
 #   make test       lint, unit tests and every notebook re-executed by nbval
 #   make test-fast  the unit tests that start no kernel, browser or notebook (tests marked slow)
-#   make lab        open the notebooks in JupyterLab (students: no nbgrader menus, see .jupyter/)
+#   make lab        the course to work through: builds or updates your copy, learn/, and opens it
+#   make progress   which exercises pass, chapter by chapter, in learn/
 #   make notebooks  re-execute every notebook in place (what readers on the web see)
 #   make benchmark  the speed and accuracy figures on full MNIST (needs `make download`)
 #   make test-oldest  the unit tests on the oldest versions pyproject.toml declares
-#   make lab-instructor  JupyterLab with nbgrader's instructor menus
+#   make lab-instructor  JupyterLab on the instructor notebooks, with nbgrader's menus
+#   make editions   rebuild learn/ (your changes kept) and the web edition, web/
 
 PYTHON ?= python3
 VENV   := .venv
@@ -16,10 +18,11 @@ RECIPE ?= fast
 OUT    ?= reports/latest
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help run test test-fast test-oldest lint lab lab-instructor notebooks download benchmark instructor clean
+.PHONY: help run test test-fast test-oldest lint lab lab-instructor editions progress notebooks download \
+	benchmark instructor clean
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,12p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -64,11 +67,23 @@ test-oldest:
 	PATH="$(abspath $(OLDEST))/bin:$$PATH" OLDEST_VERSIONS=requirements-oldest.txt \
 		$(OLDEST)/bin/python -m pytest -p no:nbval -o addopts="-p no:cacheprovider" tests --ignore=tests/browser
 
-lab: $(STAMP)
-	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab notebooks/
+# The learner's edition (learn/, git-ignored) is built from notebooks/ by `editions build`, which
+# never overwrites a notebook you changed: a newer version arrives beside it as NAME.new.ipynb.
+LEARN := learn
+WEB   := web
 
-lab-instructor: instructor  # nbgrader's Create Assignment and Formgrader menus shown
+lab: $(STAMP)
+	$(BIN)/python -m helpers editions build --learner $(LEARN)
+	JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(BIN)/jupyter lab $(LEARN)/
+
+lab-instructor: instructor  # the instructor source; nbgrader's Create Assignment and Formgrader menus shown
 	$(BIN)/jupyter lab notebooks/
+
+editions: $(STAMP)
+	$(BIN)/python -m helpers editions build --learner $(LEARN) --web $(WEB)
+
+progress: $(STAMP)
+	@$(BIN)/python -m helpers editions progress --learner $(LEARN)
 
 notebooks: $(STAMP)
 	$(BIN)/python -m helpers.run_notebooks

@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
             raise
     else:
         register(sub)
+    from helpers.edition_cli import register as register_editions
+
+    register_editions(sub)
     return parser
 
 

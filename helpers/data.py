@@ -232,9 +232,11 @@ def _load_full_idx(data_dir: Path) -> MNIST:
     )
 
 
-def load_mnist(data_dir: str | os.PathLike = "data", source: str = "auto") -> MNIST:
+def load_mnist(data_dir: str | os.PathLike | None = None, source: str = "auto") -> MNIST:
     """Load MNIST for training and testing.
 
+    ``data_dir`` defaults to :func:`helpers.paths.data_dir` ($MNIST_DATA_DIR, else the checkout's
+    ``data/``, else the per-user cache), so the data are found the same way from any folder.
     ``source="auto"``: full MNIST from ``data_dir`` when the four IDX files (raw or .gz) are
     there, else Kaggle's ``train.csv`` there, else the offline 5,000-digit sample with a notice.
     ``"full"`` insists on the IDX files or train.csv (FileNotFoundError saying how to get them);
@@ -246,6 +248,10 @@ def load_mnist(data_dir: str | os.PathLike = "data", source: str = "auto") -> MN
     """
     if source not in ("auto", "full", "sample"):
         raise ValueError(f"source must be 'auto', 'full' or 'sample', got {source!r}")
+    if data_dir is None:
+        from helpers.paths import data_dir as default_data_dir
+
+        data_dir = default_data_dir()
     data_dir = Path(data_dir)
     if data_dir.exists() and not data_dir.is_dir():
         raise NotADirectoryError(f"{data_dir}: the data folder is a file, not a folder")

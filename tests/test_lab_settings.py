@@ -13,10 +13,24 @@ ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = ROOT / ".jupyter"
 
 
-def test_make_lab_uses_the_course_settings():
+def _recipe(target: str) -> list[str]:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
-    lab = re.search(r"^lab: .*\n\t(.*)$", makefile, re.M)
-    assert lab and 'JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter' in lab.group(1), "make lab must layer .jupyter/"
+    rule = re.search(rf"^{re.escape(target)}: .*\n((?:\t.*\n)+)", makefile, re.M)
+    assert rule, f"no rule for make {target}"
+    return [line.strip() for line in rule.group(1).splitlines()]
+
+
+def test_make_lab_builds_and_opens_the_learners_edition_with_the_course_settings():
+    build, serve = _recipe("lab")
+    assert "-m helpers editions build --learner $(LEARN)" in build, "make lab must build learn/ first"
+    assert 'JUPYTER_CONFIG_PATH="$(CURDIR)/.jupyter' in serve, "make lab must layer .jupyter/"
+    assert serve.endswith("jupyter lab $(LEARN)/"), "JupyterLab's root folder must be the learner's edition"
+    assert re.search(r"^LEARN\s*:=\s*learn$", (ROOT / "Makefile").read_text(), re.M)
+
+
+def test_make_lab_instructor_keeps_plain_jupyterlab_on_the_source():
+    (serve,) = _recipe("lab-instructor")
+    assert serve == "$(BIN)/jupyter lab notebooks/"
 
 
 def test_nbgrader_menus_and_server_extensions_are_off():
@@ -37,7 +51,9 @@ def test_nbgrader_menus_and_server_extensions_are_off():
     assert not any(ours.values())
 
 
-def test_no_autosave_and_no_widget_state():
+def test_autosave_on_and_no_widget_state():
+    """The learner's edition is the learner's copy: what they type is saved within 30 seconds."""
     overrides = json.loads((SETTINGS / "labconfig" / "default_setting_overrides.json").read_text())
-    assert overrides["@jupyterlab/docmanager-extension:plugin"]["autosave"] is False
+    docmanager = overrides["@jupyterlab/docmanager-extension:plugin"]
+    assert docmanager["autosave"] is True and 0 < docmanager["autosaveInterval"] <= 60
     assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is False
