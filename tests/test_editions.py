@@ -84,7 +84,10 @@ def test_learner_edition_has_no_answer_and_says_how_to_work(built, name):
     exercises = editions.exercises(read(SOURCE / name))
     assert tags[:2] == ["learner-note", "learner-tools"] and nb.cells[1] is added[0]
     assert tags.count("hint-prompt") == len(exercises)
-    assert tags[-1] == "progress" and nb.cells[-1].source.endswith(f'progress("{Path(name).stem}")')
+    if exercises:
+        assert tags[-1] == "progress" and nb.cells[-1].source.endswith(f'progress("{Path(name).stem}")')
+    else:  # the maths refresher: nothing to pass
+        assert "progress" not in tags
     for code in (c.source for c in nb.cells if c.cell_type == "code"):
         assert "../data" not in code and "../benchmarks" not in code, "a path that only works in the checkout"
 
@@ -124,7 +127,7 @@ def test_the_model_answers_pass_their_checks(built):
 def test_chapter_7_ships_what_it_reads(built):
     nb = read(built / "learn" / "07_making_it_fast.ipynb")
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
-    for name in ("results.json", "accuracy_vs_time.png"):
+    for name in ("results.json",):  # its figure is drawn from the results, not read as a picture
         assert f'"{name}"' in code
         assert (built / "learn" / name).read_bytes() == (ROOT / "benchmarks" / "results" / name).read_bytes()
     assert (built / "learn" / "my_digit.png").is_file()
