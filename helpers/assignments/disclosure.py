@@ -71,7 +71,11 @@ def _checker_calls(source: str) -> int:
 
 def _strings(source: str) -> set[str]:
     tree = _tree(source)
-    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)} if tree else set()
+    return (
+        {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+        if tree
+        else set()
+    )
 
 
 def _names(source: str) -> set[str]:
