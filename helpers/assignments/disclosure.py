@@ -34,15 +34,18 @@ _GRADER_WORDS = ("not graded: ", "not gradable", "uses the course's reference im
 
 @dataclass(frozen=True)
 class CheckSource:
-    """A check cell split in two: ``visible`` (hidden tests cut out) and the ``hidden`` blocks."""
+    """A check cell split: ``visible`` (hidden tests cut out), the ``hidden`` blocks, and ``first``,
+    the visible code that runs before any hidden test."""
 
     visible: str
     hidden: tuple[str, ...]
+    first: str
 
     @classmethod
     def of(cls, source: str) -> CheckSource:
         """Split a check cell's source."""
-        return cls(_HIDDEN.sub("\n", source), tuple(_HIDDEN.findall(source)))
+        first = source.split("### BEGIN HIDDEN TESTS")[0]
+        return cls(_HIDDEN.sub("\n", source), tuple(_HIDDEN.findall(source)), first)
 
 
 def _tree(source: str) -> ast.Module | None:
@@ -99,7 +102,7 @@ def from_visible_part(message: str, printed: str, check: CheckSource) -> bool:
         if len(printed) >= _OUTPUT_KEPT or message not in lines:
             return False  # the start of the output may be cut off: the count below would be wrong
         before = lines[: lines.index(message)]
-        visible = _checker_calls(check.visible.split("### BEGIN HIDDEN TESTS")[0])
+        visible = _checker_calls(check.first)
         return sum(ln.startswith(PASS_MARK) for ln in before) < visible
     name = re.fullmatch(r"NameError: name '(\w+)' is not defined", message)
     if name:  # a function the student did not define: the visible part reads it first
@@ -112,11 +115,13 @@ def from_visible_part(message: str, printed: str, check: CheckSource) -> bool:
 
 
 def visible_passes(printed: str, check: CheckSource) -> bool:
-    """True when every checker call in the visible part printed its ``✓`` line (and no hidden one could)."""
-    calls = _checker_calls(check.visible)
-    if not calls or _checker_calls(_hidden_text(check)):
+    """True when every checker call before the hidden tests printed its ``✓`` line before any ``✗``."""
+    calls = _checker_calls(check.first)
+    if not calls or (len(printed) >= _OUTPUT_KEPT and _checker_calls(_hidden_text(check))):
         return False
-    return sum(ln.strip().startswith(PASS_MARK) for ln in printed.splitlines()) >= calls
+    lines = [ln.strip() for ln in printed.splitlines()]
+    before = lines[: next((i for i, ln in enumerate(lines) if ln.startswith(FAIL_MARK)), len(lines))]
+    return sum(ln.startswith(PASS_MARK) for ln in before) >= calls
 
 
 def student_message(status: str, message: str, printed: str, check_source: str | None) -> str:
