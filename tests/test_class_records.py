@@ -483,3 +483,35 @@ def test_identical_answers_ignore_comments_and_layout_but_not_stubs(tmp_path):
     ]  # dee, eve: stubs
     rs[1].student = "ada"  # one student's two files are not "different students"
     assert identical.identical_groups(rs, {fx.NAME: released}) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Partial credit
+# --------------------------------------------------------------------------------------------
+def test_partial_credit_only_when_the_visible_check_passed_and_a_hidden_test_failed(tmp_path):
+    from helpers.assignments import partial_credit
+
+    cx.write_source_dir(tmp_path)
+    ok = "✓ softmax: all checks passed"
+
+    def one(student, status, message, printed):
+        r = result(student, cx.NAME, check_relu=(1, 1, "passed", ""), check_softmax=(0, 2, status, message))
+        r.exercises[1].output = printed
+        return r
+
+    rs = [
+        one("hidden", "failed", "AssertionError: Not equal to tolerance", ok),
+        one("visible", "failed", "✗ softmax: the rows sum to 1", "✗ softmax: the rows sum to 1"),
+        one("reference", "failed", "uses the course's reference implementation: softmax calls helpers", ok),
+        one("kernel", "not run", "not graded: the kernel died", ok),
+        one("forged", "failed", "AssertionError: x", ""),  # nothing printed: no evidence of a pass
+    ]
+    out = partial_credit.apply(rs, partial_credit.parse_share("50%"), tmp_path)
+    assert [r.score for r in out] == [2.0, 1.0, 1.0, 1.0, 1.0]
+    assert out[0].problems == [
+        "check_softmax: the visible check passed, the hidden tests did not: 1 of 2 points (partial credit)"
+    ]
+    assert rs[0].score == 1.0  # the originals are untouched
+    for bad in ("half", "120%"):
+        with pytest.raises(ValueError, match="expected P%"):
+            partial_credit.parse_share(bad)

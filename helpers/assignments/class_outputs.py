@@ -1,6 +1,7 @@
 """What is made from a class's results after grading, in one place for ``grade``, ``merge``, ``regrade``.
 
-In order: manual cells marked as waiting and the manual grading sheet's points merged
+In order: manual cells marked as waiting, partial credit (:mod:`.partial_credit`), the manual
+grading sheet's points merged
 (:mod:`.manual_grading`), the late penalty (:mod:`.late_work`), the reports with "What the class
 gets wrong" (:mod:`.class_stats`), identical answers (:mod:`.identical`) and the roster
 (:mod:`.roster`), the LMS file (:mod:`.lms_export`) and the students' feedback pages
@@ -34,6 +35,7 @@ class Plan:
     manual: str | None = None
     policy: object | None = None  # late_work.LatePolicy
     times: dict[tuple[str, str], datetime] | None = None
+    partial: float | None = None
 
 
 def add_options(p: argparse.ArgumentParser, source_dir: bool = False) -> None:
@@ -51,6 +53,11 @@ def add_options(p: argparse.ArgumentParser, source_dir: bool = False) -> None:
         choices=("canvas", "moodle"),
         default=None,
         help="the LMS import file to write from --roster (default: the roster's own format, else moodle)",
+    )
+    p.add_argument(
+        "--partial-credit",
+        metavar="P%",
+        help="P%% of an exercise's points when its visible check passes and only hidden tests fail",
     )
     p.add_argument("--manual", metavar="SHEET", help="a filled manual grading sheet (see manual-sheet)")
     p.add_argument(
@@ -71,7 +78,7 @@ def add_options(p: argparse.ArgumentParser, source_dir: bool = False) -> None:
 
 def prepare(args: argparse.Namespace) -> Plan:
     """Read and check every post-grading input named on the command line; ValueError in one line."""
-    from helpers.assignments import late_work, manual_grading, roster
+    from helpers.assignments import late_work, manual_grading, partial_credit, roster
 
     plan = Plan(str(args.report), str(args.source_dir), args.feedback, lms=args.lms, manual=args.manual)
     if args.roster:
@@ -79,6 +86,8 @@ def prepare(args: argparse.Namespace) -> Plan:
         plan.lms = plan.lms or (plan.roster.kind if plan.roster.kind != "plain" else "moodle")
     elif args.lms:
         raise ValueError("--lms needs --roster (the LMS's own export, to know each student's ids)")
+    if args.partial_credit:
+        plan.partial = partial_credit.parse_share(args.partial_credit)
     if args.manual:
         manual_grading.read_sheet(args.manual)
     if args.deadline:
@@ -90,10 +99,12 @@ def prepare(args: argparse.Namespace) -> Plan:
 
 
 def adjust(plan: Plan, results: list[SubmissionResult]) -> list[SubmissionResult]:
-    """Manual cells waiting or graded from the sheet, then the late penalty (copies of the results)."""
-    from helpers.assignments import late_work, manual_grading
+    """Manual cells waiting, partial credit, the sheet's points, then the late penalty (copies)."""
+    from helpers.assignments import late_work, manual_grading, partial_credit
 
     results = manual_grading.mark_pending(results, plan.source_dir)
+    if plan.partial:
+        results = partial_credit.apply(results, plan.partial, plan.source_dir)
     if plan.manual:
         results, _ = manual_grading.merge_sheet(results, plan.manual)
     if plan.policy is not None:
