@@ -24,7 +24,7 @@ from helpers.assignments.batch import write_result  # noqa: E402
 from helpers.assignments.disclosure import student_message  # noqa: E402
 from helpers.assignments.feedback import feedback_path, write_feedback  # noqa: E402
 from helpers.assignments.grade import ExerciseResult, SubmissionResult  # noqa: E402
-from helpers.assignments.report import to_csv  # noqa: E402
+from helpers.assignments.report import to_csv, to_markdown  # noqa: E402
 
 CLI = [sys.executable, "-m", "helpers", "assignments"]
 
@@ -285,6 +285,7 @@ def test_manual_cells_wait_for_a_human_instead_of_scoring_zero(manual_course):
     assert results[0].exercises[1].status == "failed"  # the originals are untouched
     rows = list(csv.reader(io.StringIO(to_csv(pending))))
     assert rows[1][3:5] == ["2", ""]  # blank, not 0
+    assert "| explain | awaiting a grader | 2 | manual |" in to_markdown(pending)
 
 
 def test_manual_sheet_round_trip(manual_course):
@@ -438,7 +439,10 @@ def test_late_penalty_from_file_times(tmp_path):
 
 
 def test_bad_post_grading_options_fail_in_one_line_before_grading(tmp_path):
+    (tmp_path / "moodle.csv").write_text(MOODLE)
     for extra, why in (
+        (["--roster", str(tmp_path / "moodle.csv"), "--lms", "canvas"], "needs Canvas's own"),
+        (["--partial-credit", "half"], "expected P%"),
         (["--deadline", "tomorrow"], "ISO 8601"),
         (["--lms", "canvas"], "--lms needs --roster"),
         (["--roster", str(tmp_path / "none.csv")], "cannot read the roster"),

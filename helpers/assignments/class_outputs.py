@@ -84,6 +84,10 @@ def prepare(args: argparse.Namespace) -> Plan:
     if args.roster:
         plan.roster = roster.read_roster(args.roster)
         plan.lms = plan.lms or (plan.roster.kind if plan.roster.kind != "plain" else "moodle")
+        if plan.lms == "canvas" and plan.roster.kind != "canvas":
+            raise ValueError(
+                f"--lms canvas needs Canvas's own gradebook export as --roster, not {args.roster}"
+            )
     elif args.lms:
         raise ValueError("--lms needs --roster (the LMS's own export, to know each student's ids)")
     if args.partial_credit:

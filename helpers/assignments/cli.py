@@ -81,7 +81,11 @@ def _grade(args: argparse.Namespace) -> int:
         force=args.force,
         progress=progress,
     )
-    results, paths = finish(plan, results)
+    try:
+        results, paths = finish(plan, results)
+    except (OSError, ValueError) as exc:  # e.g. a sheet row naming no submission: fix it, then merge
+        print(f"error: {exc} (the results are in {results_dir}/)", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(to_markdown(results))
     print(f"results in {results_dir}/; wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)

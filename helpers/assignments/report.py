@@ -61,8 +61,9 @@ def to_markdown(results: list[SubmissionResult]) -> str:
         if r.exercises:
             lines += ["", "| exercise | points | max | result | message |", "|---|---:|---:|---|---|"]
             for e in r.exercises:
+                points = "awaiting a grader" if e.status == "manual" else _fmt(e.points)
                 lines.append(
-                    f"| {_cell(e.grade_id)} | {_fmt(e.points)} | {_fmt(e.max_points)} | "
+                    f"| {_cell(e.grade_id)} | {points} | {_fmt(e.max_points)} | "
                     f"{_cell(e.status)} | {_cell(e.message)} |"
                 )
     return "\n".join(lines) + "\n"
