@@ -103,6 +103,8 @@ def test_feedback_page_of_a_synthetic_result(tmp_path):
     sub.mkdir(parents=True)
     nb = fx.make_instructor_notebook()
     nb.cells[6].source = "def mean(xs):\n    return sum(xs) / 3"
+    nb.cells[7].source = "print('my own check')"  # the check cell edited...
+    del nb.cells[4]  # ... and check_square deleted: both are shown as in the student's copy
     nbformat.write(nb, sub / fx.NAME)
     r = result(
         "../evil",
@@ -114,7 +116,10 @@ def test_feedback_page_of_a_synthetic_result(tmp_path):
     assert page == feedback_path(r, tmp_path / "fb") and page.parent.parent == tmp_path / "fb"
     text = page.read_text()
     assert "hidden: the mean" not in text and "mean([4.0])" not in text and "BEGIN HIDDEN" not in text
-    assert "the hidden test failed" in text and "sum(xs) / 3" in text
+    assert "the hidden test failed" in text and "sum(xs) / 3" in text and "my own check" not in text
+    cells = text.split('<section class="cell"')
+    square = next(i for i, c in enumerate(cells) if "return x * x" in c)
+    assert "assert square(3) == 9" in cells[square + 1] and "check_square: 2 / 2 points" in cells[square + 1]
     assert "return sum(xs) / len(xs)" not in text  # the instructor's solution is not the student's
     again = write_feedback([r, r], tmp_path / "fb2", source)
     assert [p.name for p in again] == ["01_fixture.html", "01_fixture-2.html"]

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import html
 import os
 import re
 from pathlib import Path
 
+import nbformat
 from nbformat import NotebookNode
 
 from helpers.assignments.grade import ExerciseResult, SubmissionResult
@@ -37,6 +39,7 @@ vertical-align:top}pre{background:#f4f4f4;padding:.5rem;overflow-x:auto;white-sp
 .failed{border-color:#d55e00;background:#fcefe6}.other{border-color:#666;background:#f0f0f0}
 """
 _WORDS = {"passed": "✓ Passed", "failed": "✗ Failed", "not run": "– Not run", "manual": "… Awaiting a grader"}
+_WORDS["graded by hand"] = "✎ Graded by hand"
 
 
 def _e(text: object) -> str:
@@ -47,10 +50,16 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-def _markdown(source: str) -> str:
+@functools.cache
+def _markdown_parser():
     import mistune
 
-    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])(source)
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+
+
+def _markdown(source: str) -> str:
+    """The student's Markdown as HTML, any HTML in it escaped (shown as text)."""
+    return _markdown_parser()(source)
 
 
 def _text(value) -> str:
@@ -118,11 +127,30 @@ def _summary(result: SubmissionResult, messages: dict[str, str]) -> str:
 
 
 def shown_notebook(submission: NotebookNode, released: NotebookNode) -> NotebookNode:
-    """The student's notebook with every locked cell as in the student's copy (no hidden tests)."""
-    from helpers.assignments.cells import restore_locked_cells
+    """The student's notebook with every locked cell (check cells) as in the student's copy, without
+    outputs, put back where the student deleted it (after the cell before it in the copy)."""
+    from helpers.assignments.cells import grade_id, is_locked_cell
 
-    nb, _, _ = restore_locked_cells(submission, released)
-    return nb
+    def fresh(cell: NotebookNode) -> NotebookNode:
+        extra = {"outputs": [], "execution_count": None} if cell.cell_type == "code" else {}
+        return nbformat.from_dict(dict(cell, **extra))
+
+    locked = {grade_id(c): c for c in released.cells if is_locked_cell(c)}
+    cells, seen = [], set()
+    for cell in submission.cells:
+        gid = grade_id(cell)
+        if gid in locked and gid not in seen:
+            cell = fresh(locked[gid])
+        seen.add(gid)
+        cells.append(cell)
+    for i, cell in enumerate(released.cells):
+        gid = grade_id(cell)
+        if gid in locked and gid not in seen:  # deleted by the student: after its predecessor's place
+            before = {grade_id(c) for c in released.cells[:i]} - {None}
+            at = max((k + 1 for k, c in enumerate(cells) if grade_id(c) in before), default=len(cells))
+            cells.insert(at, fresh(cell))
+            seen.add(gid)
+    return nbformat.from_dict(dict(submission, cells=cells))
 
 
 def render(
