@@ -134,7 +134,7 @@ def write_figure(stats: list[ExerciseStats], path: str | os.PathLike) -> Path | 
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=3, frameon=False)
     fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, metadata={"Description": figure_alt(stats)})
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Description": figure_alt(stats)})
     with atomic_write(path) as f:
         f.write(buf.getvalue())
     return Path(path)
