@@ -124,6 +124,9 @@ def test_canvas_file_has_every_roster_student_and_lists_the_rest(graded):
     roster = (base / "out" / "grades.md").read_text().split("## Roster")[1]
     assert "desdemona (02_relu_and_softmax.ipynb) is not on the roster." in roster
     assert "Noether, Emmy submitted nothing for: 02_relu_and_softmax." in roster
+    table = (base / "out" / "grades-roster.csv").read_text().splitlines()
+    assert '"Noether, Emmy",S104,,02_relu_and_softmax,,,,no submission' in table
+    assert ",,,02_relu_and_softmax,desdemona,5,5,graded; not on the roster" in table
 
 
 def test_regrade_one_notebook_and_re_merge(graded):

@@ -243,6 +243,12 @@ def test_lms_cells_are_blank_never_zero_for_what_was_not_graded(tmp_path):
         ["Emmy", "Noether", "1002", "emmy@uni.example", ""],
         ["Max", "Murks", "1003", "'=cmd@x.org", ""],
     ]
+    table = list(csv.reader(io.StringIO(lms_export.roster_csv(m, [graded, broken, *twice]))))
+    assert table[1:] == [
+        ["Ada Lovelace", "1001", "ada@uni.example", "01_fixture", "ada", "5", "5", "graded"],
+        ["Emmy Noether", "1002", "emmy@uni.example", "01_fixture", "emmy", "", "2", "kernel died"],
+        ["Max Murks", "1003", "'=cmd@x.org", "01_fixture", "", "", "", "2 files"],
+    ]
     problems = lms_export.problems(m, [graded, broken, *twice])
     assert "Emmy Noether: 01_fixture could not be graded (kernel died): regrade it." in problems
     assert any(p.startswith("Max Murks sent 2 files for 01_fixture") for p in problems)

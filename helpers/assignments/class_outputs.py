@@ -140,6 +140,9 @@ def finish(plan: Plan, results: list[SubmissionResult]) -> tuple[list[Submission
     if matching is not None:
         text = (lms_export.canvas_csv if plan.lms == "canvas" else lms_export.moodle_csv)(matching, results)
         paths[plan.lms] = write_text(base.with_name(f"{base.stem}-{plan.lms}.csv"), text)
+        paths["roster"] = write_text(
+            base.with_name(f"{base.stem}-roster.csv"), lms_export.roster_csv(matching, results)
+        )
     if plan.feedback:
         pages = write_feedback(results, plan.feedback, plan.source_dir)
         if pages:

@@ -87,6 +87,34 @@ def moodle_csv(matching: Matching, results: list[SubmissionResult]) -> str:
     return _write(rows)
 
 
+def _primary_id(s) -> str:
+    for key in ("SIS User ID", "ID number", "id", "ID", "SIS Login ID", "Username", "student"):
+        if s.ids.get(key):
+            return s.ids[key]
+    return ""
+
+
+def roster_csv(matching: Matching, results: list[SubmissionResult]) -> str:
+    """One row per roster student and notebook (those who submitted nothing too), then one per
+    submission the roster does not place: ``name, id, email, notebook, student, score, max, status``."""
+    rows = [["name", "id", "email", "notebook", "student", "score", "max", "status"]]
+    for s, done in zip(matching.roster.students, matching.by_student):
+        email = next((v for v in s.ids.values() if "@" in v), "")
+        for n in notebooks_of(results):
+            rs = done.get(n, [])
+            status = "no submission" if not rs else f"{len(rs)} files" if len(rs) > 1 else rs[0].status
+            student = rs[0].student if len(rs) == 1 else ""
+            top = f"{rs[0].max_score:g}" if len(rs) == 1 else ""
+            rows.append([s.name, _primary_id(s), email, column(n), student, cell(rs), top, status])
+    for r, why in [(r, "not on the roster") for r in matching.unknown] + [
+        (r, "several roster students") for r, _ in matching.ambiguous
+    ]:
+        rows.append(
+            ["", "", "", column(_what(r)), r.student, cell([r]), f"{r.max_score:g}", f"{r.status}; {why}"]
+        )
+    return _write(rows)
+
+
 def _what(r: SubmissionResult) -> str:
     return r.notebook or Path(r.file).name
 
