@@ -86,6 +86,13 @@ def test_a_checker_called_by_a_hidden_test_is_not_taken_for_the_visible_one():
     hidden = student_message("failed", "✗ relu: bad", "✓ relu: all checks passed\n✗ relu: bad", source)
     assert hidden.startswith("the visible check passed, but the hidden test failed")
     assert student_message("failed", "✗ relu: bad", "✗ relu: bad", source) == "✗ relu: bad"
+    aliased = (
+        "check_relu(relu)\n### BEGIN HIDDEN TESTS\nfrom helpers.checks import fail as f\nf('relu', 'Z=42')\n"
+    )
+    told = student_message(
+        "failed", "✗ relu: Z=42", "✓ relu: all checks passed\n✗ relu: Z=42", aliased + "### END HIDDEN TESTS"
+    )
+    assert "Z=42" not in told and "hidden test failed" in told
     cut = "x" * 1000 + "\n✗ relu: bad"  # the grader keeps the end of long output: cannot count
     assert "hidden test failed" in student_message("failed", "✗ relu: bad", cut, source)
 

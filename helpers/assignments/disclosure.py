@@ -7,11 +7,13 @@ tried). :func:`student_message` passes a failure message on only when it provabl
 visible part:
 
 - the cell has no hidden tests;
-- the message is a checker's verdict (``✗ name: ...``) and the hidden tests call no checker (or
-  the checker's ``✓`` lines printed before it show it was one of the visible calls);
+- the message is a checker's verdict (``✗ name: ...``) printed before every checker call of the
+  visible part had printed its ``✓`` (each course checker prints one when it passes), so it was
+  one of them; when the output was cut (the grader keeps its end), nothing is shown;
 - the message is ``AssertionError: <text>`` with ``<text>`` a string written in the visible part
   and not in the hidden tests;
-- ``NameError`` for a name the visible part reads (a function the student did not define);
+- ``NameError`` for a name the visible code before the hidden tests reads (a function the student
+  did not define);
 - the grader's own words: "not graded: ..." (the kernel), a reference call, a deleted cell.
 
 Anything else becomes "a hidden test failed" with the number of hidden tests, nothing more.
@@ -58,10 +60,11 @@ def _tree(source: str) -> ast.Module | None:
 
 
 def _checker_calls(source: str) -> int:
-    """How many calls to the course's checkers (``helpers.checks``) the code makes."""
+    """How many calls to the course's checkers (``helpers.checks.check_*``, each printing one ``✓``
+    line when it passes) the code makes."""
     import helpers.checks
 
-    names = set(helpers.checks.__all__)
+    names = {n for n in helpers.checks.__all__ if n.startswith("check_")}
     tree = _tree(source)
     calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)] if tree else []
     return sum(
@@ -94,19 +97,15 @@ def from_visible_part(message: str, printed: str, check: CheckSource) -> bool:
     """True when the failure ``message`` (with what the check ``printed``) comes from the visible part."""
     if not check.hidden or message.startswith(_GRADER_WORDS) or message == "the cell was deleted":
         return True
-    hidden_checkers = _checker_calls(_hidden_text(check))
     if message.startswith(FAIL_MARK + " "):
-        if not hidden_checkers:
-            return True
         lines = [ln.strip() for ln in printed.splitlines()]
         if len(printed) >= _OUTPUT_KEPT or message not in lines:
             return False  # the start of the output may be cut off: the count below would be wrong
         before = lines[: lines.index(message)]
-        visible = _checker_calls(check.first)
-        return sum(ln.startswith(PASS_MARK) for ln in before) < visible
+        return sum(ln.startswith(PASS_MARK) for ln in before) < _checker_calls(check.first)
     name = re.fullmatch(r"NameError: name '(\w+)' is not defined", message)
-    if name:  # a function the student did not define: the visible part reads it first
-        return name.group(1) in _names(check.visible)
+    if name:  # a function the student did not define: the visible code reads it first
+        return name.group(1) in _names(check.first)
     if message.startswith("AssertionError: "):
         text = message[len("AssertionError: ") :]
         hidden_strings = _strings(_hidden_text(check))
@@ -117,7 +116,7 @@ def from_visible_part(message: str, printed: str, check: CheckSource) -> bool:
 def visible_passes(printed: str, check: CheckSource) -> bool:
     """True when every checker call before the hidden tests printed its ``✓`` line before any ``✗``."""
     calls = _checker_calls(check.first)
-    if not calls or (len(printed) >= _OUTPUT_KEPT and _checker_calls(_hidden_text(check))):
+    if not calls or len(printed) >= _OUTPUT_KEPT:
         return False
     lines = [ln.strip() for ln in printed.splitlines()]
     before = lines[: next((i for i, ln in enumerate(lines) if ln.startswith(FAIL_MARK)), len(lines))]
