@@ -537,3 +537,15 @@ def test_partial_credit_only_when_the_visible_check_passed_and_a_hidden_test_fai
     for bad in ("half", "120%"):
         with pytest.raises(ValueError, match="expected P%"):
             partial_credit.parse_share(bad)
+
+
+def test_feedback_for_a_file_that_could_not_be_graded(tmp_path):
+    (tmp_path / "bob").mkdir()
+    (tmp_path / "bob" / "answers.ipynb").write_text("my answers are 9 and 2")
+    r = SubmissionResult(str(tmp_path / "bob" / "answers.ipynb"), "bob", None, "unknown notebook")
+    r.error = "answers.ipynb: no instructor notebook shares its grade ids"
+    (page,) = write_feedback([r], tmp_path / "fb", tmp_path)
+    assert page == tmp_path / "fb" / "bob" / "answers.html"
+    text = page.read_text()
+    assert "Status: unknown notebook" in text and "no instructor notebook shares its grade ids" in text
+    assert "Your notebook" not in text
