@@ -16,7 +16,9 @@ the fallback). Student names come from the file names: `<student>/<notebook>.ipy
 per student) or `<student>-<notebook>.ipynb` / `<notebook>-<student>.ipynb` (separator -, _, . or a
 space). The student's cells run in a sandboxed kernel; the check cells run in the grader. Each
 result is written to the results folder as soon as it is graded, and a re-run skips those (unless
---force). The report is written as REPORT.json, REPORT.md and REPORT.csv.
+--force). The report is written as REPORT.json, REPORT.md (ending with what the class gets wrong)
+and REPORT.csv; --feedback, --roster, --manual and --deadline add feedback pages, LMS files, manual
+points and late penalties (also later, from the result files, with merge).
 Exit code 0 when every submission was graded, 1 when some could not be (see the report)."""
 
 
