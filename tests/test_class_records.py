@@ -454,6 +454,12 @@ def test_late_penalty_from_file_times(tmp_path):
     r.file = str(f)
     (late,) = late_work.apply([r], late_work.parse_policy("2026-12-01T12:00Z", "25%"))
     assert late.score == 1.5 and "(file time), 1 d 0 h 0 min late: -25%" in late.problems[-1]
+    r.file = str(tmp_path / "gone.ipynb")
+    (unknown,) = late_work.apply([r], late_work.parse_policy("2026-12-01T12:00Z", "25%"))
+    assert (
+        unknown.score == 2
+        and unknown.problems[-1] == "no submission time found (file time): no late penalty applied"
+    )
 
 
 def test_bad_post_grading_options_fail_in_one_line_before_grading(tmp_path):

@@ -113,9 +113,10 @@ def apply(
         if times is not None:
             when = times.get((norm(r.student), stem)) or times.get((norm(r.student), ""))
         else:
+            source = "file time"
             try:
-                when, source = datetime.fromtimestamp(os.stat(r.file).st_mtime, UTC), "file time"
-            except OSError:
+                when = datetime.fromtimestamp(os.stat(r.file).st_mtime, UTC)
+            except OSError:  # the file is not on this machine
                 pass
         if when is None:
             r.problems = [*r.problems, f"no submission time found ({source}): no late penalty applied"]
