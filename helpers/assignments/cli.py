@@ -16,7 +16,9 @@ the fallback). Student names come from the file names: `<student>/<notebook>.ipy
 per student) or `<student>-<notebook>.ipynb` / `<notebook>-<student>.ipynb` (separator -, _, . or a
 space). The student's cells run in a sandboxed kernel; the check cells run in the grader. Each
 result is written to the results folder as soon as it is graded, and a re-run skips those (unless
---force). The report is written as REPORT.json, REPORT.md and REPORT.csv.
+--force). The report is written as REPORT.json, REPORT.md (ending with what the class gets wrong)
+and REPORT.csv; --feedback, --roster, --manual and --deadline add feedback pages, LMS files, manual
+points and late penalties (also later, from the result files, with merge).
 Exit code 0 when every submission was graded, 1 when some could not be (see the report)."""
 
 
@@ -46,8 +48,9 @@ def _limits(args: argparse.Namespace):
 
 def _grade(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_many
+    from helpers.assignments.class_outputs import finish, prepare
     from helpers.assignments.isolation import bwrap_path, grader_folder
-    from helpers.assignments.report import report_paths, to_markdown, write_reports
+    from helpers.assignments.report import report_paths, to_markdown
 
     if not Path(args.source_dir).is_dir():
         print(f"error: {args.source_dir}: no such folder of instructor notebooks", file=sys.stderr)
@@ -57,6 +60,7 @@ def _grade(args: argparse.Namespace) -> int:
         if args.jobs is not None and args.jobs <= 0:
             raise ValueError(f"--jobs must be positive, got {args.jobs}")
         grader_folder(bwrap_path())  # a folder the kernels cannot work in: one line now, not per submission
+        plan = prepare(args)  # the roster, sheet, deadline...: read now, not after grading
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -79,7 +83,11 @@ def _grade(args: argparse.Namespace) -> int:
         force=args.force,
         progress=progress,
     )
-    paths = write_reports(results, args.report)
+    try:
+        results, paths = finish(plan, results)
+    except (OSError, ValueError) as exc:  # e.g. a sheet row naming no submission: fix it, then merge
+        print(f"error: {exc} (the results are in {results_dir}/)", file=sys.stderr)
+        return 2
     if not args.quiet:
         print(to_markdown(results))
     print(f"results in {results_dir}/; wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
@@ -103,14 +111,13 @@ def _grade_one(args: argparse.Namespace) -> int:
 
 def _merge(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import merge
-    from helpers.assignments.report import write_reports
+    from helpers.assignments.class_outputs import finish, prepare
 
     try:
-        results = merge(args.results)
+        results, paths = finish(prepare(args), merge(args.results))
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    paths = write_reports(results, args.report)
     print(f"{len(results)} results; wrote " + ", ".join(str(p) for p in paths.values()))
     return 0 if all(r.status == "graded" for r in results) else 1
 
@@ -164,7 +171,10 @@ def _nbgrader_course(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add the release, grade, grade-one, merge and nbgrader-course commands to ``sub``."""
+    """Add the release, grade, grade-one, merge, manual-sheet, regrade, validate and nbgrader-course
+    commands to ``sub``."""
+    from helpers.assignments import class_commands, class_outputs
+
     p = sub.add_parser(
         "release",
         help="write the student versions of the course notebooks",
@@ -211,6 +221,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument("--force", action="store_true", help="grade again the submissions already in --results")
     g.add_argument("--quiet", action="store_true", help="don't print the Markdown report")
+    class_outputs.add_options(g)
     g.set_defaults(func=_grade)
 
     o = sub.add_parser(
@@ -230,7 +241,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     m.add_argument("results", nargs="+", metavar="RESULT", help="result files or folders")
     m.add_argument("--report", default="grades", metavar="FILE", help="writes FILE.json, .md, .csv")
+    class_outputs.add_options(m, source_dir=True)
     m.set_defaults(func=_merge)
+    class_commands.add_commands(sub)  # manual-sheet, regrade, validate
 
     c = sub.add_parser(
         "nbgrader-course",

@@ -61,8 +61,9 @@ def to_markdown(results: list[SubmissionResult]) -> str:
         if r.exercises:
             lines += ["", "| exercise | points | max | result | message |", "|---|---:|---:|---|---|"]
             for e in r.exercises:
+                points = "awaiting a grader" if e.status == "manual" else _fmt(e.points)
                 lines.append(
-                    f"| {_cell(e.grade_id)} | {_fmt(e.points)} | {_fmt(e.max_points)} | "
+                    f"| {_cell(e.grade_id)} | {points} | {_fmt(e.max_points)} | "
                     f"{_cell(e.status)} | {_cell(e.message)} |"
                 )
     return "\n".join(lines) + "\n"
@@ -88,9 +89,10 @@ def to_csv(results: list[SubmissionResult]) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow([_safe(c) for c in ["student", "notebook", "status", *cols, "total", "max", "file"]])
     for r in results:
-        points = {
+        points = {  # an exercise awaiting a human grader is blank, not 0
             (f"{Path(r.notebook).stem}:{e.grade_id}" if several else e.grade_id): e.points
             for e in r.exercises
+            if e.status != "manual"
         }
         row = [r.student, r.notebook or "", r.status, *(_fmt(points[c]) if c in points else "" for c in cols)]
         writer.writerow([_safe(v) for v in [*row, _fmt(r.score), _fmt(r.max_score), r.file]])
@@ -104,10 +106,15 @@ def report_paths(report: str | os.PathLike) -> dict[str, Path]:
     return {ext: base.with_name(base.name + "." + ext) for ext in ("json", "md", "csv")}
 
 
-def write_reports(results: list[SubmissionResult], report: str | os.PathLike) -> dict[str, Path]:
-    """Write the JSON, Markdown and CSV reports next to each other; returns their paths."""
+def write_reports(
+    results: list[SubmissionResult], report: str | os.PathLike, sections: list[str] = ()
+) -> dict[str, Path]:
+    """Write the JSON, Markdown and CSV reports next to each other; returns their paths.
+
+    ``sections``: more Markdown for the end of the Markdown report (the class's view, the roster).
+    """
     paths = report_paths(report)
     write_text(paths["json"], to_json(results))
-    write_text(paths["md"], to_markdown(results))
+    write_text(paths["md"], to_markdown(results) + "".join(sections))
     write_text(paths["csv"], to_csv(results))
     return paths
