@@ -24,10 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.commands import cmd_download, cmd_evaluate, cmd_predict, cmd_train
+from helpers.commands import UNSURE, cmd_download, cmd_evaluate, cmd_predict, cmd_train
 from helpers.commands import confusion_table as confusion_table  # re-exported for tests and users
 from helpers.commands import training_plan as training_plan
 from helpers.errors import UsageError, error_line
+from helpers.images import PICTURE_HELP
 
 PROG = "python -m helpers"
 
@@ -215,7 +216,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Classify pictures of single digits. Each picture (any size, dark digit on a "
         "light background or the reverse) is turned into an MNIST-style 28x28 image: cropped, "
         "scaled to 20 px and centred by its centre of mass. Prints one line per image: the "
-        "predicted digit, its probability and all ten probabilities.",
+        "predicted digit, its probability and all ten probabilities, marked '(unsure)' when the "
+        f"probability is below {UNSURE:.0%}. {PICTURE_HELP}",
         formatter_class=_FMT,
         epilog=f"example:\n  {PROG} predict reports/latest/model.npz seven.png photo_of_a_3.jpg",
     )

@@ -324,6 +324,10 @@ def _name(path: str) -> str:
     return path if printable(path) == path else repr(path)
 
 
+#: Below this probability a prediction is printed with '(unsure)': a bad crop or an odd picture.
+UNSURE = 0.5
+
+
 def cmd_predict(args: argparse.Namespace) -> int:
     from helpers.images import image_to_column
     from helpers.models import load_params
@@ -341,5 +345,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
         p = _finite(args.model, predict_proba(params, x.astype(params[0].dtype)))[:, 0]
         best = int(p.argmax())
         probs = " ".join(f"{d}:{v:.2f}" for d, v in enumerate(p))
-        print(f"{_name(image)}: {best} (p={p[best]:.2f})  {probs}")
+        unsure = " (unsure)" if p[best] < UNSURE else ""
+        print(f"{_name(image)}: {best} (p={p[best]:.2f}){unsure}  {probs}")
     return 1 if failed else 0

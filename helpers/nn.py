@@ -42,7 +42,7 @@ import math
 import numpy as np
 
 from helpers.labels import as_labels, as_one_hot
-from helpers.validation import check_network, check_params, check_positive  # noqa: F401 (widgets: check_params)
+from helpers.validation import check_network, check_positive
 
 Params = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 

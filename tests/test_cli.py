@@ -15,7 +15,7 @@ from helpers import RECIPES
 from helpers.cli import build_parser, confusion_table, main, training_plan
 from helpers.data import load_mnist
 from helpers.images import image_to_column
-from helpers.models import load_params
+from helpers.models import load_params, save_params
 from helpers.nn import evaluate, predict_proba
 
 FIGURES = ("training_curves.png", "confusion_matrix.png", "mistakes.png", "weights.png")
@@ -97,12 +97,23 @@ def test_predict_prints_label_and_probabilities(report, tmp_path, capsys):
     assert code == 0 and len(lines) == 3
     params = load_params(report / "model.npz")
     for path, line in zip(paths, lines):
-        m = re.fullmatch(rf"{re.escape(str(path))}: (\d) \(p=(\d\.\d\d)\)  ((?:\d:\d\.\d\d ?){{10}})", line)
+        pattern = rf"{re.escape(str(path))}: (\d) \(p=(\d\.\d\d)\)( \(unsure\))?  ((?:\d:\d\.\d\d ?){{10}})"
+        m = re.fullmatch(pattern, line)
         assert m, line
         p = predict_proba(params, image_to_column(path))[:, 0]
         assert int(m[1]) == p.argmax() and float(m[2]) == pytest.approx(p.max(), abs=0.006)
-        shown = [float(item.split(":")[1]) for item in m[3].split()]
+        assert bool(m[3]) == (p.max() < 0.5)
+        shown = [float(item.split(":")[1]) for item in m[4].split()]
         np.testing.assert_allclose(shown, p, atol=0.006)
+
+
+def test_predict_marks_an_unsure_answer(tmp_path, capsys):
+    """A network that cannot tell the digits apart (all weights 0: p = 0.10 each) says so."""
+    zeros = (np.zeros((10, 784)), np.zeros((10, 1)), np.zeros((10, 10)), np.zeros((10, 1)))
+    model = save_params(tmp_path / "flat.npz", zeros)
+    picture = _digit_png(load_mnist(source="sample").X_test[:, 0], tmp_path / "digit.png")
+    assert main(["predict", str(model), str(picture)]) == 0
+    assert "(p=0.10) (unsure)" in capsys.readouterr().out
 
 
 def test_predict_reports_a_bad_image_and_goes_on(report, tmp_path, capsys):

@@ -37,7 +37,8 @@ import traitlets
 from matplotlib.figure import Figure
 
 from helpers.images import image_to_grid
-from helpers.nn import check_params, forward_prop
+from helpers.nn import forward_prop
+from helpers.validation import check_params
 from helpers.widgets._static import with_picture
 
 CANVAS = 280  # the drawing area, in CSS pixels (10 x MNIST's 28)
