@@ -51,6 +51,32 @@ def grade_cells(nb: NotebookNode) -> list[NotebookNode]:
     return [c for c in nb.cells if is_grade_cell(c)]
 
 
+def solution_names(nb: NotebookNode) -> list[str]:
+    """The names the solution cells of ``nb`` define at top level (functions, classes, assignments).
+
+    These are the student's: the grader never binds them to anything else (see
+    :mod:`helpers.assignments.sandbox`)."""
+    import ast
+
+    from helpers.assignments.verdicts import python_source
+
+    names: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not _meta(cell).get("solution"):
+            continue
+        try:
+            tree = ast.parse(python_source(cell.source))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.append(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
 def max_score(nb: NotebookNode) -> float:
     """The notebook's total points (sum over its grade cells)."""
     return float(sum(float(_meta(c).get("points", 0)) for c in grade_cells(nb)))

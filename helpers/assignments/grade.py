@@ -3,20 +3,21 @@
 For each submission:
 
 1. read it (a file that is not a notebook gets a result, never an exception) and find its
-   instructor notebook: the one sharing its nbgrader grade ids, else the one its file name names
-   (see :mod:`helpers.assignments.cells`);
+   instructor notebook (see :mod:`helpers.assignments.cells`);
 2. put back the instructor's locked cells (check cells with their hidden tests), so editing or
    deleting them gains nothing;
-3. run the student's cells, up to the last check cell, in a sandboxed kernel
-   (:mod:`helpers.assignments.sandbox`): a fresh empty folder holding only the notebook's data
-   files, a read-only package, limits on time per cell and per notebook and on memory, and,
-   where bubblewrap is available, its own user, PID and network namespaces;
+3. run the student's cells, up to the last check cell, in the sandbox of
+   :mod:`helpers.assignments.sandbox` (described there once);
 4. run each check cell, at its place in the notebook, in the grader's own process
-   (:mod:`helpers.assignments.verdicts`): the student's functions are called in the kernel on
-   data and their results compared here. A check that fails, a kernel reply that is not "ok",
-   a timeout, a dead kernel or a missing result fail that exercise, with the reason;
-5. an exercise whose function calls the course's reference function of the same name scores 0
-   unless ``allow_reference`` is set; either way the call is reported.
+   (:mod:`helpers.assignments.verdicts`), where every name a solution cell defines is the
+   student's: the student's functions are called in the kernel on copies of the data and their
+   results compared here. A check that fails, a kernel reply that is not "ok", a timeout, a dead
+   kernel or a missing result fail that exercise, with the reason;
+5. an exercise whose function calls the course's function of the same name fails (the course's is
+   not in the kernel) unless ``allow_reference`` is set; either way the call is reported.
+
+A kernel that could not grade (see :class:`~helpers.assignments.sandbox.SandboxKernel`) makes the
+submission "not graded", never a 0; :func:`check_sandbox` proves the sandbox works before a class.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from helpers.assignments.cells import (
     is_grade_cell,
     max_score,
     restore_locked_cells,
+    solution_names,
 )
 from helpers.assignments.sandbox import Limits, SandboxKernel, isolation
 
@@ -51,8 +53,9 @@ _MPL_INLINE = re.compile(r"^%matplotlib\b.*$", re.M)
 class ExerciseResult:
     """The score of one grade cell (``grade_id``) of one submission.
 
-    status: "passed", "failed", "not run" (the kernel was gone or never answered) or "manual" (a
-    cell nbgrader leaves to manual grading, scored 0 here). message: why it failed. output: what
+    status: "passed", "failed", "not run" (the kernel was gone or never answered), "not graded"
+    (the kernel could not run, not the student's doing) or "manual" (a cell nbgrader leaves to
+    manual grading, scored 0 here). message: why it failed. output: what
     the check printed (in the grader).
     """
 
@@ -68,7 +71,8 @@ class ExerciseResult:
 class SubmissionResult:
     """The grading of one submitted file.
 
-    status: "graded"; or "not a notebook", "unknown notebook", "kernel died", "timed out",
+    status: "graded"; "not graded" when the grader's kernel could not run it (not the student's
+    doing: grade it again); or "not a notebook", "unknown notebook", "kernel died", "timed out",
     "error" when the submission could not be (fully) graded, with ``error`` saying why.
     ``problems`` lists what went wrong on the way (timeouts, errors in ordinary cells, check cells
     put back, calls into the reference). ``sha256`` identifies the graded file's content;
@@ -122,6 +126,7 @@ def grade_notebook(
     from helpers.assignments.verdicts import free_names, grader_namespace, reference_uses, run_check
 
     limits = limits or Limits()
+    own = solution_names(instructor)
     nb, edited, reinserted = restore_locked_cells(submission, instructor)
     problems = [f"locked cell {g} was edited: the original was put back" for g in edited]
     problems += [f"locked cell {g} was missing: the original was put back" for g in reinserted]
@@ -129,7 +134,7 @@ def grade_notebook(
     ns = grader_namespace(instructor)
     results: dict[str, ExerciseResult] = {}
     errors = 0
-    with SandboxKernel(limits, files) as kernel:
+    with SandboxKernel(limits, files, stubs=[] if allow_reference else own) as kernel:
         fatal = kernel.dead
         # Cells after the last grade cell cannot change a verdict: they are not run.
         last = max((i for i, c in enumerate(nb.cells) if is_grade_cell(c)), default=-1)
@@ -159,6 +164,8 @@ def grade_notebook(
                         gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
                     )
                 run = kernel.run(_MPL_INLINE.sub("pass", cell.source))
+                if meta.get("solution"):
+                    kernel.remember(own)
                 if run.status == "error" and errors < 5:
                     errors += 1
                     problems.append(f"{_label(nb, i)} raised {run.ename}: {run.evalue[:200]}".rstrip(": "))
@@ -166,6 +173,11 @@ def grade_notebook(
                     problems.append(f"{_label(nb, i)}: {run.evalue}")
             if kernel.dead and not fatal:
                 fatal = f"{_label(nb, i)}: {kernel.dead}; nothing after it was graded"
+        if kernel.unusable:
+            fatal = f"not graded: {kernel.unusable}"
+            for r in results.values():
+                if r.status in ("failed", "not run"):
+                    r.status, r.points = "not graded", 0.0
     exercises = []
     for icell in grade_cells(instructor):
         gid = grade_id(icell)
@@ -247,8 +259,43 @@ def grade_submission(
     result.score = float(sum(e.points for e in exercises))
     if fatal:
         result.status = (
-            "kernel died" if "died" in fatal else "timed out" if "still running" in fatal else "error"
+            "not graded"
+            if fatal.startswith("not graded")
+            else "kernel died"
+            if "died" in fatal
+            else "timed out"
+            if "still running" in fatal
+            else "error"
         )
         result.error = fatal
     result.seconds = round(time.monotonic() - start, 2)
     return result
+
+
+class SandboxUnusable(RuntimeError):
+    """The sandbox cannot run a kernel on this machine: nothing would be graded."""
+
+
+def check_sandbox(limits: Limits | None = None) -> None:
+    """Grade a known-good notebook in the sandbox; :class:`SandboxUnusable` (one line) unless it
+    gets full marks. Run before the first student, so a broken machine never zeroes a class."""
+    import nbformat
+
+    code = nbformat.v4.new_code_cell
+    meta = {"grade": False, "solution": True, "locked": False, "grade_id": "double", "schema_version": 3}
+    solution = code("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION")
+    solution.metadata["nbgrader"] = meta
+    check = code("assert double(np.arange(3)).tolist() == [0, 2, 4]")
+    check.metadata["nbgrader"] = {**meta, "grade": True, "solution": False, "locked": True}
+    check.metadata["nbgrader"] |= {"grade_id": "check_double", "points": 1}
+    nb = nbformat.v4.new_notebook(cells=[code("import numpy as np"), solution, check])
+    limits = limits or Limits()
+    try:
+        exercises, _, _, fatal = grade_notebook(nb, nb, limits=Limits(60, 120, limits.memory_mb))
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the sandbox is not usable
+        fatal, exercises = f"{type(exc).__name__}: {exc}", []
+    if fatal or not exercises or exercises[0].status != "passed":
+        why = " ".join((fatal or (exercises[0].message if exercises else "no result")).split())
+        raise SandboxUnusable(
+            f"the sandbox cannot grade a known-good notebook here, nothing was graded: {why}"
+        )
