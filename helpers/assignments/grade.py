@@ -31,13 +31,13 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from helpers.assignments._io import NotANotebookError, read_notebook
+from helpers.assignments._io import MAX_NOTEBOOK_BYTES, NotANotebookError, read_notebook, read_regular
 from helpers.assignments.cells import (
     _meta,
     grade_cells,
     grade_id,
-    identify,
     identify_notebook,
+    identify_student,
     is_grade_cell,
     max_score,
     restore_locked_cells,
@@ -101,7 +101,10 @@ class SubmissionResult:
     def from_dict(cls, data: dict) -> SubmissionResult:
         """The inverse of :meth:`to_dict` (unknown keys are ignored)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["exercises"] = [ExerciseResult(**e) for e in known.get("exercises", [])]
+        fields = ExerciseResult.__dataclass_fields__
+        known["exercises"] = [
+            ExerciseResult(**{k: v for k, v in e.items() if k in fields}) for e in known.get("exercises", [])
+        ]
         return cls(**known)
 
 
@@ -186,6 +189,11 @@ def grade_notebook(
     return exercises, edited + reinserted, problems, fatal
 
 
+def _linked(path: Path) -> bool:
+    """Whether the file or its folder (the student's) is a symbolic link."""
+    return path.is_symlink() or path.absolute().parent.is_symlink()
+
+
 def _instructors(source_dir: Path, names: list[str]) -> dict[str, NotebookNode]:
     out = {}
     for name in names:
@@ -203,11 +211,15 @@ def grade_submission(
     notebook: str | None = None,
     allow_reference: bool = False,
     timeout: float | None = None,
+    student_from: str | None = None,
 ) -> SubmissionResult:
     """Grade one submitted file against its instructor notebook in ``source_dir``; never raises for bad input.
 
     ``notebook`` names the instructor notebook (file name in ``source_dir``) instead of finding it
-    by grade ids and file name. ``timeout`` (seconds per cell) is short for ``Limits(cell=timeout)``.
+    by file name, then grade ids. ``student_from`` ("folder", "name" or None): where the
+    student's name comes from (see :func:`~helpers.assignments.cells.identify_student`). A link
+    (the file or its folder) and a file that is not regular are refused. ``timeout`` (seconds per
+    cell) is short for ``Limits(cell=timeout)``.
     """
     if limits is None:
         limits = Limits(cell=timeout) if timeout else Limits()
@@ -216,19 +228,35 @@ def grade_submission(
     start = time.monotonic()
     path, source_dir = Path(path), Path(source_dir)
     names = sorted(p.name for p in source_dir.glob("*.ipynb")) if source_dir.is_dir() else []
-    student, nb_name = identify(path, [notebook] if notebook else names)
+    student, nb_name, conflicts = identify_student(path, [notebook] if notebook else names, student_from)
     result = SubmissionResult(str(path), student, nb_name, "graded", isolation=isolation())
-    try:
-        result.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        pass
-    try:
-        submission = read_notebook(path)
-    except NotANotebookError as exc:
-        submission = None
-        result.status, result.error = "not a notebook", str(exc)
+    result.problems += conflicts
+    submission, data = None, None
+    if _linked(path):
+        result.status, result.error = (
+            "refused",
+            f"{path}: the file or its folder is a symbolic link; links are not graded",
+        )
+    else:
+        try:
+            data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=False)
+            result.sha256 = hashlib.sha256(data).hexdigest()
+        except OSError as exc:
+            why = exc.strerror if exc.strerror else str(exc)
+            result.status, result.error = "refused", f"{path}: {why}; only regular files are graded"
+    if data is not None:
+        try:
+            submission = read_notebook(path, data)
+        except NotANotebookError as exc:
+            result.status, result.error = "not a notebook", str(exc)
     if submission is not None and not notebook:
-        nb_name = identify_notebook(submission, _instructors(source_dir, names)) or nb_name
+        by_ids = identify_notebook(submission, _instructors(source_dir, names))
+        if nb_name is None:
+            nb_name = by_ids
+        elif by_ids and by_ids != nb_name:  # the slot decides; the mismatch is reported
+            result.problems.append(
+                f"named for {nb_name} but its exercises are those of {by_ids}: graded as {nb_name}"
+            )
         result.notebook = nb_name
     instructor = None
     if nb_name is not None:
@@ -239,6 +267,7 @@ def grade_submission(
             result.status, result.error = "error", f"instructor notebook: {exc}"
             return result
     if submission is None:
+        result.notebook = nb_name
         result.exercises = [
             ExerciseResult(grade_id(c), 0.0, float(_meta(c).get("points", 0)), "not run", "not gradable")
             for c in (grade_cells(instructor) if instructor is not None else [])
