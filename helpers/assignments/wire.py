@@ -9,6 +9,7 @@ kernel imports it too.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -100,7 +101,7 @@ def _check_members(f: Any, max_bytes: int, max_elements: int) -> None:
             if dtype.hasobject:
                 raise WireError("the result holds an array of Python objects")
             count = int(np.prod(shape, dtype=object))
-            elements += count
+            elements += count if info.filename != "tree.npy" else 0
             if elements > max_elements or count * dtype.itemsize > max_bytes:
                 raise WireError(f"the result holds more than {max_elements} values (or {max_bytes} bytes)")
 
@@ -116,7 +117,8 @@ def load(path: str | os.PathLike, max_bytes: int = MAX_BYTES, max_elements: int 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        raise WireError(f"the result cannot be opened ({exc.strerror})") from None
+        why = "not a regular file (a link)" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
+        raise WireError(f"the result is {why}") from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # a FIFO or device planted by the student's code
