@@ -58,10 +58,15 @@ def read_result(path: str | os.PathLike) -> SubmissionResult:
         raise ValueError(f"{path}: not a grading result ({type(exc).__name__}: {why[:200]})") from None
 
 
-def student_source(paths: list[str | os.PathLike]) -> str | None:
-    """Where a class's student names come from: "folder" when the submissions are spread over
-    several folders (one per student), else None (see :func:`~helpers.assignments.cells.identify_student`)."""
-    return "folder" if len({Path(p).absolute().parent for p in paths}) > 1 else None
+def student_sources(paths: list[str | os.PathLike]) -> list[str | None]:
+    """Where each submission's student name comes from: "folder" for a file in a subfolder of the
+    folder the class's files share (a folder per student), else None (the file name, see
+    :func:`~helpers.assignments.cells.identify_student`)."""
+    parents = [os.path.abspath(Path(p).parent) for p in paths]
+    if len(set(parents)) < 2:
+        return [None] * len(paths)
+    root = os.path.commonpath(parents)
+    return ["folder" if parent != root else None for parent in parents]
 
 
 def flag_identical(results: list[SubmissionResult]) -> None:
@@ -115,12 +120,12 @@ def grade_submissions(
     """Grade every file in ``paths`` in this process, one after the other (no result files);
     ``progress(result)`` is called after each one. :func:`grade_many` is the parallel route."""
     limits = limits or Limits(cell=timeout)
-    kw = {"notebook": notebook, "allow_reference": allow_reference, "student_from": student_source(paths)}
+    kw = {"notebook": notebook, "allow_reference": allow_reference}
     results = []
-    for p in paths:
-        result = grade_submission(p, source_dir, limits, **kw)
+    for p, by in zip(paths, student_sources(paths)):
+        result = grade_submission(p, source_dir, limits, student_from=by, **kw)
         if result.status == "not graded":  # the kernel could not run: once more
-            result = grade_submission(p, source_dir, limits, **kw)
+            result = grade_submission(p, source_dir, limits, student_from=by, **kw)
         results.append(result)
         if progress is not None:
             progress(results[-1])
@@ -168,7 +173,7 @@ def grade_many(
 
     limits = limits or Limits()
     paths = [Path(p) for p in submissions]
-    student_from = student_source(paths)
+    student_from = student_sources(paths)
     outs = [result_path(p, results_dir) for p in paths]
     results: list[SubmissionResult | None] = [None if force else _done(p, o) for p, o in zip(paths, outs)]
     todo = [i for i, r in enumerate(results) if r is None or r.status == "not graded"]
@@ -188,7 +193,7 @@ def grade_many(
                 proc = _start_worker()
             job = {"path": str(paths[i]), "out": str(outs[i]), "source_dir": str(source_dir)}
             job |= {"limits": asdict(limits), "notebook": notebook, "allow_reference": allow_reference}
-            job["student_from"] = student_from
+            job["student_from"] = student_from[i]
             try:
                 proc.stdin.write(json.dumps(job) + "\n")
                 proc.stdin.flush()

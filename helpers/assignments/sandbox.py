@@ -58,6 +58,8 @@ from helpers.atomic import temp_folder
 __all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", "isolation", "package_copy"]
 
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: How many times its limit a cell starved of CPU by other processes may take (see SandboxKernel).
+STARVED_FACTOR = 10
 
 
 class KernelProblem(BaseException):
@@ -200,8 +202,8 @@ class SandboxKernel:
             self._kill(f"the notebook's time limit of {self.limits.notebook:g} s was reached")
             return CellRun("timeout", evalue=self.dead)
         msg_id = self.kc.execute(code, silent=silent, store_history=not silent, allow_stdin=False)
-        self._load_at_start = self._load()
-        end = time.monotonic() + limit
+        start, load = time.monotonic(), self._load()
+        end = start + limit
         while True:
             try:
                 reply = self.kc.get_shell_msg(timeout=0.5)
@@ -211,7 +213,9 @@ class SandboxKernel:
                     self.dead = "the kernel died"
                     return CellRun("dead", evalue=self.dead)
                 if time.monotonic() > end:
-                    return self._timed_out(msg_id, limit)
+                    end = self._time_left(start, load, limit)
+                    if end is None:
+                        return self._timed_out(msg_id, limit)
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
@@ -241,24 +245,30 @@ class SandboxKernel:
                 continue
         return cpu, wait
 
-    def _starved(self, limit: float) -> str:
-        """Why a cell that ran out of time was starved by other processes, or "" when it was not.
+    def _time_left(self, start: float, load: tuple[float, float], limit: float) -> float | None:
+        """A new end for a cell past its ``limit`` seconds that was starved of CPU, else None.
 
-        Starved: its processes spent over a quarter of the time waiting for a CPU while using less
-        than a quarter of one (a student's own busy processes use CPU; a sleeping one does not wait).
+        The limit counts the time the kernel could run: seconds spent waiting for a CPU behind
+        other processes are given back, up to :data:`STARVED_FACTOR` times the limit and the
+        notebook's deadline. A cell whose processes used ``limit`` CPU seconds (a student's own
+        busy processes) or that was not waiting (a sleeping one) has had its time. At the cap,
+        a cell still starved makes the kernel unusable: not the student's doing.
         """
-        cpu0, wait0 = getattr(self, "_load_at_start", (0.0, 0.0))
+        now = time.monotonic()
         cpu, wait = self._load()
-        if wait - wait0 > 0.25 * limit and cpu - cpu0 < 0.25 * limit:
-            return (
-                f"the kernel was starved of CPU by other processes (it waited {wait - wait0:.0f} s "
-                f"for a CPU in {limit:.0f} s)"
-            )
-        return ""
+        cpu, wait = cpu - load[0], min(wait - load[1], now - start)
+        ran = now - start - wait
+        if ran >= limit or cpu >= limit:
+            return None
+        if now - start < STARVED_FACTOR * limit and now < self.deadline:
+            return min(now + max(0.5, limit - ran), start + STARVED_FACTOR * limit, self.deadline)
+        self.unusable = self.unusable or (
+            f"the kernel was starved of CPU by other processes (it ran {ran:.0f} s in {now - start:.0f} s)"
+        )
+        return None
 
     def _timed_out(self, msg_id: str, limit: float) -> CellRun:
         """Interrupt; a kernel that does not answer within 5 s (it ignores SIGINT) is killed."""
-        self.unusable = self.unusable or self._starved(limit)
         whole = time.monotonic() >= self.deadline
         what = f"the notebook's time limit of {self.limits.notebook:g} s" if whole else f"{limit:.0f} s"
         try:

@@ -117,7 +117,11 @@ def load(path: str | os.PathLike, max_bytes: int = MAX_BYTES, max_elements: int 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        why = "not a regular file (a link)" if exc.errno == errno.ELOOP else f"cannot be opened ({exc.strerror})"
+        why = (
+            "not a regular file (a link)"
+            if exc.errno == errno.ELOOP
+            else f"cannot be opened ({exc.strerror})"
+        )
         raise WireError(f"the result is {why}") from None
     with os.fdopen(fd, "rb") as f:
         info = os.fstat(fd)
