@@ -18,16 +18,16 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
-#: Markdown's punctuation that can start a link, image, emphasis, code, heading or table cell.
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~-])")
+#: Markdown's punctuation that starts a link, an image, inline code or a table cell.
+_MARKDOWN = re.compile(r"([\\`\[\]|])")
 #: What GitHub's Markdown turns into a link without any brackets: URLs, www. names, e-mail addresses.
 _AUTOLINK = (("://", "&#58;//"), ("www.", "www&#46;"), ("@", "&#64;"))
 
 
 def _cell(text: str) -> str:
-    """Text shown as it is in Markdown (a table cell, a heading): one line, HTML escaped, Markdown's
-    punctuation backslash-escaped and URLs broken, so a student's name or message can carry no
-    live image, link or markup."""
+    """Text shown as it is in Markdown (a table cell, a heading): one line, HTML escaped, the
+    brackets, backslashes, backticks and bars backslash-escaped and bare URLs broken, so a
+    student's name or message carries no live image, link, HTML or code."""
     out = _MARKDOWN.sub(r"\\\1", html.escape(" ".join(str(text).split())))
     for old, new in _AUTOLINK:
         out = out.replace(old, new)
