@@ -284,7 +284,8 @@ def grade_submission(
     exercises, restored, problems, fatal = grade_notebook(
         submission, instructor, files, limits, allow_reference
     )
-    result.exercises, result.restored, result.problems = exercises, restored, problems
+    result.exercises, result.restored = exercises, restored
+    result.problems += problems
     result.score = float(sum(e.points for e in exercises))
     if fatal:
         result.status = (

@@ -58,7 +58,9 @@ def notebook_function(name: str, args: tuple, kwargs: dict) -> Any:
     """
     if name in _ACTIVE:
         _REFUSED[name] = _REFUSED.get(name, 0) + 1
-        raise ReferenceUnavailable(f"the course's {name} is not available while this notebook is graded")
+        raise ReferenceUnavailable(
+            f"{name} calls the course's reference {name}, not available while this notebook is graded"
+        )
     func = _own(name)
     if func is None:
         raise NotImplementedError(f"the course's {name} is not available while this notebook is graded")

@@ -239,7 +239,7 @@ def run_check(
         except Exception as exc:  # noqa: BLE001 - every failure of a check is a verdict
             passed, message = False, _message(exc)
     changed = next((p.changed for p in proxies.values() if p.changed), "")
-    if changed and passed:
+    if changed:  # the cause, whatever the check made of it
         passed, message = False, changed
     calls = {n: p.reference_calls for n, p in proxies.items() if p.reference_calls}
     return passed, message, _ANSI.sub("", buf.getvalue()).strip()[-1000:], calls
