@@ -40,8 +40,9 @@ REFERENCE_PATHS = {
         "    t = threading.Thread(target=lambda: out.append(helpers.nn.softmax(Z)))\n"
         "    t.start()\n    t.join()\n    return out[0]"
     ),
-    "copied_code": (
-        "import types\n\nf = helpers.nn.softmax\n_f = types.FunctionType(f.__code__, f.__globals__)\n\n"
+    "copied_code": (  # a copy of the code object: not the one a tripwire watches
+        "import types\n\nf = helpers.nn.softmax\n"
+        "_f = types.FunctionType(f.__code__.replace(co_name='s'), f.__globals__)\n\n"
         "def softmax(Z):\n    return _f(Z)"
     ),
     "source_exec": (
@@ -62,7 +63,7 @@ def graded(tmp_path_factory):
     cases["alias_outside"] = fx.with_solution(
         fx.with_cells(make(), "check_relu", "_sm = helpers.softmax"),
         "softmax",
-        "def softmax(Z):\n    return _sm(Z)",
+        "import sys\n\ndef softmax(Z):\n    sys.setprofile(None)\n    return _sm(Z)",
     )
     # The unsolved softmax, then the course's imported under its name before the check.
     cases["import_after"] = fx.with_cells(

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from helpers.assignments.cells import (
     restore_locked_cells,
     solution_names,
 )
-from helpers.assignments.sandbox import Limits, SandboxKernel, isolation
+from helpers.assignments.sandbox import Limits, SandboxKernel, bwrap_path, isolation
 
 #: ``%matplotlib inline`` lines: grading draws no figures (the kernel's backend is Agg).
 _MPL_INLINE = re.compile(r"^%matplotlib\b.*$", re.M)
@@ -326,6 +327,11 @@ def check_sandbox(limits: Limits | None = None) -> None:
         fatal, exercises = f"{type(exc).__name__}: {exc}", []
     if fatal or not exercises or exercises[0].status != "passed":
         why = " ".join((fatal or (exercises[0].message if exercises else "no result")).split())
+        if os.geteuid() == 0 and not bwrap_path():
+            why += (
+                "; as root without bubblewrap the kernels run as a user of their own, who must be able to "
+                f"read {sys.base_prefix}: install bubblewrap or grade as another user"
+            )
         raise SandboxUnusable(
             f"the sandbox cannot grade a known-good notebook here, nothing was graded: {why}"
         )

@@ -5,8 +5,9 @@ deadlines. What the kernel gets:
 
 - **a folder of its own**: a fresh temporary folder ``w`` inside the grader's own folder under
   the temporary folder (:func:`~helpers.assignments.isolation.grader_folder`), holding only the
-  files the grader puts there (the notebook's data files), on a tmpfs of
-  :data:`~helpers.assignments.isolation.DISK_MB` MiB when bubblewrap is used;
+  files the grader puts there (the notebook's data files), removed with everything in it, whatever
+  its modes, once the kernel is done; with bubblewrap its ``/tmp`` is a tmpfs of its own of
+  :data:`~helpers.assignments.isolation.DISK_MB` MiB;
 - **a package without the answers**: the ``helpers`` it imports is a read-only copy in which the
   notebook's exercises are stand-ins calling the student's own functions and the checks are
   absent (:mod:`helpers.assignments.kernel_package`), unless ``--allow-reference``;
@@ -18,13 +19,15 @@ deadlines. What the kernel gets:
   :data:`~helpers.assignments.isolation.MAX_PROCESSES` processes; a grader that is not root runs
   it as user 65534 in a user namespace, where the process limit
   (:data:`~helpers.assignments.isolation.SHARED_USER_PROCESSES`) counts the grader's user;
-- **limits**: seconds per cell and per notebook, memory, CPU seconds, file size, open files.
+- **limits**: seconds per cell (counting only the time the kernel could run: time spent waiting
+  behind other processes is given back, up to :data:`STARVED_FACTOR` times the limit) and per
+  notebook, memory, CPU seconds, file size, open files, processes.
 
-Without bubblewrap only the folder, the package copy and the limits hold, and a root grader
-refuses to run student code at all (:func:`~helpers.assignments.isolation.refuse_root_without_bwrap`).
-A kernel that could not run (it did not start, its folder could not be written, it was starved of
-CPU by its neighbours) is reported as such (:class:`KernelProblem` with ``not_graded``), never as
-the student's failure.
+Without bubblewrap only the folder, the package copy and the limits hold; a root grader still
+runs the kernel as a user of its own (and kills what that user left running), which must be able
+to read the Python installation. A kernel that could not run (it did not start, its folder or its
+arguments could not be written, it was starved of CPU by its neighbours) sets ``unusable``: the
+submission is "not graded", never the student's 0.
 """
 
 from __future__ import annotations
