@@ -181,3 +181,13 @@ def test_a_fifo_submission_is_refused_without_hanging(tmp_path):
     cmd += ["--source-dir", str(src.parent), "--out", str(tmp_path / "r.json")]
     run = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert run.returncode == 1 and "(refused)" in run.stdout, run.stderr
+
+
+def test_a_notebook_of_millions_of_empty_objects_is_refused_before_parsing(tmp_path):
+    """7.6 MB of "{}" took the old grader to 2.5 GB in nbformat; refused now by its structure."""
+    from helpers.assignments._io import NotANotebookError, read_notebook
+
+    path = tmp_path / "many.ipynb"
+    path.write_text('{"cells": [' + ",".join(["{}"] * 2_000_000) + '], "metadata": {}, "nbformat": 4}')
+    with pytest.raises(NotANotebookError, match="JSON objects and lists"):
+        read_notebook(path)
