@@ -50,7 +50,7 @@ def _limits(args: argparse.Namespace):
 
 def _grade(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_many
-    from helpers.assignments.grade import SandboxUnusable, check_sandbox
+    from helpers.assignments.canary import SandboxUnusable, check_sandbox
     from helpers.assignments.isolation import bwrap_path, grader_folder
     from helpers.assignments.report import report_paths, to_markdown, write_reports
 
@@ -94,7 +94,7 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_one(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_one
-    from helpers.assignments.grade import SandboxUnusable, check_sandbox
+    from helpers.assignments.canary import SandboxUnusable, check_sandbox
     from helpers.assignments.isolation import bwrap_path, grader_folder
 
     try:

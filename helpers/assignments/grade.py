@@ -17,7 +17,8 @@ For each submission:
    not in the kernel) unless ``allow_reference`` is set; either way the call is reported.
 
 A kernel that could not grade (see :class:`~helpers.assignments.sandbox.SandboxKernel`) makes the
-submission "not graded", never a 0; :func:`check_sandbox` proves the sandbox works before a class.
+submission "not graded", never a 0; :func:`helpers.assignments.canary.check_sandbox` proves the
+sandbox works before a class.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -44,7 +44,7 @@ from helpers.assignments.cells import (
     restore_locked_cells,
     solution_names,
 )
-from helpers.assignments.sandbox import Limits, SandboxKernel, bwrap_path, isolation
+from helpers.assignments.sandbox import Limits, SandboxKernel, isolation
 
 #: ``%matplotlib inline`` lines: grading draws no figures (the kernel's backend is Agg).
 _MPL_INLINE = re.compile(r"^%matplotlib\b.*$", re.M)
@@ -301,37 +301,3 @@ def grade_submission(
         result.error = fatal
     result.seconds = round(time.monotonic() - start, 2)
     return result
-
-
-class SandboxUnusable(RuntimeError):
-    """The sandbox cannot run a kernel on this machine: nothing would be graded."""
-
-
-def check_sandbox(limits: Limits | None = None) -> None:
-    """Grade a known-good notebook in the sandbox; :class:`SandboxUnusable` (one line) unless it
-    gets full marks. Run before the first student, so a broken machine never zeroes a class."""
-    import nbformat
-
-    code = nbformat.v4.new_code_cell
-    meta = {"grade": False, "solution": True, "locked": False, "grade_id": "double", "schema_version": 3}
-    solution = code("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION")
-    solution.metadata["nbgrader"] = meta
-    check = code("assert double(np.arange(3)).tolist() == [0, 2, 4]")
-    check.metadata["nbgrader"] = {**meta, "grade": True, "solution": False, "locked": True}
-    check.metadata["nbgrader"] |= {"grade_id": "check_double", "points": 1}
-    nb = nbformat.v4.new_notebook(cells=[code("import numpy as np"), solution, check])
-    limits = limits or Limits()
-    try:
-        exercises, _, _, fatal = grade_notebook(nb, nb, limits=Limits(60, 120, limits.memory_mb))
-    except Exception as exc:  # noqa: BLE001 - whatever broke, the sandbox is not usable
-        fatal, exercises = f"{type(exc).__name__}: {exc}", []
-    if fatal or not exercises or exercises[0].status != "passed":
-        why = " ".join((fatal or (exercises[0].message if exercises else "no result")).split())
-        if os.geteuid() == 0 and not bwrap_path():
-            why += (
-                "; as root without bubblewrap the kernels run as a user of their own, who must be able to "
-                f"read {sys.base_prefix}: install bubblewrap or grade as another user"
-            )
-        raise SandboxUnusable(
-            f"the sandbox cannot grade a known-good notebook here, nothing was graded: {why}"
-        )

@@ -182,6 +182,28 @@ def kill_user(uid: int) -> None:
             continue
 
 
+def process_tree_load(pid: int) -> tuple[float, float]:
+    """(CPU seconds used, seconds spent waiting for a CPU) by process ``pid`` and its descendants
+    (every thread's wait, from ``/proc/<pid>/task/*/schedstat``); zeros for what is gone."""
+    import psutil
+
+    cpu = wait = 0.0
+    try:
+        top = psutil.Process(pid)
+        procs = [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return cpu, wait
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            cpu += times.user + times.system
+            for task in Path(f"/proc/{proc.pid}/task").iterdir():
+                wait += int((task / "schedstat").read_text().split()[1]) / 1e9
+        except (psutil.Error, OSError, ValueError, IndexError):
+            continue
+    return cpu, wait
+
+
 def remove_folder(folder: Path) -> None:
     """Remove a kernel's folder whatever modes it left (a read-only package copy, a ``chmod 555``)."""
     for top, dirs, _ in os.walk(folder):

@@ -52,6 +52,7 @@ from helpers.assignments.isolation import (
     isolation,
     kernel_uid,
     kill_user,
+    process_tree_load,
     remove_folder,
     sandbox_command,
 )
@@ -230,23 +231,8 @@ class SandboxKernel:
 
     def _load(self) -> tuple[float, float]:
         """(CPU seconds used, seconds spent waiting for a CPU) by the kernel's processes so far."""
-        import psutil
-
-        cpu = wait = 0.0
-        try:
-            top = psutil.Process(self.km.provisioner.process.pid)
-            procs = [top, *top.children(recursive=True)]
-        except (psutil.Error, AttributeError):
-            return cpu, wait
-        for proc in procs:
-            try:
-                times = proc.cpu_times()
-                cpu += times.user + times.system
-                for task in Path(f"/proc/{proc.pid}/task").iterdir():
-                    wait += int((task / "schedstat").read_text().split()[1]) / 1e9
-            except (psutil.Error, OSError, ValueError, IndexError):
-                continue
-        return cpu, wait
+        proc = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return process_tree_load(proc.pid) if proc is not None else (0.0, 0.0)
 
     def _time_left(self, start: float, load: tuple[float, float], limit: float) -> float | None:
         """A new end for a cell past its ``limit`` seconds that was starved of CPU, else None.
