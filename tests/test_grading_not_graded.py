@@ -5,6 +5,7 @@ load is given back as time, and nothing a kernel leaves (files, modes, processes
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import shutil
@@ -155,3 +156,26 @@ def test_a_students_read_only_folder_does_not_outlive_the_kernel():
         assert run.status == "ok", run
     assert not folder.exists()
     assert stat.S_ISDIR(os.stat(folder.parent).st_mode)
+
+
+def test_a_full_temporary_folder_is_not_the_students_zero(tmp_path, monkeypatch):
+    """A neighbour that filled the temporary folder: the submission is not graded, never 0."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a small tmpfs")
+    full = Path(tempfile.mkdtemp(prefix="full"))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(full)]).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        with contextlib.suppress(OSError), open(full / "neighbour", "wb", buffering=0) as f:
+            while True:
+                f.write(b"x" * 4096)
+        monkeypatch.setattr(tempfile, "tempdir", str(full))
+        src = fx.write_source_dir(tmp_path / "source")
+        (tmp_path / "alice").mkdir()
+        (tmp_path / "alice" / fx.NAME).write_bytes(src.read_bytes())
+        (result,) = grade_submissions([tmp_path / "alice" / fx.NAME], src.parent, limits=Limits(cell=20))
+        assert result.status == "not graded" and "could not be made" in result.error, result.error
+        assert result.score == 0 and all(e.status == "not graded" for e in result.exercises)
+    finally:
+        subprocess.run(["umount", str(full)], check=True)
+        full.rmdir()
