@@ -19,6 +19,9 @@ deadlines. What the kernel gets:
   :data:`~helpers.assignments.isolation.MAX_PROCESSES` processes; a grader that is not root runs
   it as user 65534 in a user namespace, where the process limit
   (:data:`~helpers.assignments.isolation.SHARED_USER_PROCESSES`) counts the grader's user;
+- **a share of the CPU**: with bubblewrap each kernel is a session of its own, which Linux's
+  autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) gives one share of the CPU
+  however many processes it starts;
 - **limits**: seconds per cell (counting only the time the kernel could run: time spent waiting
   behind other processes is given back, up to :data:`STARVED_FACTOR` times the limit) and per
   notebook, memory, CPU seconds, file size, open files, processes.
