@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import zipfile
 
@@ -30,7 +31,7 @@ def test_load_refuses_pickles_links_and_big_files(tmp_path):
     np.save(tmp_path / "obj.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with zipfile.ZipFile(tmp_path / "p.npz", "w") as z:
         z.write(tmp_path / "obj.npy", "tree.npy")
-    with pytest.raises(wire.WireError, match="unreadable"):
+    with pytest.raises(wire.WireError, match="unreadable|Python objects"):
         wire.load(tmp_path / "p.npz")
     wire.dump(tmp_path / "big.npz", np.zeros(1000))
     with pytest.raises(wire.WireError, match="limit"):
@@ -41,3 +42,30 @@ def test_load_refuses_pickles_links_and_big_files(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"not a zip")
     with pytest.raises(wire.WireError):
         wire.load(tmp_path / "junk.npz")
+
+
+def test_load_does_not_block_on_a_fifo(tmp_path):
+    os.mkfifo(tmp_path / "fifo.npz")
+    with pytest.raises(wire.WireError, match="regular file"):
+        wire.load(tmp_path / "fifo.npz")  # the old load opened it and waited for a writer forever
+
+
+def test_load_bounds_the_values_a_result_declares(tmp_path):
+    """Many small integers would become gigabytes of floats in a checker: refused by count."""
+    wire.dump(tmp_path / "int8.npz", np.zeros(5000, dtype=np.int8))
+    with pytest.raises(wire.WireError, match="more than 1000 values"):
+        wire.load(tmp_path / "int8.npz", max_elements=1000)
+    assert wire.load(tmp_path / "int8.npz", max_elements=5000).shape == (5000,)
+
+
+def test_load_checks_the_declared_shape_not_only_the_zip_sizes(tmp_path):
+    """A member whose .npy header declares a huge array in a few bytes is refused before reading."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f8", "fortran_order": False, "shape": (2**40,)})
+    with zipfile.ZipFile(tmp_path / "huge.npz", "w") as z:
+        z.writestr("a0.npy", np.lib.format.MAGIC_PREFIX + bytes([1, 0]) + header.getvalue()[8:] + b"\0" * 64)
+        buf = io.BytesIO()
+        np.save(buf, np.array('{"t": "a", "i": 0}'))
+        z.writestr("tree.npy", buf.getvalue())
+    with pytest.raises(wire.WireError, match="more than"):
+        wire.load(tmp_path / "huge.npz")

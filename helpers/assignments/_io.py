@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from pathlib import Path
 
@@ -11,20 +12,53 @@ from nbformat import NotebookNode
 
 from helpers.atomic import write_text
 
+#: The largest notebook read (the course's are under 1 MB with their outputs).
+MAX_NOTEBOOK_BYTES = 64 * 2**20
+#: The most JSON objects and lists a notebook may hold (the course's have under 1,000): a bound on
+#: the memory parsing takes, checked before parsing.
+MAX_CONTAINERS = 200_000
+
 
 class NotANotebookError(ValueError):
     """A file that should be a Jupyter notebook is not one (unreadable, not JSON, not nbformat 4)."""
 
 
-def read_notebook(path: str | os.PathLike) -> NotebookNode:
-    """Read and validate a notebook (upgraded to nbformat 4); NotANotebookError names the file and why."""
+def read_regular(path: str | os.PathLike, max_bytes: int, follow: bool = True) -> bytes:
+    """The bytes of ``path``, opened once without blocking on a FIFO (nor following a link unless
+    ``follow``); OSError unless it is a regular file of at most ``max_bytes`` (checked on the open file)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow else os.O_NOFOLLOW)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"not a regular file (mode {stat.filemode(info.st_mode)})")
+        if info.st_size > max_bytes:
+            raise OSError(f"{info.st_size} bytes, more than the limit of {max_bytes}")
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise OSError(f"more than the limit of {max_bytes} bytes")
+    return data
+
+
+def read_notebook(path: str | os.PathLike, data: bytes | None = None) -> NotebookNode:
+    """Read and validate a notebook (upgraded to nbformat 4); NotANotebookError names the file and why.
+
+    ``data``: the file's bytes when already read (see :func:`read_regular`).
+    """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (data if data is not None else read_regular(path, MAX_NOTEBOOK_BYTES)).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise NotANotebookError(
-            f"{path}: cannot be read as a notebook ({exc.__class__.__name__}: {exc})"
+            f"{path}: cannot be read as a notebook ({exc.__class__.__name__}: {why})"
         ) from None
+    containers = text.count("{") + text.count("[")
+    if containers > MAX_CONTAINERS:
+        raise NotANotebookError(
+            f"{path}: not a notebook the grader reads ({containers} JSON objects and lists, "
+            f"more than the limit of {MAX_CONTAINERS})"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -51,6 +51,32 @@ def grade_cells(nb: NotebookNode) -> list[NotebookNode]:
     return [c for c in nb.cells if is_grade_cell(c)]
 
 
+def solution_names(nb: NotebookNode) -> list[str]:
+    """The names the solution cells of ``nb`` define at top level (functions, classes, assignments).
+
+    These are the student's: the grader never binds them to anything else (see
+    :mod:`helpers.assignments.sandbox`)."""
+    import ast
+
+    from helpers.assignments.verdicts import python_source
+
+    names: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not _meta(cell).get("solution"):
+            continue
+        try:
+            tree = ast.parse(python_source(cell.source))
+        except (SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.append(node.name)
+            elif isinstance(node, ast.Assign | ast.AnnAssign | ast.AugAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names += [t.id for t in targets if isinstance(t, ast.Name)]
+    return list(dict.fromkeys(names))
+
+
 def max_score(nb: NotebookNode) -> float:
     """The notebook's total points (sum over its grade cells)."""
     return float(sum(float(_meta(c).get("points", 0)) for c in grade_cells(nb)))
@@ -82,20 +108,53 @@ def identify(path: str | os.PathLike, notebook_names: list[str]) -> tuple[str, s
 
     The longest matching notebook name wins.
     """
+    student, name, _ = identify_student(path, notebook_names)
+    return student, name
+
+
+def _folder_student(path: Path) -> str:
+    folders = path.absolute().parent.parts
+    if "submitted" in folders[:-1]:
+        return folders[len(folders) - 1 - folders[::-1].index("submitted") + 1]
+    return folders[-1] if len(folders) > 1 else ""
+
+
+def identify_student(
+    path: str | os.PathLike, notebook_names: list[str], by: str | None = None
+) -> tuple[str, str | None, list[str]]:
+    """``(student, notebook or None, conflicts)``: :func:`identify` with one source for the name.
+
+    ``by="folder"`` (submissions in a folder per student): the folder names the student, and a
+    file name naming someone else (``eve/alice-02_relu_and_softmax.ipynb``) is a conflict,
+    reported, never a second "alice". ``by="name"``: the file name does. ``None``: as
+    :func:`identify` says.
+    """
     path = Path(path)
     stem = path.name[: -len(".ipynb")] if path.name.endswith(".ipynb") else path.stem
     stem = _COPY_MARK.sub("", stem) or stem
+    named, notebook = None, None
     for name in sorted(notebook_names, key=len, reverse=True):
         nb_stem = name[: -len(".ipynb")] if name.endswith(".ipynb") else name
         if stem == nb_stem:
-            folders = path.resolve().parent.parts
-            if "submitted" in folders[:-1]:
-                return folders[len(folders) - 1 - folders[::-1].index("submitted") + 1], name
-            return (folders[-1] if len(folders) > 1 else stem), name
-        student = _strip_stem(stem, nb_stem)
-        if student:
-            return student, name
-    return stem, None
+            notebook = name
+            break
+        named = _strip_stem(stem, nb_stem)
+        if named:
+            notebook = name
+            break
+    folder = _folder_student(path)
+    if by == "folder" and folder:
+        conflicts = []
+        if named and named != folder:
+            conflicts.append(
+                f"the file name names {named!r} but it is in {folder!r}'s folder: graded as {folder!r}"
+            )
+        return folder, notebook, conflicts
+    if named:
+        return named, notebook, []
+    if notebook is not None and by != "name" and folder:
+        return folder, notebook, []
+    return stem, notebook, []
 
 
 # --------------------------------------------------------------------------------------------

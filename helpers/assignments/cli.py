@@ -19,7 +19,11 @@ result is written to the results folder as soon as it is graded, and a re-run sk
 --force). The report is written as REPORT.json, REPORT.md (ending with what the class gets wrong)
 and REPORT.csv; --feedback, --roster, --manual and --deadline add feedback pages, LMS files, manual
 points and late penalties (also later, from the result files, with merge).
-Exit code 0 when every submission was graded, 1 when some could not be (see the report)."""
+A submission whose kernel could not run (not the student's doing) is "not graded", tried once more
+at the end, and listed first in the report. Before the first one, a known-good notebook is graded:
+a sandbox that cannot run a kernel stops the command with one line.
+Exit code 0 when every submission was graded, 1 when some could not be (see the report), 2 when
+nothing was graded."""
 
 
 def _release(args: argparse.Namespace) -> int:
@@ -48,6 +52,7 @@ def _limits(args: argparse.Namespace):
 
 def _grade(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_many
+    from helpers.assignments.canary import SandboxUnusable, check_sandbox
     from helpers.assignments.class_outputs import finish, prepare
     from helpers.assignments.isolation import bwrap_path, grader_folder
     from helpers.assignments.report import report_paths, to_markdown
@@ -61,7 +66,8 @@ def _grade(args: argparse.Namespace) -> int:
             raise ValueError(f"--jobs must be positive, got {args.jobs}")
         grader_folder(bwrap_path())  # a folder the kernels cannot work in: one line now, not per submission
         plan = prepare(args)  # the roster, sheet, deadline...: read now, not after grading
-    except (OSError, ValueError) as exc:
+        check_sandbox(limits)  # a sandbox that cannot run a kernel: one line now, not a class of zeros
+    except (OSError, ValueError, SandboxUnusable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     results_dir = args.results or str(report_paths(args.report)["json"].with_suffix("")) + "-results"
@@ -96,15 +102,19 @@ def _grade(args: argparse.Namespace) -> int:
 
 def _grade_one(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_one
+    from helpers.assignments.canary import SandboxUnusable, check_sandbox
     from helpers.assignments.isolation import bwrap_path, grader_folder
 
     try:
         limits = _limits(args)
         grader_folder(bwrap_path())
-    except (OSError, ValueError) as exc:
+        check_sandbox(limits)
+    except (OSError, ValueError, SandboxUnusable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     r = grade_one(args.submission, args.out, args.source_dir, limits, args.notebook, args.allow_reference)
+    if r.status == "not graded":  # the kernel could not run: once more
+        r = grade_one(args.submission, args.out, args.source_dir, limits, args.notebook, args.allow_reference)
     print(f"{r.student}: {r.notebook or Path(r.file).name}: {r.score:g} / {r.max_score:g} ({r.status})")
     return 0 if r.status == "graded" else 1
 
@@ -113,11 +123,14 @@ def _merge(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import merge
     from helpers.assignments.class_outputs import finish, prepare
 
+    skipped: list[str] = []
     try:
-        results, paths = finish(prepare(args), merge(args.results))
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        results, paths = finish(prepare(args), merge(args.results, skipped))
+    except (OSError, ValueError, RecursionError) as exc:
+        print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
         return 1
+    for why in skipped:
+        print(f"skipped {' '.join(why.split())[:300]}", file=sys.stderr)
     print(f"{len(results)} results; wrote " + ", ".join(str(p) for p in paths.values()))
     return 0 if all(r.status == "graded" for r in results) else 1
 

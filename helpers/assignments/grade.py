@@ -3,20 +3,22 @@
 For each submission:
 
 1. read it (a file that is not a notebook gets a result, never an exception) and find its
-   instructor notebook: the one sharing its nbgrader grade ids, else the one its file name names
-   (see :mod:`helpers.assignments.cells`);
+   instructor notebook (see :mod:`helpers.assignments.cells`);
 2. put back the instructor's locked cells (check cells with their hidden tests), so editing or
    deleting them gains nothing;
-3. run the student's cells, up to the last check cell, in a sandboxed kernel
-   (:mod:`helpers.assignments.sandbox`): a fresh empty folder holding only the notebook's data
-   files, a read-only package, limits on time per cell and per notebook and on memory, and,
-   where bubblewrap is available, its own user, PID and network namespaces;
+3. run the student's cells, up to the last check cell, in the sandbox of
+   :mod:`helpers.assignments.sandbox` (described there once);
 4. run each check cell, at its place in the notebook, in the grader's own process
-   (:mod:`helpers.assignments.verdicts`): the student's functions are called in the kernel on
-   data and their results compared here. A check that fails, a kernel reply that is not "ok",
-   a timeout, a dead kernel or a missing result fail that exercise, with the reason;
-5. an exercise whose function calls the course's reference function of the same name scores 0
-   unless ``allow_reference`` is set; either way the call is reported.
+   (:mod:`helpers.assignments.verdicts`), where every name a solution cell defines is the
+   student's: the student's functions are called in the kernel on copies of the data and their
+   results compared here. A check that fails, a kernel reply that is not "ok", a timeout, a dead
+   kernel or a missing result fail that exercise, with the reason;
+5. an exercise whose function calls the course's function of the same name fails (the course's is
+   not in the kernel) unless ``allow_reference`` is set; either way the call is reported.
+
+A kernel that could not grade (see :class:`~helpers.assignments.sandbox.SandboxKernel`) makes the
+submission "not graded", never a 0; :func:`helpers.assignments.canary.check_sandbox` proves the
+sandbox works before a class.
 """
 
 from __future__ import annotations
@@ -30,16 +32,17 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
-from helpers.assignments._io import NotANotebookError, read_notebook
+from helpers.assignments._io import MAX_NOTEBOOK_BYTES, NotANotebookError, read_notebook, read_regular
 from helpers.assignments.cells import (
     _meta,
     grade_cells,
     grade_id,
-    identify,
     identify_notebook,
+    identify_student,
     is_grade_cell,
     max_score,
     restore_locked_cells,
+    solution_names,
 )
 from helpers.assignments.sandbox import Limits, SandboxKernel, isolation
 
@@ -51,8 +54,9 @@ _MPL_INLINE = re.compile(r"^%matplotlib\b.*$", re.M)
 class ExerciseResult:
     """The score of one grade cell (``grade_id``) of one submission.
 
-    status: "passed", "failed", "not run" (the kernel was gone or never answered) or "manual" (a
-    cell nbgrader leaves to manual grading, scored 0 here). message: why it failed. output: what
+    status: "passed", "failed", "not run" (the kernel was gone or never answered), "not graded"
+    (the kernel could not run, not the student's doing) or "manual" (a cell nbgrader leaves to
+    manual grading, scored 0 here). message: why it failed. output: what
     the check printed (in the grader).
     """
 
@@ -68,7 +72,8 @@ class ExerciseResult:
 class SubmissionResult:
     """The grading of one submitted file.
 
-    status: "graded"; or "not a notebook", "unknown notebook", "kernel died", "timed out",
+    status: "graded"; "not graded" when the grader's kernel could not run it (not the student's
+    doing: grade it again); or "not a notebook", "unknown notebook", "kernel died", "timed out",
     "error" when the submission could not be (fully) graded, with ``error`` saying why.
     ``problems`` lists what went wrong on the way (timeouts, errors in ordinary cells, check cells
     put back, calls into the reference). ``sha256`` identifies the graded file's content;
@@ -97,7 +102,10 @@ class SubmissionResult:
     def from_dict(cls, data: dict) -> SubmissionResult:
         """The inverse of :meth:`to_dict` (unknown keys are ignored)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["exercises"] = [ExerciseResult(**e) for e in known.get("exercises", [])]
+        fields = ExerciseResult.__dataclass_fields__
+        known["exercises"] = [
+            ExerciseResult(**{k: v for k, v in e.items() if k in fields}) for e in known.get("exercises", [])
+        ]
         return cls(**known)
 
 
@@ -122,6 +130,7 @@ def grade_notebook(
     from helpers.assignments.verdicts import free_names, grader_namespace, reference_uses, run_check
 
     limits = limits or Limits()
+    own = solution_names(instructor)
     nb, edited, reinserted = restore_locked_cells(submission, instructor)
     problems = [f"locked cell {g} was edited: the original was put back" for g in edited]
     problems += [f"locked cell {g} was missing: the original was put back" for g in reinserted]
@@ -129,7 +138,7 @@ def grade_notebook(
     ns = grader_namespace(instructor)
     results: dict[str, ExerciseResult] = {}
     errors = 0
-    with SandboxKernel(limits, files) as kernel:
+    with SandboxKernel(limits, files, stubs=[] if allow_reference else own) as kernel:
         fatal = kernel.dead
         # Cells after the last grade cell cannot change a verdict: they are not run.
         last = max((i for i, c in enumerate(nb.cells) if is_grade_cell(c)), default=-1)
@@ -159,6 +168,8 @@ def grade_notebook(
                         gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
                     )
                 run = kernel.run(_MPL_INLINE.sub("pass", cell.source))
+                if meta.get("solution"):
+                    kernel.remember(own)
                 if run.status == "error" and errors < 5:
                     errors += 1
                     problems.append(f"{_label(nb, i)} raised {run.ename}: {run.evalue[:200]}".rstrip(": "))
@@ -166,12 +177,22 @@ def grade_notebook(
                     problems.append(f"{_label(nb, i)}: {run.evalue}")
             if kernel.dead and not fatal:
                 fatal = f"{_label(nb, i)}: {kernel.dead}; nothing after it was graded"
+        if kernel.unusable:
+            fatal = f"not graded: {kernel.unusable}"
+            for r in results.values():
+                if r.status in ("failed", "not run"):
+                    r.status, r.points = "not graded", 0.0
     exercises = []
     for icell in grade_cells(instructor):
         gid = grade_id(icell)
         pts = float(_meta(icell).get("points", 0) or 0)
         exercises.append(results.get(gid) or ExerciseResult(gid, 0.0, pts, "failed", "the cell was deleted"))
     return exercises, edited + reinserted, problems, fatal
+
+
+def _linked(path: Path) -> bool:
+    """Whether the file or its folder (the student's) is a symbolic link."""
+    return path.is_symlink() or path.absolute().parent.is_symlink()
 
 
 def _instructors(source_dir: Path, names: list[str]) -> dict[str, NotebookNode]:
@@ -191,11 +212,15 @@ def grade_submission(
     notebook: str | None = None,
     allow_reference: bool = False,
     timeout: float | None = None,
+    student_from: str | None = None,
 ) -> SubmissionResult:
     """Grade one submitted file against its instructor notebook in ``source_dir``; never raises for bad input.
 
     ``notebook`` names the instructor notebook (file name in ``source_dir``) instead of finding it
-    by grade ids and file name. ``timeout`` (seconds per cell) is short for ``Limits(cell=timeout)``.
+    by file name, then grade ids. ``student_from`` ("folder", "name" or None): where the
+    student's name comes from (see :func:`~helpers.assignments.cells.identify_student`). A link
+    (the file or its folder) and a file that is not regular are refused. ``timeout`` (seconds per
+    cell) is short for ``Limits(cell=timeout)``.
     """
     if limits is None:
         limits = Limits(cell=timeout) if timeout else Limits()
@@ -204,19 +229,35 @@ def grade_submission(
     start = time.monotonic()
     path, source_dir = Path(path), Path(source_dir)
     names = sorted(p.name for p in source_dir.glob("*.ipynb")) if source_dir.is_dir() else []
-    student, nb_name = identify(path, [notebook] if notebook else names)
+    student, nb_name, conflicts = identify_student(path, [notebook] if notebook else names, student_from)
     result = SubmissionResult(str(path), student, nb_name, "graded", isolation=isolation())
-    try:
-        result.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        pass
-    try:
-        submission = read_notebook(path)
-    except NotANotebookError as exc:
-        submission = None
-        result.status, result.error = "not a notebook", str(exc)
+    result.problems += conflicts
+    submission, data = None, None
+    if _linked(path):
+        result.status, result.error = (
+            "refused",
+            f"{path}: the file or its folder is a symbolic link; links are not graded",
+        )
+    else:
+        try:
+            data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=False)
+            result.sha256 = hashlib.sha256(data).hexdigest()
+        except OSError as exc:
+            why = exc.strerror if exc.strerror else str(exc)
+            result.status, result.error = "refused", f"{path}: {why}; only regular files are graded"
+    if data is not None:
+        try:
+            submission = read_notebook(path, data)
+        except NotANotebookError as exc:
+            result.status, result.error = "not a notebook", str(exc)
     if submission is not None and not notebook:
-        nb_name = identify_notebook(submission, _instructors(source_dir, names)) or nb_name
+        by_ids = identify_notebook(submission, _instructors(source_dir, names))
+        if nb_name is None:
+            nb_name = by_ids
+        elif by_ids and by_ids != nb_name:  # the slot decides; the mismatch is reported
+            result.problems.append(
+                f"named for {nb_name} but its exercises are those of {by_ids}: graded as {nb_name}"
+            )
         result.notebook = nb_name
     instructor = None
     if nb_name is not None:
@@ -227,6 +268,7 @@ def grade_submission(
             result.status, result.error = "error", f"instructor notebook: {exc}"
             return result
     if submission is None:
+        result.notebook = nb_name
         result.exercises = [
             ExerciseResult(grade_id(c), 0.0, float(_meta(c).get("points", 0)), "not run", "not gradable")
             for c in (grade_cells(instructor) if instructor is not None else [])
@@ -243,11 +285,18 @@ def grade_submission(
     exercises, restored, problems, fatal = grade_notebook(
         submission, instructor, files, limits, allow_reference
     )
-    result.exercises, result.restored, result.problems = exercises, restored, problems
+    result.exercises, result.restored = exercises, restored
+    result.problems += problems
     result.score = float(sum(e.points for e in exercises))
     if fatal:
         result.status = (
-            "kernel died" if "died" in fatal else "timed out" if "still running" in fatal else "error"
+            "not graded"
+            if fatal.startswith("not graded")
+            else "kernel died"
+            if "died" in fatal
+            else "timed out"
+            if "still running" in fatal
+            else "error"
         )
         result.error = fatal
     result.seconds = round(time.monotonic() - start, 2)

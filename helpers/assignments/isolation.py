@@ -1,26 +1,18 @@
 """The walls around a student's kernel: bubblewrap, a user of its own, resource limits.
 
 :func:`sandbox_command` is the command prefix that :class:`~helpers.assignments.sandbox.SandboxKernel`
-puts in front of the kernel. Bubblewrap (``bwrap``, Debian package ``bubblewrap``) gives the
-kernel its own process, network and IPC namespaces and shows it only the Python installation,
-``/usr``, a read-only copy of the package and its own folder; inside, a small launcher sets the
-resource limits (address space, CPU seconds, open files, file size, processes) and, when the
-grader is root, gives up root for a user of the kernel's own before it starts the kernel.
-
-Why a user of its own: Linux counts processes per user and does not limit root at all, so a
-limit on processes only holds for a kernel that is neither root nor sharing its user with the
-kernels graded beside it. A root grader therefore runs each kernel as a fresh user id from a
-range no system hands out (:data:`UID_RANGE`), and a fork bomb stops at :data:`MAX_PROCESSES`
-without touching its neighbours. A grader that is not root runs bwrap unprivileged (in a user
-namespace, where the kernel is 65534) and the limit counts the grader's own processes.
-
-The kernels' folders live in a folder of the grader's own under the temporary folder
-(:func:`grader_folder`), so that cleaning up after a grader killed outright never looks at
-another user's files in a shared ``/tmp``.
+puts in front of the kernel (the sandbox is described in :mod:`helpers.assignments.sandbox`).
+Why a user of its own: Linux counts processes per user and does not limit root at all, so a limit
+on processes only holds for a kernel that is neither root nor sharing its user with its neighbours;
+a root grader therefore runs each kernel as a fresh user id from a range no system hands out
+(:data:`UID_RANGE`), with or without bubblewrap, and kills whatever that user still runs once the
+kernel is done (:func:`kill_user`). The kernels' folders live in a folder of the grader's own
+(:func:`grader_folder`), so that cleaning up never looks at another user's files in a shared /tmp.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -35,6 +27,8 @@ MAX_PROCESSES = 128
 SHARED_USER_PROCESSES = 512
 #: User ids for kernels when the grader is root: far above the ones systems hand out to people.
 UID_RANGE = (1_900_000_000, 2_000_000_000)
+#: MiB of the kernel's own /tmp (a tmpfs) with bubblewrap.
+DISK_MB = 512
 
 #: The launcher, run inside the sandbox: argv = [mem, cpu, nproc, uid, "--", cmd...]; uid -1
 #: keeps the user it was started as.
@@ -60,12 +54,9 @@ def bwrap_path() -> str | None:
     return None if os.environ.get("HELPERS_NO_BWRAP") else shutil.which("bwrap")
 
 
-def kernel_uid(bwrap: str | None) -> int:
-    """The user id a new kernel runs as: a fresh one when the grader is root with ``bwrap``, else -1.
-
-    ``bwrap`` is what :func:`bwrap_path` returned.
-    """
-    return random.randrange(*UID_RANGE) if os.geteuid() == 0 and bwrap else -1
+def kernel_uid(bwrap: str | None) -> int:  # noqa: ARG001 - the same with or without bwrap
+    """The user id a new kernel runs as: a fresh one when the grader is root, else -1 (its own)."""
+    return random.randrange(*UID_RANGE) if os.geteuid() == 0 else -1
 
 
 def sandbox_command(
@@ -77,7 +68,7 @@ def sandbox_command(
     see :func:`hand_over`), ``pkg`` the folder holding the read-only package copy, ``bwrap``
     what :func:`bwrap_path` returned.
     """
-    nproc = MAX_PROCESSES if uid >= 0 else SHARED_USER_PROCESSES if os.geteuid() != 0 else 0
+    nproc = MAX_PROCESSES if uid >= 0 else SHARED_USER_PROCESSES
     launcher = [sys.executable, "-c", _LAUNCHER, str(memory_mb * 2**20), str(cpu_seconds)]
     launcher += [str(nproc), str(uid), "--"]
     return (_bwrap_args(bwrap, workdir, pkg, uid >= 0) if bwrap else []) + launcher
@@ -96,7 +87,11 @@ def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str
             cmd += ["--symlink", os.readlink(p), str(p)]
         elif p.is_dir():
             cmd += ["--ro-bind", str(p), str(p)]
-    made = {"/", "/usr", "/tmp"}
+    # /proc, /dev and /tmp first: a later --tmpfs /tmp would hide a Python installation,
+    # package copy or folder bound below /tmp (a checkout or virtual environment in /tmp).
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(DISK_MB * 2**20)]
+    cmd += ["--tmpfs", "/tmp"]
+    made = {"/", "/usr", "/tmp", "/proc", "/dev"}
 
     def bind(flag: str, path: str) -> None:  # parents first, traversable by the kernel's user
         for parent in reversed(Path(path).parents):
@@ -108,7 +103,6 @@ def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str
     for prefix in dict.fromkeys((sys.base_prefix, sys.prefix)):
         if not prefix.startswith("/usr"):
             bind("--ro-bind", prefix)
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     bind("--ro-bind", str(pkg))
     bind("--bind", str(workdir))
     cmd += ["--chdir", str(workdir)]
@@ -174,6 +168,55 @@ def grader_folder(bwrap: str | None = None) -> Path:
     raise UnsafeFolderError(f"{path}: {why}; remove it or set TMPDIR")
 
 
+def kill_user(uid: int) -> None:
+    """Kill every process of the kernel's own user ``uid`` (what it left running; nothing for -1)."""
+    import psutil
+
+    if uid < 0:
+        return
+    for proc in psutil.process_iter(["uids"]):
+        try:
+            if proc.info["uids"] and uid in proc.info["uids"][:2]:
+                proc.kill()
+        except psutil.Error:
+            continue
+
+
+def process_tree_load(pid: int) -> tuple[float, float]:
+    """(CPU seconds used, seconds spent waiting for a CPU) by process ``pid`` and its descendants
+    (every thread's wait, from ``/proc/<pid>/task/*/schedstat``); zeros for what is gone."""
+    import psutil
+
+    cpu = wait = 0.0
+    try:
+        top = psutil.Process(pid)
+        procs = [top, *top.children(recursive=True)]
+    except psutil.Error:
+        return cpu, wait
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            cpu += times.user + times.system
+            for task in Path(f"/proc/{proc.pid}/task").iterdir():
+                wait += int((task / "schedstat").read_text().split()[1]) / 1e9
+        except (psutil.Error, OSError, ValueError, IndexError):
+            continue
+    return cpu, wait
+
+
+def remove_folder(folder: Path) -> None:
+    """Remove a kernel's folder whatever modes it left (a read-only package copy, a ``chmod 555``)."""
+    for top, dirs, _ in os.walk(folder):
+        for d in dirs:
+            p = os.path.join(top, d)
+            if not os.path.islink(p):
+                with contextlib.suppress(OSError):
+                    os.chmod(p, 0o700)
+    with contextlib.suppress(OSError):
+        os.chmod(folder, 0o700)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def hand_over(folder: Path, uid: int) -> None:
     """Give ``folder`` and everything in it to ``uid`` (nothing to do for uid -1)."""
     if uid < 0:
@@ -187,8 +230,12 @@ def isolation() -> str:
     limits = "memory, CPU-time and file limits"
     root = os.geteuid() == 0
     if not bwrap_path():
-        limits += " (no process limit for root)" if root else f", at most {SHARED_USER_PROCESSES} processes"
-        return f"no sandbox (bwrap not found): empty working folder, read-only package copy, {limits}"
+        who = (
+            f"a user of its own, at most {MAX_PROCESSES} processes"
+            if root
+            else (f"at most {SHARED_USER_PROCESSES} processes")
+        )
+        return f"no sandbox (bwrap not found): empty working folder, read-only package copy, {limits}, {who}"
     who = "a user of its own" if root else "user 65534 in its own user namespace"
     shared = f", at most {SHARED_USER_PROCESSES} processes for the grader's user"
     limits += f", at most {MAX_PROCESSES} processes" if root else shared

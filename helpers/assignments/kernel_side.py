@@ -3,9 +3,10 @@
 The grader writes the arguments to a file (:mod:`helpers.assignments.wire`), runs
 ``kernel_side.call(...)`` in the kernel and reads back only the result file: the return value,
 the arguments as the function left them (so in-place changes are seen), the exception the
-student's code raised, and whether the course's reference function of the same name was called
-on the way (a profiling tripwire on its code object). Nothing here decides a verdict: the kernel
-is untrusted, and the grader treats whatever comes back as data.
+student's code raised, and how often the course's function of the same name was called on the
+way (refused by its stand-in, see :mod:`helpers.assignments.kernel_package`; with
+``--allow-reference`` there is no stand-in and a profiling tripwire counts the calls). Nothing
+here decides a verdict: the kernel is untrusted, and the grader treats whatever comes back as data.
 """
 
 from __future__ import annotations
@@ -15,6 +16,59 @@ import warnings
 from typing import Any
 
 from helpers.assignments import wire
+
+
+class ReferenceUnavailable(RuntimeError):
+    """The course's function of an exercise's name was called while that exercise is graded."""
+
+
+#: The student's own function of each exercise name, as the solution cell left it.
+_OWN: dict[str, Any] = {}
+#: The exercise names whose student function is running (a stand-in called then is a reference use).
+_ACTIVE: set[str] = set()
+#: Stand-in calls refused because the student's function of that name was running.
+_REFUSED: dict[str, int] = {}
+
+
+def _stand_in(func: Any) -> bool:
+    return bool(getattr(func, "__grading_stub__", False))
+
+
+def remember(namespace: dict, names: list[str]) -> None:
+    """Remember the notebook's functions ``names`` (run after each solution cell)."""
+    for name in names:
+        func = namespace.get(name)
+        if callable(func) and not _stand_in(func):
+            _OWN[name] = func
+
+
+def _own(name: str) -> Any:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    func = shell.user_ns.get(name) if shell is not None else None
+    return func if callable(func) and not _stand_in(func) else _OWN.get(name)
+
+
+def notebook_function(name: str, args: tuple, kwargs: dict) -> Any:
+    """What the course's ``name`` does in a graded kernel: call the notebook's own ``name``.
+
+    Called from inside the notebook's own ``name`` (``return helpers.softmax(Z)``, an alias, a
+    thread), or when the notebook has none, it raises instead: the course's answer is not here.
+    """
+    if name in _ACTIVE:
+        _REFUSED[name] = _REFUSED.get(name, 0) + 1
+        raise ReferenceUnavailable(
+            f"{name} calls the course's reference {name}, not available while this notebook is graded"
+        )
+    func = _own(name)
+    if func is None:
+        raise NotImplementedError(f"the course's {name} is not available while this notebook is graded")
+    _ACTIVE.add(name)
+    try:
+        return func(*args, **kwargs)
+    finally:
+        _ACTIVE.discard(name)
 
 
 def _reference_code(name: str):
@@ -30,7 +84,7 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
     import numpy as np
 
     out: dict[str, Any] = {"reference_calls": 0}
-    target = _reference_code(name)
+    target = _reference_code(name)  # the tripwire only matters with --allow-reference (no stand-ins)
     calls = 0
 
     def tripwire(frame, event, arg):  # noqa: ARG001
@@ -41,17 +95,21 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
     try:
         args, kwargs = wire.load(in_path)
         func = namespace.get(name)
+        func = _own(name) if _stand_in(func) else func
         if not callable(func):
             raise NameError(f"name {name!r} is not a function in the notebook")
-        old = sys.getprofile()
+        old, refused = sys.getprofile(), _REFUSED.get(name, 0)
         if target is not None:
             sys.setprofile(tripwire)
+        _ACTIVE.add(name)
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = func(*args, **kwargs)
         finally:
             sys.setprofile(old)
+            _ACTIVE.discard(name)
+            calls += _REFUSED.get(name, 0) - refused
         out.update(result=result, args=list(args), kwargs=kwargs)
     except BaseException as exc:  # noqa: BLE001 - any failure of the student's code is data
         if isinstance(exc, KeyboardInterrupt):

@@ -7,6 +7,7 @@ import html
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 from helpers.assignments.grade import SubmissionResult
@@ -17,9 +18,20 @@ def _fmt(x: float) -> str:
     return f"{x:g}"
 
 
+#: Markdown's punctuation that starts a link, an image, inline code or a table cell.
+_MARKDOWN = re.compile(r"([\\`\[\]|])")
+#: What GitHub's Markdown turns into a link without any brackets: URLs, www. names, e-mail addresses.
+_AUTOLINK = (("://", "&#58;//"), ("www.", "www&#46;"), ("@", "&#64;"))
+
+
 def _cell(text: str) -> str:
-    """Text made safe for one Markdown table cell: one line, HTML escaped, ``|`` and backticks escaped."""
-    return html.escape(" ".join(str(text).split())).replace("|", "\\|").replace("`", "\\`")
+    """Text shown as it is in Markdown (a table cell, a heading): one line, HTML escaped, the
+    brackets, backslashes, backticks and bars backslash-escaped and bare URLs broken, so a
+    student's name or message carries no live image, link, HTML or code."""
+    out = _MARKDOWN.sub(r"\\\1", html.escape(" ".join(str(text).split())))
+    for old, new in _AUTOLINK:
+        out = out.replace(old, new)
+    return out
 
 
 def _safe(value: str) -> str:
@@ -39,6 +51,17 @@ def to_markdown(results: list[SubmissionResult]) -> str:
     lines = ["# Grading report", ""]
     isolations = sorted({r.isolation for r in results if r.isolation})
     lines += [f"Kernels ran in: {_cell(i)}." for i in isolations] + ([""] if isolations else [])
+    waiting = [r for r in results if r.status == "not graded"]
+    if waiting:
+        lines += [
+            f"**Not graded ({len(waiting)}): the grader could not run their kernels; grade them again.**",
+            "",
+        ]
+        lines += [
+            f"- {_cell(r.student)}: {_cell(r.notebook or Path(r.file).name)}: {_cell(r.error)}"
+            for r in waiting
+        ]
+        lines.append("")
     lines += ["| student | notebook | score | status |", "|---|---|---:|---|"]
     for r in results:
         status = r.status if not r.error else f"{r.status}: {r.error}"

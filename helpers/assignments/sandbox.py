@@ -1,28 +1,41 @@
-"""A student's kernel in a sandbox: an empty folder, a read-only package, limits, no network.
+"""The sandbox a student's kernel runs in (the one description of it; the README says the same).
 
-:class:`SandboxKernel` starts an IPython kernel for one submission and runs code in it with a
-deadline. The kernel's working folder is a fresh temporary folder, inside the grader's own
-folder under the temporary folder (:func:`~helpers.assignments.isolation.grader_folder`),
-holding only the files the grader puts there (the submission's data files); the ``helpers``
-package it imports is a copy on a read-only mount. With bubblewrap (``bwrap``, Debian package
-``bubblewrap``) the kernel also runs as a user that is not root (see
-:mod:`helpers.assignments.isolation`) in its own process, network and IPC namespaces, and sees
-only the Python installation, ``/usr``, the package copy and its folder: the instructor's
-notebooks, the reports and the grader's other files are not on any path it can read, and every
-process it starts dies with it. Its processes are limited too: a root grader gives each kernel a
-user of its own, with at most :data:`~helpers.assignments.isolation.MAX_PROCESSES` (128)
-processes; a grader that is not root cannot, and its kernels' limit,
-:data:`~helpers.assignments.isolation.SHARED_USER_PROCESSES` (512), counts every process of the
-grader's user (the grader, the other kernels, the user's other programs). Without bwrap (see
-:func:`isolation`), the kernel runs in the empty folder with the same resource limits (none on
-processes for a root grader), and the grader says so in its results.
+:class:`SandboxKernel` starts an IPython kernel for one submission and runs code in it with
+deadlines. What the kernel gets:
 
-The sandbox itself (bubblewrap, the kernel's own user, the resource limits) is built by
-:mod:`helpers.assignments.isolation`.
+- **a folder of its own**: a fresh temporary folder ``w`` inside the grader's own folder under
+  the temporary folder (:func:`~helpers.assignments.isolation.grader_folder`), holding only the
+  files the grader puts there (the notebook's data files), removed with everything in it, whatever
+  its modes, once the kernel is done; with bubblewrap its ``/tmp`` is a tmpfs of its own of
+  :data:`~helpers.assignments.isolation.DISK_MB` MiB;
+- **a package without the answers**: the ``helpers`` it imports is a read-only copy in which the
+  notebook's exercises are stand-ins calling the student's own functions and the checks are
+  absent (:mod:`helpers.assignments.kernel_package`), unless ``--allow-reference``;
+- **walls** (:mod:`helpers.assignments.isolation`): with bubblewrap (``bwrap``, Debian package
+  ``bubblewrap``) its own PID, network and IPC namespaces, a view of only ``/usr``, the Python
+  installation, the package copy and its folder (the instructor's notebooks, the reports and the
+  other students' work are on no path it can read), every process it starts dying with it, and a
+  user that is not root: a root grader gives each kernel a user id of its own, limited to
+  :data:`~helpers.assignments.isolation.MAX_PROCESSES` processes; a grader that is not root runs
+  it as user 65534 in a user namespace, where the process limit
+  (:data:`~helpers.assignments.isolation.SHARED_USER_PROCESSES`) counts the grader's user;
+- **a share of the CPU**: with bubblewrap each kernel is a session of its own, which Linux's
+  autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) gives one share of the CPU
+  however many processes it starts;
+- **limits**: seconds per cell (counting only the time the kernel could run: time spent waiting
+  behind other processes is given back, up to :data:`STARVED_FACTOR` times the limit) and per
+  notebook, memory, CPU seconds, file size, open files, processes.
+
+Without bubblewrap only the folder, the package copy and the limits hold; a root grader still
+runs the kernel as a user of its own (and kills what that user left running), which must be able
+to read the Python installation. A kernel that could not run (it did not start, its folder or its
+arguments could not be written, it was starved of CPU by its neighbours) sets ``unusable``: the
+submission is "not graded", never the student's 0.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import shutil
@@ -41,13 +54,19 @@ from helpers.assignments.isolation import (
     hand_over,
     isolation,
     kernel_uid,
+    kill_user,
+    process_tree_load,
+    remove_folder,
     sandbox_command,
 )
+from helpers.assignments.kernel_package import package_copy
 from helpers.atomic import temp_folder
 
 __all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", "isolation", "package_copy"]
 
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+#: How many times its limit a cell starved of CPU by other processes may take (see SandboxKernel).
+STARVED_FACTOR = 10
 
 
 class KernelProblem(BaseException):
@@ -75,30 +94,19 @@ class Limits:
     memory_mb: int = 4096
 
 
-def package_copy(folder: Path) -> Path:
-    """Copy the ``helpers`` package into ``folder/helpers`` and make it read-only; returns ``folder``."""
-    import helpers
-
-    src = Path(helpers.__file__).resolve().parent
-    dst = folder / "helpers"
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    for p in sorted(dst.rglob("*"), reverse=True):
-        p.chmod(0o555 if p.is_dir() else 0o444)
-    dst.chmod(0o555)
-    return folder
-
-
 class SandboxKernel:
     """One sandboxed kernel in a fresh folder; use as a context manager.
 
-    ``files`` are copied into the working folder first (the submission's data files).
+    ``files`` are copied into the working folder first (the submission's data files); ``stubs``
+    are the exercise names whose course functions are stand-ins in the kernel's package.
     """
 
-    def __init__(self, limits: Limits, files: list[Path] = (), pkg: Path | None = None) -> None:
+    def __init__(self, limits: Limits, files: list[Path] = (), stubs: list[str] = ()) -> None:
         self.limits = limits
         self.files = list(files)
-        self.pkg = pkg
+        self.stubs = list(stubs)
         self.dead = ""  # why the kernel is gone, once it is
+        self.unusable = ""  # why it could not grade, when that was not the student's doing
         self.deadline = 0.0
         self.uid = -1  # the kernel's user id outside the sandbox, when it has one of its own
 
@@ -109,12 +117,17 @@ class SandboxKernel:
         # A temporary folder of helpers.atomic's (its name carries our process id) in the grader's
         # own folder: the folders of a grader killed outright are removed by the next one.
         bwrap = bwrap_path()
+        self.km, self.kc = None, None
         self._tmp = temp_folder(grader_folder(bwrap), KERNEL_FOLDER)
         self.workdir = self._tmp / "w"
-        self.workdir.mkdir()
-        for f in self.files:
-            shutil.copy2(f, self.workdir / f.name)
-        pkg = self.pkg or package_copy(self._tmp / "pkg")
+        try:
+            self.workdir.mkdir()
+            for f in self.files:
+                shutil.copy2(f, self.workdir / f.name)
+            pkg = package_copy(self._tmp / "pkg", self.stubs)
+        except OSError as exc:  # the temporary folder is full or unwritable: not the student's doing
+            self.dead = self.unusable = f"the kernel's folder could not be made ({exc.strerror or exc})"
+            return self
         self.uid = uid = kernel_uid(bwrap)
         self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to w/ and pkg/
         hand_over(self.workdir, uid)
@@ -159,16 +172,18 @@ class SandboxKernel:
                 self.kc.wait_for_ready(timeout=min(60.0, self.limits.notebook))
             except Exception as exc:  # noqa: BLE001 - bwrap refused, the kernel crashed at start...
                 self.dead = f"the kernel did not start ({type(exc).__name__}: {str(exc)[:200]})"
+                self.unusable = self.dead
         return self
 
     def __exit__(self, *exc: object) -> None:
         try:
             if self.kc is not None:
                 self.kc.stop_channels()
-            if self.km.has_kernel:
+            if self.km is not None and self.km.has_kernel:
                 self.km.shutdown_kernel(now=True)
         finally:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            kill_user(self.uid)
+            remove_folder(self._tmp)
 
     def _kill(self, why: str) -> None:
         self.dead = why
@@ -194,7 +209,8 @@ class SandboxKernel:
             self._kill(f"the notebook's time limit of {self.limits.notebook:g} s was reached")
             return CellRun("timeout", evalue=self.dead)
         msg_id = self.kc.execute(code, silent=silent, store_history=not silent, allow_stdin=False)
-        end = time.monotonic() + limit
+        start, load = time.monotonic(), self._load()
+        end = start + limit
         while True:
             try:
                 reply = self.kc.get_shell_msg(timeout=0.5)
@@ -204,7 +220,9 @@ class SandboxKernel:
                     self.dead = "the kernel died"
                     return CellRun("dead", evalue=self.dead)
                 if time.monotonic() > end:
-                    return self._timed_out(msg_id, limit)
+                    end = self._time_left(start, load, limit)
+                    if end is None:
+                        return self._timed_out(msg_id, limit)
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
@@ -213,6 +231,33 @@ class SandboxKernel:
         if content.get("status") == "ok":
             return CellRun("ok")
         return CellRun("error", str(content.get("ename", "Error")), str(content.get("evalue", "")))
+
+    def _load(self) -> tuple[float, float]:
+        """(CPU seconds used, seconds spent waiting for a CPU) by the kernel's processes so far."""
+        proc = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return process_tree_load(proc.pid) if proc is not None else (0.0, 0.0)
+
+    def _time_left(self, start: float, load: tuple[float, float], limit: float) -> float | None:
+        """A new end for a cell past its ``limit`` seconds that was starved of CPU, else None.
+
+        The limit counts the time the kernel could run: seconds spent waiting for a CPU behind
+        other processes are given back, up to :data:`STARVED_FACTOR` times the limit and the
+        notebook's deadline. A cell whose processes used ``limit`` CPU seconds (a student's own
+        busy processes) or that was not waiting (a sleeping one) has had its time. At the cap,
+        a cell still starved makes the kernel unusable: not the student's doing.
+        """
+        now = time.monotonic()
+        cpu, wait = self._load()
+        cpu, wait = cpu - load[0], min(wait - load[1], now - start)
+        ran = now - start - wait
+        if ran >= limit or cpu >= limit:
+            return None
+        if now - start < STARVED_FACTOR * limit and now < self.deadline:
+            return min(now + max(0.5, limit - ran), start + STARVED_FACTOR * limit, self.deadline)
+        self.unusable = self.unusable or (
+            f"the kernel was starved of CPU by other processes (it ran {ran:.0f} s in {now - start:.0f} s)"
+        )
+        return None
 
     def _timed_out(self, msg_id: str, limit: float) -> CellRun:
         """Interrupt; a kernel that does not answer within 5 s (it ignores SIGINT) is killed."""
@@ -243,6 +288,8 @@ class SandboxKernel:
         run = self.run(code, silent=True)
         if run.status in ("timeout", "dead"):
             raise KernelProblem(f"{what}: {run.evalue or run.status}")
+        if run.ename == "OSError" and os.strerror(errno.ENOSPC) in run.evalue:
+            self.unusable = self.unusable or f"the kernel's folder is full ({run.evalue[:200]})"
         if not dst.is_file():
             raise KernelProblem(f"{what}: no result came back ({run.ename}: {run.evalue})".rstrip(" :()"))
         try:
@@ -257,8 +304,13 @@ class SandboxKernel:
         """
         nonce = uuid.uuid4().hex
         src, dst = self.workdir / f".in-{nonce}.npz", self.workdir / f".out-{nonce}.npz"
-        wire.dump(src, [list(args), kwargs])
-        hand_over(src, self.uid)
+        try:
+            wire.dump(src, [list(args), kwargs])
+            hand_over(src, self.uid)
+        except OSError as exc:
+            src.unlink(missing_ok=True)
+            self.unusable = self.unusable or f"the arguments could not be written ({exc.strerror or exc})"
+            raise KernelProblem(f"{name}: {self.unusable}") from None
         try:
             out = self._round_trip("call", f"{name!r}, {str(src)!r}", dst, name)
             if not isinstance(out, dict):
@@ -267,6 +319,15 @@ class SandboxKernel:
         finally:
             src.unlink(missing_ok=True)
             dst.unlink(missing_ok=True)
+
+    def remember(self, names: list[str]) -> None:
+        """Have the kernel remember its functions ``names`` as the notebook's own (after a solution cell)."""
+        if names and not self.dead:
+            self.run(
+                f"__import__('helpers.assignments.kernel_side', fromlist=['remember']).remember("
+                f"__import__('IPython').get_ipython().user_ns, {names!r})",
+                silent=True,
+            )
 
     def describe(self, names: list[str]) -> dict:
         """``{name: "function" | "missing" | "other" | ["value", v]}`` for names in the kernel."""

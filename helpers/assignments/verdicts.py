@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from nbformat import NotebookNode
 
+from helpers.assignments.cells import solution_names
 from helpers.assignments.sandbox import KernelProblem, SandboxKernel
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -66,6 +67,10 @@ def grader_namespace(instructor: NotebookNode) -> dict[str, Any]:
             if isinstance(node, ast.Import | ast.ImportFrom) and bound & wanted:
                 with contextlib.suppress(Exception):
                     exec(compile(ast.Module([node], []), "<instructor imports>", "exec"), ns)  # noqa: S102
+    # "from helpers import update_params  (the reference from here on)" binds an exercise's name:
+    # the names the solution cells define are always the student's.
+    for name in solution_names(instructor):
+        ns.pop(name, None)
     return ns
 
 
@@ -138,23 +143,38 @@ def _student_exception(ename: str, message: str) -> BaseException:
     return type(name, (Exception,), {})(message)
 
 
-def _copy_back(original: Any, returned: Any) -> None:
-    """Write in-place changes the student's function made to array arguments back into them."""
-    if isinstance(original, np.ndarray) and isinstance(returned, np.ndarray):
-        if original.shape == returned.shape and not np.array_equal(original, returned, equal_nan=True):
-            with contextlib.suppress(Exception):
-                np.copyto(original, returned, casting="unsafe")
-    elif isinstance(original, list | tuple) and isinstance(returned, list | tuple):
-        for o, r in zip(original, returned, strict=False):
-            _copy_back(o, r)
+def _changed(sent: Any, back: Any, where: str) -> str | None:
+    """Where the kernel's copy ``back`` of an argument differs from what was ``sent``, or None."""
+    if isinstance(sent, np.ndarray):
+        if not (isinstance(back, np.ndarray) and back.shape == sent.shape and back.dtype == sent.dtype):
+            return where
+        return None if np.array_equal(sent, back, equal_nan=sent.dtype.kind in "fc") else where
+    if isinstance(sent, list | tuple):
+        if not isinstance(back, list | tuple) or len(back) != len(sent):
+            return where
+        return next(
+            (w for i, (a, b) in enumerate(zip(sent, back)) if (w := _changed(a, b, f"{where}[{i}]"))), None
+        )
+    if isinstance(sent, dict):
+        if not isinstance(back, dict) or back.keys() != sent.keys():
+            return where
+        return next((w for k in sent if (w := _changed(sent[k], back[k], f"{where}[{k!r}]"))), None)
+    return None
 
 
 class StudentFunction:
-    """Stands for the student's function ``name``: calls it in the kernel, on data, and returns data."""
+    """Stands for the student's function ``name``: calls it in the kernel, on data, and returns data.
+
+    The kernel gets copies (the arguments travel as data), so the check's own arrays keep their
+    values whatever the function does; a function that changes an argument in place is recorded
+    in ``changed`` (and fails its exercise, see :func:`run_check`): none of the course's
+    exercises changes its inputs.
+    """
 
     def __init__(self, kernel: SandboxKernel, name: str) -> None:
         self.kernel, self.name, self.__name__ = kernel, name, name
         self.reference_calls = 0
+        self.changed = ""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -167,7 +187,14 @@ class StudentFunction:
             raise _student_exception(str(ename), str(message))
         if "result" not in out:
             raise KernelProblem(f"{self.name}: malformed result (no return value)")
-        _copy_back(list(args), out.get("args", []))
+        back_args, back_kwargs = list(out.get("args", []) or []), dict(out.get("kwargs", {}) or {})
+        sent = [
+            (f"argument {i + 1}", a, back_args[i] if i < len(back_args) else None) for i, a in enumerate(args)
+        ]
+        sent += [(f"argument {k}", v, back_kwargs.get(k)) for k, v in kwargs.items()]
+        where = next((w for label, a, b in sent if (w := _changed(a, b, label))), None)
+        if where and not self.changed:
+            self.changed = f"{self.name} changed its {where} in place; leave the inputs as they are"
         return out["result"]
 
 
@@ -184,7 +211,10 @@ def _message(exc: BaseException) -> str:
 def run_check(
     source: str, ns: dict[str, Any], kernel: SandboxKernel
 ) -> tuple[bool, str, str, dict[str, int]]:
-    """Run the check code ``source`` here; returns ``(passed, message, printed, reference calls)``."""
+    """Run the check code ``source`` here; returns ``(passed, message, printed, reference calls)``.
+
+    A student function that changed an argument in place fails the check whatever it printed.
+    """
     calls: dict[str, int] = {}
     try:
         names = free_names(source, ns)
@@ -208,5 +238,8 @@ def run_check(
             passed, message = False, f"not graded: {exc}"
         except Exception as exc:  # noqa: BLE001 - every failure of a check is a verdict
             passed, message = False, _message(exc)
+    changed = next((p.changed for p in proxies.values() if p.changed), "")
+    if changed:  # the cause, whatever the check made of it
+        passed, message = False, changed
     calls = {n: p.reference_calls for n, p in proxies.items() if p.reference_calls}
     return passed, message, _ANSI.sub("", buf.getvalue()).strip()[-1000:], calls
