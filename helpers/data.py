@@ -8,7 +8,6 @@ then copies whole 784-pixel runs instead of picking one float out of every row.
 
 from __future__ import annotations
 
-import gzip
 import math
 import os
 from dataclasses import dataclass

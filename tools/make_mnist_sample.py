@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
 import struct
 from importlib import resources
 from pathlib import Path
@@ -43,11 +44,15 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     for name, array in files.items():
         payload = idx_bytes(array)
-        with open(OUT / f"{name}.gz", "wb") as raw, gzip.GzipFile(
-            fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename=""
-        ) as gz:
+        part = OUT / f"{name}.gz.part"  # renamed once complete: never a half-written file
+        with (
+            open(part, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename="") as gz,
+        ):
             gz.write(payload)
-        print(f'"{name}": "{hashlib.md5(payload).hexdigest()}",  # {(OUT / f"{name}.gz").stat().st_size:,} bytes')
+        os.replace(part, OUT / f"{name}.gz")
+        size = (OUT / f"{name}.gz").stat().st_size
+        print(f'"{name}": "{hashlib.md5(payload).hexdigest()}",  # {size:,} bytes gzipped')
 
 
 if __name__ == "__main__":
