@@ -36,6 +36,7 @@ from helpers.assignments import (  # noqa: E402
     to_markdown,
 )
 from helpers.assignments.cli import main, register  # noqa: E402
+from helpers.editions import portable  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -102,6 +103,8 @@ def check_released(instructor, student) -> None:
             assert scell.source == strip_region(icell.source, "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
             assert scell.metadata["editable"] is False and scell.metadata["deletable"] is False
             assert nbg(scell)["points"] == nbg(icell)["points"]
+        elif scell.cell_type == "code":  # the paths relative to notebooks/ made portable
+            assert scell.source == portable(icell.source)
         else:
             assert scell.source == icell.source
 
@@ -405,6 +408,37 @@ GRADED_COURSE = [p for p in COURSE if any(is_check(c) for c in nbformat.read(p, 
 def test_release_course_notebook(path, tmp_path):
     (out,) = release([path], tmp_path)
     check_released(nbformat.read(path, 4), nbformat.read(out, 4))
+
+
+@pytest.mark.parametrize("path", COURSE, ids=[p.stem for p in COURSE])
+def test_released_chapter_works_from_its_own_folder(path, tmp_path):
+    """No path relative to notebooks/ is left, and every file the chapter reads is shipped beside it."""
+    (out,) = release([path], tmp_path)
+    code = "\n".join(c.source for c in nbformat.read(out, 4).cells if c.cell_type == "code")
+    assert '"../' not in code and "'../" not in code, f"{path.name}: a path that only works in the checkout"
+    assert "load_mnist()" in code  # the data found as from any folder (helpers.paths)
+    shipped = {
+        "06_misclassified_digits.ipynb": ["my_digit.png"],
+        "07_making_it_fast.ipynb": ["results.json"],
+    }.get(path.name, [])
+    for name in shipped:
+        assert f'"{name}"' in code and (tmp_path / name).is_file(), f"{path.name}: {name} not shipped"
+    if path.name == "07_making_it_fast.ipynb":
+        results = ROOT / "benchmarks" / "results" / "results.json"
+        assert (tmp_path / "results.json").read_bytes() == results.read_bytes()
+    if path.name == "05_training_loop.ipynb":
+        assert '"reports/notebook_model.npz"' in code  # saved inside the release folder
+
+
+def test_release_refuses_a_missing_results_file(tmp_path):
+    """A chapter reading a benchmark result that is not there is not released without it."""
+    src = tmp_path / "course" / "notebooks"
+    src.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('open("../benchmarks/results/missing.json")')]
+    nbformat.write(nb, src / "ch.ipynb")
+    with pytest.raises(FileNotFoundError, match="missing.json"):
+        release([src / "ch.ipynb"], tmp_path / "out")
 
 
 def _pick_course_notebook() -> Path | None:

@@ -83,7 +83,12 @@ def release_notebook(nb: NotebookNode, instructions: bool = True) -> NotebookNod
     Raises RuntimeError / ValidationError (from nbgrader) when the nbgrader markup is broken, e.g. a
     BEGIN SOLUTION without END SOLUTION, a solution region outside a solution cell, a duplicate grade_id.
     """
+    from helpers.editions import portable
+
     out = copy.deepcopy(nb)
+    for cell in out.cells:  # the paths relative to notebooks/ made to work from any folder
+        if cell.cell_type == "code":
+            cell.source = portable(cell.source)
     resources: dict = {}
     for pp in _nbgrader_preprocessors():
         out, resources = pp.preprocess(out, resources)
@@ -93,20 +98,28 @@ def release_notebook(nb: NotebookNode, instructions: bool = True) -> NotebookNod
 
 
 def referenced_files(nb: NotebookNode, folder: str | os.PathLike) -> list[Path]:
-    """The files beside the notebook that it opens: every file in ``folder`` (not a notebook, not
-    hidden) whose name appears in a cell's source, plus the names listed in the notebook metadata
-    ``"files": [...]``."""
+    """The files the notebook in ``folder`` opens, to ship beside it: every file in ``folder`` (not
+    a notebook, not hidden) whose name appears in a cell's source or in the notebook metadata
+    ``"files": [...]``, plus the benchmark results it reads (:func:`helpers.editions.shipped_files`,
+    under ``folder``'s parent; FileNotFoundError when one is missing)."""
+    from helpers.editions import shipped_files
+
     folder = Path(folder)
     text = "\n".join(c.source for c in nb.cells)
     listed = {str(n) for n in nb.metadata.get("files", []) or []}
-    return sorted(
+    beside = [
         p
         for p in folder.iterdir()
         if p.is_file()
         and p.suffix != ".ipynb"
         and not p.name.startswith(".")
         and (p.name in text or p.name in listed)
-    )
+    ]
+    results = [folder.parent / rel for rel in shipped_files(nb)]
+    for p in results:
+        if not p.is_file():
+            raise FileNotFoundError(f"{p}: the notebook reads it, and it is missing")
+    return sorted(beside + results)
 
 
 def release_file(source: str | os.PathLike, out_dir: str | os.PathLike, instructions: bool = True) -> Path:
