@@ -29,6 +29,7 @@ from helpers.commands import confusion_table as confusion_table  # re-exported f
 from helpers.commands import training_plan as training_plan
 from helpers.errors import UsageError, error_line
 from helpers.images import PICTURE_HELP
+from helpers.recipes import RECIPES
 
 PROG = "python -m helpers"
 
@@ -96,7 +97,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    for add in (_add_download, _add_train, _add_evaluate, _add_predict):
+        add(sub)
+    # The assignment and edition commands register themselves (imported here: they load nbformat).
+    from helpers.assignments.cli import register
+    from helpers.edition_cli import register as register_editions
 
+    register(sub)
+    register_editions(sub)
+    return parser
+
+
+def _add_download(sub) -> None:
     p = sub.add_parser(
         "download",
         help="download full MNIST (70,000 digits) into data/",
@@ -126,21 +138,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.set_defaults(func=cmd_download)
 
-    from helpers.recipes import RECIPES
 
+_TRAIN_HELP = """\
+Train the 784-h-10 network and write a report folder with model.npz, metrics.json,
+history.json and figures (training_curves, confusion_matrix, mistakes, weights).
+
+recipes (flags override their values):
+{recipes}
+
+--iterations trains full-batch (the notes); --epochs/--batch-size train on mini-batches."""
+
+
+def _recipes_help() -> str:
+    """One line per recipe: its name and settings, as ``train --help`` lists them."""
+    return "\n".join(
+        f"  {name:<6} {', '.join(f'{k}={_show(v)}' for k, v in r.items())}" for name, r in RECIPES.items()
+    )
+
+
+def _add_train(sub) -> None:
+    """The ``train`` subcommand (long as it declares one flag per setting, nothing else)."""
     p = sub.add_parser(
         "train",
         help="train the network and write a report (model, metrics, figures)",
-        description=(
-            "Train the 784-h-10 network and write a report folder with model.npz, metrics.json,\n"
-            "history.json and figures (training_curves, confusion_matrix, mistakes, weights).\n\n"
-            "recipes (flags override their values):\n"
-            + "\n".join(
-                f"  {name:<6} {', '.join(f'{k}={_show(v)}' for k, v in r.items())}"
-                for name, r in RECIPES.items()
-            )
-            + "\n\n--iterations trains full-batch (the notes); --epochs/--batch-size train on mini-batches."
-        ),
+        description=_TRAIN_HELP.format(recipes=_recipes_help()),
         formatter_class=_FMT,
         epilog=(
             "examples:\n"
@@ -188,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
+
+def _add_evaluate(sub) -> None:
     p = sub.add_parser(
         "evaluate",
         help="test accuracy and confusion matrix of a saved model",
@@ -210,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_evaluate)
 
+
+def _add_predict(sub) -> None:
     p = sub.add_parser(
         "predict",
         help="classify your own digit images (PNG, JPEG, ...)",
@@ -224,21 +249,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL.npz", help="a model written by 'train'")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, one digit each")
     p.set_defaults(func=cmd_predict)
-
-    # ---- assignments: the course's exercise commands (helpers/assignments/cli.py) ----------
-    # They register themselves here. The except clause only covers a checkout in which that
-    # module does not exist; an import error *inside* it is a bug and is raised.
-    try:
-        from helpers.assignments.cli import register
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("helpers.assignments", "helpers.assignments.cli"):
-            raise
-    else:
-        register(sub)
-    from helpers.edition_cli import register as register_editions
-
-    register_editions(sub)
-    return parser
 
 
 def _show(v) -> str:
