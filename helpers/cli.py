@@ -80,8 +80,16 @@ def _add_data_args(p: argparse.ArgumentParser, source_default: str = "auto") -> 
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m helpers`` argument parser; each subcommand sets ``func``."""
+#: The network's own commands: their parser needs neither the assignment nor the edition commands.
+NETWORK_COMMANDS = ("download", "train", "evaluate", "predict")
+
+
+def build_parser(everything: bool = True) -> argparse.ArgumentParser:
+    """The ``python -m helpers`` argument parser; each subcommand sets ``func``.
+
+    ``everything=False``: only :data:`NETWORK_COMMANDS`, without importing nbformat (and so
+    jsonschema), which the assignment and edition commands need and which takes seconds.
+    """
     parser = _Parser(
         prog=PROG,
         description="Train, evaluate and use the two-layer MNIST network of the course.",
@@ -99,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
     for add in (_add_download, _add_train, _add_evaluate, _add_predict):
         add(sub)
+    if not everything:
+        return parser
     # The assignment and edition commands register themselves (imported here: they load nbformat).
     from helpers.assignments.cli import register
     from helpers.edition_cli import register as register_editions
@@ -293,8 +303,9 @@ def exit_code(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m helpers`` with ``argv`` (default: sys.argv[1:]); returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        parser = build_parser()
+        parser = build_parser(everything=not argv or argv[0] not in NETWORK_COMMANDS)
         args = parser.parse_args(argv)
         with _sigterm_as_interrupt():
             return int(args.func(args) or 0)

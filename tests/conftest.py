@@ -6,6 +6,7 @@ any test whose body or fixtures call the grader or start a kernel. ``make test-f
 rest (``-m "not slow"``); ``make test`` and CI run everything.
 """
 
+import functools
 import inspect
 import os
 import re
@@ -27,19 +28,22 @@ STARTS_KERNELS = re.compile(
 GRADE_COMMAND = re.compile(r"assignments.*[\"']grade(-one)?[\"']", re.DOTALL)  # the grading command line
 
 
+@functools.cache
+def _calls_the_grader(func) -> bool:
+    """Whether ``func``'s source calls the grader or starts a kernel (read once per function)."""
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):  # built-in fixtures have no source to read
+        return False
+    return bool(STARTS_KERNELS.search(source) or GRADE_COMMAND.search(source))
+
+
 def _starts_kernels(item: pytest.Item) -> bool:
     """Whether the test's function or one of its fixtures calls the grader or starts a kernel."""
     functions = [getattr(item, "function", None)]
     for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
         functions += [d.func for d in defs]
-    for func in functions:
-        try:
-            source = inspect.getsource(func) if func is not None else ""
-        except (OSError, TypeError):  # built-in fixtures have no source to read
-            continue
-        if STARTS_KERNELS.search(source) or GRADE_COMMAND.search(source):
-            return True
-    return False
+    return any(func is not None and _calls_the_grader(func) for func in functions)
 
 
 def pytest_collection_modifyitems(config, items):
