@@ -27,7 +27,8 @@ STARTS_KERNELS = re.compile(
     r"\b(grade_submissions?|grade_many|grade_one|grade_notebook|SandboxKernel|NotebookClient)\("
 )
 GRADE_COMMAND = re.compile(r"assignments.*[\"']grade(-one)?[\"']", re.DOTALL)  # the grading command line
-GRADE_ARGUMENT = re.compile(r"(?<!\.get)\(\s*[\"']grade(-one)?[\"']\s*,")  # run("grade", ...)
+# A test helper running a command that starts kernels: run("grade", ...), run("validate", ...)
+GRADE_ARGUMENT = re.compile(r"(?<!\.get)\(\s*[\"'](grade|grade-one|regrade|validate)[\"']\s*,")
 CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
 
 
