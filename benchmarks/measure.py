@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers import fast
 from helpers.data import load_mnist
 from helpers.nn import evaluate, get_accuracy, predict
 from helpers.recipes import RECIPES, run_recipe
@@ -240,7 +241,7 @@ def beside_a_busy_core(X, y, X_dev, y_dev, rounds: int = 2) -> dict:
             finally:
                 busy.kill()
                 busy.wait()
-        one = {"threads": 1} if recipe.trainer == "gradient_descent" else {"blas_threads": 1}
+        one = {"threads": 1} if recipe.train is fast.gradient_descent else {"blas_threads": 1}
         runs["one_core"] = seconds(name, **one)
         idle, busy_s = statistics.median(runs["idle"]), statistics.median(runs["busy"])
         print(

@@ -20,17 +20,12 @@ import signal
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 
-import numpy as np
-
-from helpers.commands import UNSURE, cmd_download, cmd_evaluate, cmd_predict, cmd_train
+from helpers.command_parsers import PROG, add_network_commands
+from helpers.command_parsers import default_data_dir as default_data_dir  # re-exported
 from helpers.commands import confusion_table as confusion_table  # re-exported for tests and users
 from helpers.commands import training_plan as training_plan
 from helpers.errors import UsageError, error_line
-from helpers.images import PICTURE_HELP
-
-PROG = "python -m helpers"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,51 +35,20 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see: {self.prog} --help)")
 
 
-# --------------------------------------------------------------------------------------------
-# The parser
-# --------------------------------------------------------------------------------------------
-_FMT = argparse.RawDescriptionHelpFormatter
-_DATA_HELP = "the checkout's data/ folder, wherever you run from; outside a checkout ./data"
+#: The network's own commands: their parser needs neither the assignment nor the edition commands.
+NETWORK_COMMANDS = ("download", "train", "evaluate", "predict")
 
 
-def default_data_dir() -> str:
-    """The repository's ``data/`` when helpers runs from a checkout, else ``data`` (cwd-relative).
+def build_parser(everything: bool = True) -> argparse.ArgumentParser:
+    """The ``python -m helpers`` argument parser; each subcommand sets ``func``.
 
-    So ``python -m helpers download`` fills the folder the notebooks read (``../data`` from
-    ``notebooks/``) whichever folder it is run from. Shown relative when it is ``./data``.
+    ``everything=False``: only :data:`NETWORK_COMMANDS`, without importing nbformat (and so
+    jsonschema), which the assignment and edition commands need and which takes seconds.
     """
-    repo = Path(__file__).resolve().parents[1]
-    data = repo / "data"
-    if not ((repo / "pyproject.toml").is_file() and data.is_dir()):
-        return "data"
-    try:
-        return "data" if Path("data").resolve() == data else str(data)
-    except OSError:
-        return str(data)
-
-
-def _add_data_args(p: argparse.ArgumentParser, source_default: str = "auto") -> None:
-    p.add_argument(
-        "--source",
-        choices=("auto", "full", "sample"),
-        default=source_default,
-        help="full MNIST (from --data-dir), the offline 5,000-digit sample, or auto: full when "
-        "present, else the sample (default: %(default)s)",
-    )
-    p.add_argument(
-        "--data-dir",
-        default=default_data_dir(),
-        metavar="DIR",
-        help=f"where MNIST lives (default: {_DATA_HELP})",
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The ``python -m helpers`` argument parser; each subcommand sets ``func``."""
     parser = _Parser(
         prog=PROG,
         description="Train, evaluate and use the two-layer MNIST network of the course.",
-        formatter_class=_FMT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=(
             "examples:\n"
             f"  {PROG} download\n"
@@ -96,155 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-
-    p = sub.add_parser(
-        "download",
-        help="download full MNIST (70,000 digits) into data/",
-        description="Download the four MNIST files, verify their MD5 checksums and store them as "
-        "<name>.gz in the data folder. Files already there and verified are kept.",
-        formatter_class=_FMT,
-        epilog=(
-            "examples:\n"
-            f"  {PROG} download\n"
-            f"  {PROG} download --mirror /path/to/a/copy/of/mnist     # offline, from a folder\n"
-            f"  {PROG} download --mirror https://example.org/mnist/   # another mirror\n\n"
-            "The environment variable MNIST_MIRROR (comma-separated) replaces the default mirrors."
-        ),
-    )
-    p.add_argument(
-        "--mirror",
-        action="append",
-        metavar="URL_OR_DIR",
-        help="a mirror to use instead of the defaults: http(s):// URL, file:// URL or folder; repeatable",
-    )
-    p.add_argument(
-        "--data-dir",
-        default=default_data_dir(),
-        metavar="DIR",
-        help=f"where to put the files (default: {_DATA_HELP})",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bars")
-    p.set_defaults(func=cmd_download)
-
-    from helpers.recipes import RECIPES
-
-    p = sub.add_parser(
-        "train",
-        help="train the network and write a report (model, metrics, figures)",
-        description=(
-            "Train the 784-h-10 network and write a report folder with model.npz, metrics.json,\n"
-            "history.json and figures (training_curves, confusion_matrix, mistakes, weights).\n\n"
-            "recipes (flags override their values):\n"
-            + "\n".join(
-                f"  {name:<6} {', '.join(f'{k}={_show(v)}' for k, v in r.items())}"
-                for name, r in RECIPES.items()
-            )
-            + "\n\n--iterations trains full-batch (the notes); --epochs/--batch-size train on mini-batches."
-        ),
-        formatter_class=_FMT,
-        epilog=(
-            "examples:\n"
-            f"  {PROG} train                                   # the notes: 500 full-batch iterations\n"
-            f"  {PROG} train --recipe fast                     # mini-batches: seconds, not minutes\n"
-            f"  {PROG} train --recipe wide --epochs 5\n"
-            f"  {PROG} train --hidden 64 --epochs 10 --batch-size 128 --alpha 0.2\n"
-            f"  {PROG} train --source sample --iterations 200 --out reports/quick\n"
-            f"  {PROG} train --download                        # fetch MNIST first if it is missing"
-        ),
-    )
-    p.add_argument(
-        "--recipe", choices=tuple(RECIPES), default="notes", help="starting settings (default: %(default)s)"
-    )
-    _add_data_args(p)
-    p.add_argument(
-        "--download",
-        action="store_true",
-        help="first download full MNIST when it is not in --data-dir (on failure: go on with the sample)",
-    )
-    p.add_argument(
-        "--mirror", action="append", metavar="URL_OR_DIR", help="mirror for --download; repeatable"
-    )
-    p.add_argument("--hidden", type=int, metavar="N", help="hidden units")
-    p.add_argument("--alpha", type=float, metavar="A", help="learning rate")
-    length = p.add_mutually_exclusive_group()
-    length.add_argument("--iterations", type=int, metavar="N", help="full-batch gradient-descent iterations")
-    length.add_argument("--epochs", type=int, metavar="N", help="mini-batch epochs (passes over the data)")
-    p.add_argument("--batch-size", type=int, metavar="B", help="mini-batch size")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: %(default)s)")
-    p.add_argument(
-        "--dev-size",
-        type=int,
-        metavar="N",
-        help="training images held out to watch for overfitting "
-        "(default: 1000 on full MNIST, 500 on the sample)",
-    )
-    p.add_argument(
-        "--out",
-        default="reports/latest",
-        metavar="DIR",
-        help="report folder: a new path, an empty folder or an earlier report of 'train', which it "
-        "replaces; any other folder is refused (default: %(default)s)",
-    )
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=cmd_train)
-
-    p = sub.add_parser(
-        "evaluate",
-        help="test accuracy and confusion matrix of a saved model",
-        description="Evaluate a model saved by 'train' on the test set: accuracy, loss, the "
-        "confusion matrix, the accuracy on each digit and the most frequent confusions.",
-        formatter_class=_FMT,
-        epilog=(
-            "examples:\n"
-            f"  {PROG} evaluate reports/latest/model.npz\n"
-            f"  {PROG} evaluate reports/latest/model.npz --source sample --out reports/eval"
-        ),
-    )
-    p.add_argument("model", metavar="MODEL.npz", help="a model written by 'train'")
-    _add_data_args(p)
-    p.add_argument(
-        "--out",
-        metavar="DIR",
-        help="also write a report folder (metrics.json, confusion_matrix.png): a new path, an empty "
-        "folder or an earlier report of 'evaluate'",
-    )
-    p.set_defaults(func=cmd_evaluate)
-
-    p = sub.add_parser(
-        "predict",
-        help="classify your own digit images (PNG, JPEG, ...)",
-        description="Classify pictures of single digits. Each picture (any size, dark digit on a "
-        "light background or the reverse) is turned into an MNIST-style 28x28 image: cropped, "
-        "scaled to 20 px and centred by its centre of mass. Prints one line per image: the "
-        "predicted digit, its probability and all ten probabilities, marked '(unsure)' when the "
-        f"probability is below {UNSURE:.0%}. {PICTURE_HELP}",
-        formatter_class=_FMT,
-        epilog=f"example:\n  {PROG} predict reports/latest/model.npz seven.png photo_of_a_3.jpg",
-    )
-    p.add_argument("model", metavar="MODEL.npz", help="a model written by 'train'")
-    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files, one digit each")
-    p.set_defaults(func=cmd_predict)
-
-    # ---- assignments: the course's exercise commands (helpers/assignments/cli.py) ----------
-    # They register themselves here. The except clause only covers a checkout in which that
-    # module does not exist; an import error *inside* it is a bug and is raised.
-    try:
-        from helpers.assignments.cli import register
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("helpers.assignments", "helpers.assignments.cli"):
-            raise
-    else:
-        register(sub)
+    add_network_commands(sub)
+    if not everything:
+        return parser
+    # The assignment and edition commands register themselves (imported here: they load nbformat).
+    from helpers.assignments.cli import register
     from helpers.edition_cli import register as register_editions
 
+    register(sub)
     register_editions(sub)
     return parser
-
-
-def _show(v) -> str:
-    if isinstance(v, type):
-        return np.dtype(v).name
-    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 @contextmanager
@@ -283,8 +108,9 @@ def exit_code(exc: BaseException) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``python -m helpers`` with ``argv`` (default: sys.argv[1:]); returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        parser = build_parser()
+        parser = build_parser(everything=not argv or argv[0] not in NETWORK_COMMANDS)
         args = parser.parse_args(argv)
         with _sigterm_as_interrupt():
             return int(args.func(args) or 0)

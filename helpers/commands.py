@@ -11,14 +11,16 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from helpers import fast
+from helpers.command_checks import check_memory, check_train_args, checked_out, dev_size
 from helpers.errors import UsageError, error_line, one_line, printable
 from helpers.fetch import redact
+from helpers.recipes import RECIPES, Recipe
 
 
 # --------------------------------------------------------------------------------------------
@@ -60,31 +62,24 @@ def _maybe_download(args: argparse.Namespace) -> None:
         print(f"notice: {reason}; {what}", file=sys.stderr)
 
 
-def training_plan(args: argparse.Namespace) -> tuple[str, dict]:
-    """The training function ("gradient_descent" or "train") and its keyword arguments.
+def training_plan(args: argparse.Namespace) -> Recipe:
+    """The recipe ``train`` runs: ``RECIPES[args.recipe]`` with the explicit flags overriding it.
 
-    Starts from ``RECIPES[args.recipe]``; explicit flags override its values. ``--epochs`` or
-    ``--batch-size`` on the full-batch "notes" recipe switch to mini-batches with the same
-    network and learning rate.
+    ``--epochs`` or ``--batch-size`` on the full-batch "notes" recipe switch to mini-batches
+    (:func:`helpers.fast.train`) with the same network and learning rate.
     """
-    from helpers.recipes import RECIPES
-
-    settings = dict(RECIPES[args.recipe])
-    full_batch = RECIPES[args.recipe].trainer == "gradient_descent"
-    minibatch_flags = args.epochs is not None or args.batch_size is not None
+    recipe = RECIPES[args.recipe]
+    train, settings = recipe.train, dict(recipe)
+    full_batch = train is fast.gradient_descent
     if args.iterations is not None and not full_batch:
         raise UsageError(
             f"--iterations counts full-batch gradient-descent steps (recipe notes); recipe "
             f"{args.recipe} trains on mini-batches: use --epochs and --batch-size"
         )
-    if full_batch and minibatch_flags:
-        settings = {
-            "n_hidden": settings["n_hidden"],
-            "alpha": settings["alpha"],
-            "epochs": 10,
-            "batch_size": 64,
-        }
-        full_batch = False
+    if full_batch and (args.epochs is not None or args.batch_size is not None):
+        train = fast.train
+        settings = {"n_hidden": settings["n_hidden"], "alpha": settings["alpha"]}
+        settings |= {"epochs": 10, "batch_size": 64}
     overrides = {
         "n_hidden": args.hidden,
         "alpha": args.alpha,
@@ -93,128 +88,42 @@ def training_plan(args: argparse.Namespace) -> tuple[str, dict]:
         "batch_size": args.batch_size,
     }
     settings.update({k: v for k, v in overrides.items() if v is not None})
-    settings["seed"] = args.seed
-    return ("gradient_descent" if full_batch else "train"), settings
+    return Recipe(train, **{**settings, "seed": args.seed})
 
 
-def _describe(method: str, s: dict) -> str:
-    net = f"784-{s['n_hidden']}-10"
-    if method == "gradient_descent":
-        return f"full-batch gradient descent, {net}, alpha={s['alpha']:g}, {s['iterations']} iterations"
-    extra = f", {s['schedule']} learning rate" if s.get("schedule", "constant") != "constant" else ""
+def _describe(plan: Recipe) -> str:
+    """One line on what ``plan`` trains: the method, the network and the settings that matter."""
+    net = f"784-{plan['n_hidden']}-10"
+    if plan.train is fast.gradient_descent:
+        return f"full-batch gradient descent, {net}, alpha={plan['alpha']:g}, {plan['iterations']} iterations"
+    extra = f", {plan['schedule']} learning rate" if plan.get("schedule", "constant") != "constant" else ""
     return (
-        f"mini-batch SGD, {net}, alpha={s['alpha']:g}{extra}, {s['epochs']} epochs of "
-        f"batches of {s['batch_size']}"
+        f"mini-batch SGD, {net}, alpha={plan['alpha']:g}{extra}, {plan['epochs']} epochs of "
+        f"batches of {plan['batch_size']}"
     )
-
-
-def _positive(name: str, value, allow_zero: bool = False) -> None:
-    if value is not None and (value < 0 or (value == 0 and not allow_zero)):
-        raise UsageError(f"--{name} must be positive, got {value}")
-
-
-def check_train_args(args: argparse.Namespace) -> None:
-    """Refuse bad ``train`` flags (UsageError, exit 2) before anything is loaded or trained."""
-    from helpers.models import MAX_HIDDEN
-
-    for name in ("hidden", "iterations", "epochs", "batch_size", "dev_size"):
-        _positive(name.replace("_", "-"), getattr(args, name))
-    if args.alpha is not None and not (math.isfinite(args.alpha) and args.alpha > 0):
-        raise UsageError(f"--alpha must be a positive number, got {args.alpha}")
-    if args.hidden is not None and args.hidden > MAX_HIDDEN:
-        raise UsageError(f"--hidden must be at most {MAX_HIDDEN}, got {args.hidden}")
-    if not 0 <= args.seed < 2**32:
-        raise UsageError(f"--seed must lie in 0..{2**32 - 1}, got {args.seed}")
-    limits = {"iterations": 1_000_000, "epochs": 10_000, "batch_size": 60_000}
-    for name, limit in limits.items():
-        value = getattr(args, name)
-        if value is not None and value > limit:
-            raise UsageError(f"--{name.replace('_', '-')} must be at most {limit:,}, got {value:,}")
-    args.out_path = checked_out(args.out, "train")
-
-
-def checked_out(out: str, command: str) -> Path:
-    """The real path a report of ``command`` goes to; UsageError (exit 2) when ``--out`` is refused.
-
-    Refused before any work: a file, a folder this project did not write (a user's files are
-    never replaced), a report of another command, a dangling symbolic link, a mount point.
-    """
-    from helpers.report import check_out_dir
-
-    try:
-        return check_out_dir(out, command)
-    except (ValueError, OSError) as exc:
-        raise UsageError(str(exc)) from None
-
-
-def check_memory(n_hidden: int, columns: int, dtype, data_bytes: int = 0) -> None:
-    """Refuse a training whose working set cannot fit the address-space limit (``ulimit -v``).
-
-    ``columns``: the examples one step computes on (a mini-batch, or a block of the full
-    batch); the final evaluation runs in blocks (:func:`helpers.metrics.predict_proba_in_blocks`).
-    The estimate counts the parameters with their gradients and velocities, the hidden layer
-    of one step and of one evaluation block, and ``data_bytes`` still to be allocated.
-    """
-    import resource
-
-    from helpers.metrics import BLOCK_BYTES
-
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if soft == resource.RLIM_INFINITY:
-        return
-    try:
-        status = Path("/proc/self/status").read_text()
-        used = int(re.search(r"^VmSize:\s+(\d+) kB", status, re.M).group(1)) * 1024
-    except (OSError, AttributeError):
-        return
-    itemsize = np.dtype(dtype).itemsize
-    params = (784 + 1 + 10) * n_hidden * itemsize
-    need = 4 * params + 4 * n_hidden * columns * itemsize + 3 * BLOCK_BYTES + data_bytes
-    if used + need > soft:
-        raise MemoryError(
-            f"a 784-{n_hidden}-10 network on steps of {columns:,} images needs about "
-            f"{need / 2**20:,.0f} MiB more, but this process may use only {max(soft - used, 0) / 2**20:,.0f} "
-            "MiB more (ulimit -v): choose fewer --hidden units or a smaller --batch-size; nothing was trained"
-        )
-
-
-def _dev_size(args: argparse.Namespace, data) -> int:
-    """The dev set's size: --dev-size, else 1000 (full MNIST) or 500; refuses sizes that do not fit."""
-    m = data.X_train.shape[1]
-    if args.dev_size is not None:
-        if args.dev_size >= m:
-            raise UsageError(f"--dev-size {args.dev_size} leaves no training images out of {m:,}")
-        return args.dev_size
-    if m < 10:
-        raise ValueError(
-            f"only {m} training images in {data.source.split(' (')[0]}: too few to hold out a dev set"
-        )
-    return min(1000 if data.kind == "full" else 500, m // 5)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
     from helpers.data import load_mnist, train_dev_split
     from helpers.metrics import evaluate_in_blocks
-    from helpers.recipes import fit
 
     check_train_args(args)
-    method, settings = training_plan(args)
+    plan = training_plan(args)
     progress = not args.no_progress
 
     _maybe_download(args)
     data = load_mnist(args.data_dir, args.source)
     print(f"data: {data.source}")
-    dev_size = _dev_size(args, data)
-    X_train, y_train, X_dev, y_dev = train_dev_split(data.X_train, data.y_train, dev_size, seed=0)
-    dtype = settings.get("dtype", X_train.dtype)
-    step = settings.get("batch_size") or min(X_train.shape[1], 4096)
-    check_memory(settings["n_hidden"], max(step, X_dev.shape[1]), dtype)
+    n_dev = dev_size(args, data)
+    X_train, y_train, X_dev, y_dev = train_dev_split(data.X_train, data.y_train, n_dev, seed=0)
+    dtype = plan.get("dtype", X_train.dtype)
+    step = plan.get("batch_size") or min(X_train.shape[1], 4096)
+    check_memory(plan["n_hidden"], max(step, X_dev.shape[1]), dtype)
     print(
-        f"training: recipe {args.recipe}: {_describe(method, settings)}; "
+        f"training: recipe {args.recipe}: {_describe(plan)}; "
         f"{X_train.shape[1]:,} training images, {X_dev.shape[1]:,} dev images"
     )
-    kwargs = {**settings, "X_dev": X_dev, "Y_dev": y_dev, "progress": progress}
-    params, history = fit(method, X_train, y_train, **kwargs)
+    params, history = plan.train(X_train, y_train, **plan, X_dev=X_dev, Y_dev=y_dev, progress=progress)
     from helpers.models import check_model_shapes
 
     # The model the report describes as 784-h-10 must be one: a label of 10 would have added
@@ -237,7 +146,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from helpers.report import metrics_of, write_report
 
     A2_test = A2s["test"]
-    extra = {"recipe": args.recipe, "method": method, "settings": settings}
+    extra = {"recipe": args.recipe, "method": plan.train.__name__, "settings": dict(plan)}
     metrics = metrics_of(data, A2_test, results, extra)
     out = write_report(args.out_path, params, history, A2_test, data, metrics)
     print(f"report: {_shown(args.out, out)}")

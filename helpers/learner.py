@@ -92,22 +92,25 @@ def _record(name: str, passed: bool | None = None, solution_shown: bool = False,
             print(f"(progress not saved: {exc})")
 
 
-def _unknown(name: str, known: list[str]) -> None:
-    close = difflib.get_close_matches(name, known, n=1)
-    tip = f" Did you mean {close[0]!r}?" if close else ""
-    print(f"No exercise is called {name!r}.{tip} The exercises: {', '.join(sorted(known))}.")
+def _entry(table: dict, name: str, what: str):
+    """``table[name]``; else None, after saying that the copy has no ``what`` or no such exercise."""
+    if not table:
+        print(f"This copy of the course has no {what} (the learner's edition, `make lab`, has them).")
+        return None
+    if name not in table:
+        close = difflib.get_close_matches(name, list(table), n=1)
+        tip = f" Did you mean {close[0]!r}?" if close else ""
+        print(f"No exercise is called {name!r}.{tip} The exercises: {', '.join(sorted(table))}.")
+        return None
+    return table[name]
 
 
 def hint(name: str) -> None:
     """Print the next hint for exercise ``name``; once all are shown, print them all again."""
-    hints = load_hints()
-    if not hints:
-        print("This copy of the course has no hints (the learner's edition, `make lab`, has them).")
+    items = _entry(load_hints(), name, "hints")
+    if items is None:
         return
-    if name not in hints:
-        _unknown(name, list(hints))
-        return
-    items, k = hints[name], hints_shown(name)
+    k = hints_shown(name)
     if k >= len(items):
         for i, text in enumerate(items, 1):
             print(f"Hint {i} of {len(items)} for {name}: {text}")
@@ -128,12 +131,8 @@ def hint(name: str) -> None:
 def solution(name: str) -> None:
     """Show exercise ``name``'s model answer, once its check cell has run at least once."""
     d = course_dir()
-    answers = _read_json(d / SOLUTIONS_FILE) if d else {}
-    if not answers:
-        print("This copy of the course has no model answers (the learner's edition, `make lab`, has them).")
-        return
-    if name not in answers:
-        _unknown(name, list(answers))
+    answer = _entry(_read_json(d / SOLUTIONS_FILE) if d else {}, name, "model answers")
+    if answer is None:
         return
     if not recorded_results().get(name, {}).get("checked"):
         print(
@@ -146,9 +145,9 @@ def solution(name: str) -> None:
     try:
         from IPython.display import Code, display
 
-        display(Code(answers[name], language="python"))
+        display(Code(answer, language="python"))
     except ImportError:
-        print(answers[name])
+        print(answer)
 
 
 def chapter_exercises(notebook: str | Path) -> list[str]:

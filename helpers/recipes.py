@@ -28,11 +28,6 @@ class Recipe(dict):
         super().__init__(**settings)
         self.train = train
 
-    @property
-    def trainer(self) -> str:
-        """The trainer's name, "gradient_descent" (full batch) or "train" (mini-batches), for reports."""
-        return self.train.__name__
-
 
 RECIPES: dict[str, Recipe] = {
     # The course notes: 784-10-10, uniform(-0.5, 0.5) init, full-batch gradient descent.
@@ -40,14 +35,12 @@ RECIPES: dict[str, Recipe] = {
         fast.gradient_descent, n_hidden=10, alpha=0.1, iterations=500, scheme="notes", dtype=np.float32
     ),
     # The same architecture, He init, mini-batches of 64, momentum 0.9 and a learning rate
-    # decaying linearly to 0. On full MNIST: 94.9, 94.7 and 94.0 % test accuracy for seeds 0-2,
-    # in about 3 s; ten hidden units leave little more to gain.
+    # decaying linearly to 0 (its accuracy and time: benchmarks/README.md).
     "fast": Recipe(
         fast.train, n_hidden=10, epochs=40, batch_size=64, alpha=0.02, momentum=0.9, schedule="linear"
     ),
     # A wider hidden layer: 128 units, batches of 256 (larger matrix products run closer to the
-    # CPU's peak), momentum 0.9, linear decay, 30 epochs: 98.1 % test accuracy (98.13, 98.14,
-    # 98.03 for seeds 0-2) in about 6.5 s; 20 epochs leave one seed below 98 %.
+    # CPU's peak), momentum 0.9, linear decay, 30 epochs (20 leave one seed below 98 %).
     "wide": Recipe(
         fast.train, n_hidden=128, epochs=30, batch_size=256, alpha=0.2, momentum=0.9, schedule="linear"
     ),
@@ -60,15 +53,3 @@ def run_recipe(name: str, X: np.ndarray, Y: np.ndarray, **overrides) -> tuple[Pa
         raise ValueError(f"unknown recipe {name!r}; choose one of {', '.join(RECIPES)}")
     recipe = RECIPES[name]
     return recipe.train(X, Y, **{**recipe, **overrides})
-
-
-def fit(trainer: str, X: np.ndarray, Y: np.ndarray, **settings) -> tuple[Params, History]:
-    """Train with the engine's trainer named ``trainer`` ("gradient_descent" or "train").
-
-    Only for callers that hold a trainer's name, not the recipe (``commands.training_plan``);
-    with the recipe, call ``recipe.train`` directly.
-    """
-    trainers = {f.__name__: f for f in (fast.gradient_descent, fast.train)}
-    if trainer not in trainers:
-        raise ValueError(f"trainer must be one of {', '.join(trainers)}, got {trainer!r}")
-    return trainers[trainer](X, Y, **settings)

@@ -266,6 +266,7 @@ def train(
     before its update) and, when X_dev/Y_dev are given, the dev loss and accuracy after the
     epoch. ``callback(epoch, params, history)`` runs after every epoch. ``blas_threads``: BLAS
     threads meanwhile (None: as configured). Returns ``((W1, b1, W2, b2), history)``.
+    Long as the loop notebook 05 shows, kept in one piece so that it reads as the notebook does.
     """
     check_sgd_settings(epochs, batch_size, momentum, schedule)
     params, labels = starting_params(X, Y, params, n_hidden, "he", seed, dtype)

@@ -2,10 +2,11 @@
 
 A test is ``slow`` when it starts Jupyter kernels, nbgrader, a browser or re-executes a
 notebook: every test of the grading files below, the browser tests, nbval's notebook cells, and
-any test whose body or fixtures call the grader or start a kernel. ``make test-fast`` runs the
-rest (``-m "not slow"``); ``make test`` and CI run everything.
+any test whose body or fixtures, or the test helpers they call, call the grader or start a
+kernel. ``make test-fast`` runs the rest (``-m "not slow"``); ``make test`` and CI run everything.
 """
 
+import functools
 import inspect
 import os
 import re
@@ -15,6 +16,7 @@ import pytest
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
+TESTS = Path(__file__).resolve().parent
 SLOW_FILES = {
     "test_grading_attacks.py",
     "test_grading_batch.py",
@@ -25,6 +27,42 @@ STARTS_KERNELS = re.compile(
     r"\b(grade_submissions?|grade_many|grade_one|grade_notebook|SandboxKernel|NotebookClient)\("
 )
 GRADE_COMMAND = re.compile(r"assignments.*[\"']grade(-one)?[\"']", re.DOTALL)  # the grading command line
+# A test helper running a command that starts kernels: run("grade", ...), run("validate", ...)
+GRADE_ARGUMENT = re.compile(r"(?<!\.get)\(\s*[\"'](grade|grade-one|regrade|validate)[\"']\s*,")
+CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
+
+
+@functools.cache
+def _calls_the_grader(func, seen: frozenset = frozenset()) -> bool:
+    """Whether ``func``'s source, or a function of the tests it calls, calls the grader or starts
+    a kernel (each function read once)."""
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):  # built-in fixtures have no source to read
+        return False
+    if STARTS_KERNELS.search(source) or GRADE_COMMAND.search(source):
+        return True
+    if GRADE_ARGUMENT.search(source) and "assignments" in _module_source(func):
+        return True  # e.g. run("grade", ...) with run() starting the assignments command line
+    names = getattr(func, "__globals__", {})
+    called = {names.get(name) for name in CALL.findall(source)} - {None, func}
+    return any(
+        inspect.isfunction(f) and _is_test_code(f) and f not in seen and _calls_the_grader(f, seen | {func})
+        for f in called
+    )
+
+
+@functools.cache
+def _module_source(func) -> str:
+    try:
+        return inspect.getsource(inspect.getmodule(func))
+    except (OSError, TypeError):
+        return ""
+
+
+def _is_test_code(func) -> bool:
+    """Whether ``func`` is defined under tests/ (the grader's own code is not searched)."""
+    return Path(inspect.getfile(func)).resolve().is_relative_to(TESTS)
 
 
 def _starts_kernels(item: pytest.Item) -> bool:
@@ -32,14 +70,7 @@ def _starts_kernels(item: pytest.Item) -> bool:
     functions = [getattr(item, "function", None)]
     for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
         functions += [d.func for d in defs]
-    for func in functions:
-        try:
-            source = inspect.getsource(func) if func is not None else ""
-        except (OSError, TypeError):  # built-in fixtures have no source to read
-            continue
-        if STARTS_KERNELS.search(source) or GRADE_COMMAND.search(source):
-            return True
-    return False
+    return any(func is not None and _calls_the_grader(func) for func in functions)
 
 
 def pytest_collection_modifyitems(config, items):

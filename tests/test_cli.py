@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import RECIPES
+from helpers import RECIPES, fast
 from helpers.cli import build_parser, confusion_table, main, training_plan
 from helpers.data import load_mnist
 from helpers.images import image_to_column
@@ -233,22 +233,25 @@ def _plan(*argv):
 
 
 def test_training_plan_recipes_and_overrides():
-    method, s = _plan()
-    assert method == "gradient_descent" and s["iterations"] == 500 and s["scheme"] == "notes"
-    method, s = _plan("--iterations", "7", "--alpha", "0.5", "--hidden", "16", "--seed", "3")
-    assert (method, s["iterations"], s["alpha"], s["n_hidden"], s["seed"]) == (
-        "gradient_descent",
+    plan = _plan()
+    assert plan.train is fast.gradient_descent and plan["iterations"] == 500 and plan["scheme"] == "notes"
+    plan = _plan("--iterations", "7", "--alpha", "0.5", "--hidden", "16", "--seed", "3")
+    assert (plan.train, plan["iterations"], plan["alpha"], plan["n_hidden"], plan["seed"]) == (
+        fast.gradient_descent,
         7,
         0.5,
         16,
         3,
     )
-    method, s = _plan("--epochs", "3")  # the notes' network on mini-batches
-    assert method == "train" and s == {"n_hidden": 10, "alpha": 0.1, "epochs": 3, "batch_size": 64, "seed": 0}
-    method, s = _plan("--recipe", "wide", "--batch-size", "32")
+    plan = _plan("--epochs", "3")  # the notes' network on mini-batches
+    assert plan.train is fast.train
+    assert plan == {"n_hidden": 10, "alpha": 0.1, "epochs": 3, "batch_size": 64, "seed": 0}
+    plan = _plan("--recipe", "wide", "--batch-size", "32")
     wide = RECIPES["wide"]
-    assert method == "train" and s["n_hidden"] == wide["n_hidden"] and s["epochs"] == wide["epochs"]
-    assert s["batch_size"] == 32  # the flag overrides the recipe
+    assert plan.train is fast.train
+    assert plan["n_hidden"] == wide["n_hidden"] and plan["epochs"] == wide["epochs"]
+    assert plan["batch_size"] == 32  # the flag overrides the recipe
+    assert wide["batch_size"] == 256  # and leaves the recipe itself as it was
 
 
 @pytest.mark.parametrize(

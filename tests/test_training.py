@@ -493,7 +493,7 @@ def test_every_recipe_holds_its_trainer_function():
 
     trainers = {name: r.train for name, r in RECIPES.items()}
     assert trainers == {"notes": fast.gradient_descent, "fast": fast.train, "wide": fast.train}
-    assert {name: r.trainer for name, r in RECIPES.items()} == {
+    assert {name: r.train.__name__ for name, r in RECIPES.items()} == {
         "notes": "gradient_descent",
         "fast": "train",
         "wide": "train",
@@ -519,14 +519,12 @@ def test_run_recipe_trains_as_its_trainer_with_the_reference_numbers():
     assert history.unit == "epoch" and history.step == [1, 2]
 
 
-def test_unknown_recipe_and_trainer_are_refused():
-    from helpers.recipes import Recipe, fit, run_recipe
+def test_unknown_recipe_and_a_trainer_that_is_not_a_function_are_refused():
+    from helpers.recipes import Recipe, run_recipe
 
     X, y = blobs(m=30)
     with pytest.raises(ValueError, match="unknown recipe 'nope'"):
         run_recipe("nope", X, y)
-    with pytest.raises(ValueError, match="trainer must be one of"):
-        fit("sgd", X, y, epochs=1)
     with pytest.raises(TypeError, match="trainer must be a function"):
         Recipe("adam", epochs=1)
 

@@ -161,7 +161,10 @@ def _floors(get_accuracy_fn: Callable) -> bool:
 
 @checker
 def check_get_accuracy(get_accuracy_fn: Callable) -> None:
-    """Check ``get_accuracy(predictions, Y)``: predictions (m,), labels Y (m,) -> a fraction."""
+    """Check ``get_accuracy(predictions, Y)``: predictions (m,), labels Y (m,) -> a fraction.
+
+    Long for its table of the known mistakes (a count, a percentage, rounding, integer division).
+    """
     __tracebackhide__ = True  # noqa: F841
     name = "get_accuracy"
     rng = np.random.default_rng(0)

@@ -91,21 +91,6 @@ def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noq
             ],
         )
     )
-    if close(got_p, P - alpha * dP):
-        return "it moved by alpha times the gradient alone: the velocities play no part in the step"
-    if close(got_v, beta * V + alpha * dP):
-        return "the new velocities include the learning rate alpha; here they collect gradients only"
-    if close(got_v, beta * V + (1 - beta) * dP):
-        return "the gradient enters the velocity damped by (1 - beta); here it enters whole"
-    if close(got_p, P - alpha * V):
-        return "the step used the old velocities; the parameters move with the updated ones"
-    if close(got_p, P + alpha * new_v):
-        return "the parameters moved uphill: the step should go against the velocity"
-    if close(got_p, P + alpha * (beta * V - dP)):
-        return "the velocity has the opposite sign of this course's (it should follow the gradient)"
-    if alpha != beta and close(got_p, P - beta * (alpha * V + dP)):
-        return "alpha and beta look swapped: beta weighs the old velocity, alpha the step"
-    return None
 
 
 @checker

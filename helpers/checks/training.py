@@ -173,38 +173,48 @@ def check_training_loop(training_loop_fn: Callable) -> None:
                 f"{ref_losses[0]:.4g}: start from the params you are given",
             )
         if not _params_equal(new_params, expected):
-            for other in (0.1, 0.01, 0.05, 1.0, 0.5, 0.2):
-                if other != alpha and _params_equal(
-                    new_params, _reference_trajectory(X, y, params, other, iterations)[0][-1]
-                ):
-                    fail(
-                        name,
-                        f"with alpha={alpha:g} the final parameters are those of a learning rate of "
-                        f"{other:g}: use the alpha argument",
-                    )
-            done = [k for k, p in enumerate(trajectory) if _params_equal(new_params, p)]
-            if done == [0]:
-                fail(name, "the parameters did not change: keep the result of update_params each iteration")
-            if done:
-                fail(
-                    name,
-                    f"with iterations={iterations} the final parameters are those after {done[0]} "
-                    f"update(s), expected {iterations}",
-                )
+            _fail_on_a_known_params_mistake(name, (X, y, params), alpha, iterations, new_params, trajectory)
         for label, actual, exp in zip(PARAM_LABELS, new_params, expected):
             expect_array(name, f"the final {label}", actual, exp)
-        arr = as_array_or_none(losses)
-        if arr is None or arr.ndim != 1:
-            got = "something else" if arr is None else f"shape {arr.shape}"
-            fail(name, f"losses should be a list of {iterations} numbers, got {got}")
-        if arr.size != iterations:
-            fail(name, f"losses has {arr.size} entries, expected {iterations} (one per iteration)")
-        if not np.allclose(arr, ref_losses[:iterations]):
-            if np.allclose(arr, ref_losses[1 : iterations + 1]):
-                fail(
-                    name,
-                    "each loss is measured after its update: record the loss of the forward pass, "
-                    "before update_params",
-                )
-        expect_array(name, "losses", arr, np.array(ref_losses[:iterations]))
+        _check_losses(name, losses, ref_losses, iterations)
     succeed(name)
+
+
+def _fail_on_a_known_params_mistake(name, problem, alpha, iterations, new_params, trajectory) -> None:
+    """Fail naming the mistake when ``new_params`` are those of another alpha or step count."""
+    X, y, params = problem
+    for other in (0.1, 0.01, 0.05, 1.0, 0.5, 0.2):
+        if other != alpha and _params_equal(
+            new_params, _reference_trajectory(X, y, params, other, iterations)[0][-1]
+        ):
+            fail(
+                name,
+                f"with alpha={alpha:g} the final parameters are those of a learning rate of "
+                f"{other:g}: use the alpha argument",
+            )
+    done = [k for k, p in enumerate(trajectory) if _params_equal(new_params, p)]
+    if done == [0]:
+        fail(name, "the parameters did not change: keep the result of update_params each iteration")
+    if done:
+        fail(
+            name,
+            f"with iterations={iterations} the final parameters are those after {done[0]} "
+            f"update(s), expected {iterations}",
+        )
+
+
+def _check_losses(name: str, losses, ref_losses: list, iterations: int) -> None:
+    """Fail unless ``losses`` are the ``iterations`` losses before each update, in order."""
+    arr = as_array_or_none(losses)
+    if arr is None or arr.ndim != 1:
+        got = "something else" if arr is None else f"shape {arr.shape}"
+        fail(name, f"losses should be a list of {iterations} numbers, got {got}")
+    if arr.size != iterations:
+        fail(name, f"losses has {arr.size} entries, expected {iterations} (one per iteration)")
+    if not np.allclose(arr, ref_losses[:iterations]) and np.allclose(arr, ref_losses[1 : iterations + 1]):
+        fail(
+            name,
+            "each loss is measured after its update: record the loss of the forward pass, "
+            "before update_params",
+        )
+    expect_array(name, "losses", arr, np.array(ref_losses[:iterations]))

@@ -11,20 +11,8 @@ the given parameters and syncs back the 28 x 28 input, the hidden activations ``
 probabilities ``A2``, which the browser draws as bars. "Test digit" shows the next of the
 given examples exactly as the network saw it (no preprocessing: it already is MNIST).
 
-Why anywidget (measured 2026-11-30 on the course's 2-core machine, JupyterLab 4.6, Chromium 156
-headless). Both candidates sit on ipywidgets 8, which the course already needs for progress bars.
-anywidget 0.11 adds 0.8 MB (+1.0 MB for psygnal, +0.6 MB of JupyterLab extension); ipycanvas
-0.14 adds 0.6 MB (+0.2 MB of extension). Size does not decide; where the drawing happens does.
-With ipycanvas every pointer event is a Python callback in the kernel (``on_mouse_move`` fires on
-each browser mousemove) and the ink comes back as canvas commands, so the pen lags by one
-kernel round trip per segment and stalls whenever the kernel is busy. With anywidget the page
-draws the ink at once and only the prediction makes the round trip: the browser test measures
-one round trip (Clear -> kernel -> bars emptied) at 22 ms on the loaded machine (load average
-12), and the kernel's share for a drawing (rasterise + preprocess + forward pass) is about
-13 ms. anywidget's documentation lists
-JupyterLab 4, Notebook 7, VS Code and Colab as supported frontends, with no extension to
-enable, and its ES modules stay readable plain JavaScript. Nothing here speaks a hand-written
-comms protocol: traitlets sync the state both ways.
+It is an anywidget: the page draws the ink at once and only the prediction makes a round trip
+to the kernel; traitlets sync the state both ways (why not ipycanvas: ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
