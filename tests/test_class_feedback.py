@@ -39,6 +39,7 @@ def graded(tmp_path_factory):
     paths = sc.write_class(base)
     (base / "roster.csv").write_text(ROSTER)
     args = [*map(str, paths.values()), "--report", str(base / "out" / "grades"), "--jobs", "2", "--quiet"]
+    args += ["--source-dir", str(base / "instructor")]
     proc = run("grade", *args, "--feedback", str(base / "feedback"), "--roster", str(base / "roster.csv"))
     assert proc.returncode == 0, proc.stderr[-3000:]
     return base, paths, proc
@@ -80,7 +81,7 @@ def test_a_hidden_failure_is_named_but_not_shown(graded):
     assert relu["status"] == "failed" and "Mismatched" in relu["message"]  # the grader's record has it
     text = html.unescape(page(base, "bartholomew"))
     assert "the visible check passed, but the hidden test failed" in text
-    for leak in ("Mismatched", "Z of shape (1, 3)", "e+300", "relu, Z of shape"):
+    for leak in ("Mismatched", "a Z holding"):  # the hidden case's message (12345 is in his own code)
         assert leak not in text
     assert "the rows sum to 1, expected each column" in text  # a visible check's verdict is shown
 
@@ -138,7 +139,10 @@ def test_regrade_one_notebook_and_re_merge(graded):
     answer = {gid(c): c.source for c in fixed.cells}["softmax"]
     next(c for c in nb.cells if gid(c) == "softmax").source = answer
     nbformat.write(nb, paths["bartholomew"])
-    proc = run("regrade", str(paths["bartholomew"]), "--report", str(base / "out" / "grades"))
+    proc = run(
+        "regrade", str(paths["bartholomew"]), "--report", str(base / "out" / "grades"),
+        "--source-dir", str(base / "instructor"),
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     after = {p.name: p.stat().st_mtime_ns for p in results.glob("*.json")}
     changed = [n for n in after if after[n] != before.get(n)]
@@ -172,7 +176,7 @@ def test_validate_never_runs_hidden_tests(tmp_path):
     path = tmp_path / "mine" / sc.CHAPTER.name
     path.parent.mkdir()
     nbformat.write(sc.fill(released, {"relu": sc.BEN["relu"]}), path)
-    out = run("validate", str(path))
+    out = run("validate", str(path), "--source-dir", str(tmp_path / "instructor"))
     assert out.returncode == 1
     line = next(ln for ln in out.stdout.splitlines() if "check_relu " in ln)
     assert line.strip().startswith("✓") and "Mismatched" not in out.stdout
