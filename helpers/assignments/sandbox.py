@@ -35,6 +35,7 @@ submission is "not graded", never the student's 0.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import queue
@@ -48,6 +49,7 @@ from typing import Any
 
 from helpers.assignments import wire
 from helpers.assignments.isolation import (
+    DISK_MB,
     KERNEL_FOLDER,
     bwrap_path,
     grader_folder,
@@ -58,6 +60,7 @@ from helpers.assignments.isolation import (
     process_tree_load,
     remove_folder,
     sandbox_command,
+    sandbox_view,
 )
 from helpers.assignments.kernel_package import package_copy
 from helpers.atomic import temp_folder
@@ -87,11 +90,13 @@ class CellRun:
 
 @dataclass
 class Limits:
-    """Per-kernel limits: seconds per cell, seconds per notebook, memory in MiB."""
+    """Per-kernel limits: seconds per cell, seconds per notebook, memory and (with bwrap) the
+    working folder's and /tmp's size in MiB."""
 
     cell: float = 300.0
     notebook: float = 1800.0
     memory_mb: int = 4096
+    disk_mb: int = DISK_MB
 
 
 class SandboxKernel:
@@ -119,36 +124,43 @@ class SandboxKernel:
         bwrap = bwrap_path()
         self.km, self.kc = None, None
         self._tmp = temp_folder(grader_folder(bwrap), KERNEL_FOLDER)
-        self.workdir = self._tmp / "w"
+        # What the grader hands the kernel (read-only inside the sandbox), and the kernel's working
+        # folder: with bwrap a tmpfs of its own inside the sandbox, which the grader reaches as
+        # self.workdir through the sandbox's root once the kernel runs.
+        self.stage, self.cwd = self._tmp / "s", self._tmp / "w"
+        self.workdir, self.own_disk = self.cwd, bool(bwrap)
         try:
-            self.workdir.mkdir()
+            (self.stage / "files").mkdir(parents=True)
             for f in self.files:
-                shutil.copy2(f, self.workdir / f.name)
+                shutil.copy2(f, self.stage / "files" / f.name)
+            if not bwrap:
+                self.cwd.mkdir()
             pkg = package_copy(self._tmp / "pkg", self.stubs)
         except OSError as exc:  # the temporary folder is full or unwritable: not the student's doing
             self.dead = self.unusable = f"the kernel's folder could not be made ({exc.strerror or exc})"
             return self
         self.uid = uid = kernel_uid(bwrap)
-        self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to w/ and pkg/
-        hand_over(self.workdir, uid)
-        cpu = int(self.limits.notebook) + 10
-        wrap = sandbox_command(self.workdir, pkg, self.limits.memory_mb, cpu, uid, bwrap)
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to s/, w/ and pkg/
+        hand_over(self.stage, uid)
+        if not bwrap:
+            hand_over(self.cwd, uid)
+        limits = (self.limits.memory_mb, int(self.limits.notebook) + 10, self.limits.disk_mb)
+        wrap = sandbox_command(self.cwd, self.stage, pkg, limits, uid, bwrap)
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.cwd / ".kernel.json")]
 
         class _Manager(KernelManager):
             def format_kernel_cmd(self, extra_arguments=None):  # noqa: ARG002
-                conn = os.path.realpath(self.connection_file)
-                return wrap + [a.replace("{connection_file}", conn) for a in kernel]
+                return wrap + kernel
 
             def write_connection_file(self, **kwargs):  # the kernel's user must read it
                 super().write_connection_file(**kwargs)
                 hand_over(Path(self.connection_file), uid)
 
-        kw: dict[str, Any] = {"transport": "ipc", "ip": str(self.workdir / "ipc")} if bwrap else {}
+        kw: dict[str, Any] = {"transport": "ipc", "ip": str(self.cwd / "ipc")} if bwrap else {}
         self.km = _Manager(**kw)
-        self.km.connection_file = str(self.workdir / ".kernel.json")
+        self.km.connection_file = str(self.stage / "files" / ".kernel.json")  # copied into w/ at start
         self.km.kernel_spec.interrupt_mode = "message"  # signals do not cross the sandbox
-        home = str(self.workdir)
+        home = str(self.cwd)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": home,
@@ -166,7 +178,9 @@ class SandboxKernel:
         # HELPERS_KERNEL_LOG=FILE keeps the kernel's own output, to debug a sandbox that fails.
         with open(os.environ.get("HELPERS_KERNEL_LOG", os.devnull), "w") as log:
             try:
-                self.km.start_kernel(env=env, cwd=str(self.workdir), stdout=log, stderr=log)
+                where = str(self._tmp if bwrap else self.cwd)
+                self.km.start_kernel(env=env, cwd=where, stdout=log, stderr=log)
+                self._reach_sandbox(bwrap)
                 self.kc = self.km.blocking_client()
                 self.kc.start_channels()
                 self.kc.wait_for_ready(timeout=min(60.0, self.limits.notebook))
@@ -174,6 +188,15 @@ class SandboxKernel:
                 self.dead = f"the kernel did not start ({type(exc).__name__}: {str(exc)[:200]})"
                 self.unusable = self.dead
         return self
+
+    def _reach_sandbox(self, bwrap: str | None) -> None:
+        """With bwrap, reach the kernel's working folder (its sockets, its results) through the
+        sandbox's root; RuntimeError when no process of the sandbox appears."""
+        if bwrap:
+            view = sandbox_view(self.km.provisioner.process.pid, self.cwd)
+            if view is None:
+                raise RuntimeError("no process appeared in the sandbox")
+            self.workdir, self.km.ip = view, str(view / "ipc")
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -275,20 +298,26 @@ class SandboxKernel:
         self._kill(f"still running after {what}; the kernel was stopped")
         return CellRun("timeout", "Timeout", self.dead)
 
-    def _round_trip(self, func: str, args: str, dst: Path, what: str) -> object:
-        """Run ``kernel_side.<func>(user_ns, <args>, dst)`` in the kernel; return what it wrote.
+    def _round_trip(self, func: str, args: str, name: str, what: str) -> object:
+        """Run ``kernel_side.<func>(user_ns, <args>, <working folder>/name)`` in the kernel;
+        return what it wrote there.
 
         Raises :class:`KernelProblem` (its message starting with ``what``) for a timeout, a dead
-        kernel, or a result that is missing or not data.
+        kernel, or a result that is missing or not data. A working folder of its own that the
+        kernel filled is the student's doing: the result is that error.
         """
         code = (
             f"__import__('helpers.assignments.kernel_side', fromlist=[{func!r}]).{func}("
-            f"__import__('IPython').get_ipython().user_ns, {args}, {str(dst)!r})"
+            f"__import__('IPython').get_ipython().user_ns, {args}, {str(self.cwd / name)!r})"
         )
         run = self.run(code, silent=True)
+        dst = self.workdir / name
         if run.status in ("timeout", "dead"):
             raise KernelProblem(f"{what}: {run.evalue or run.status}")
         if run.ename == "OSError" and os.strerror(errno.ENOSPC) in run.evalue:
+            if self.own_disk:
+                why = f"the kernel's working folder is full (it holds {self.limits.disk_mb} MiB)"
+                return {"error": ["OSError", f"{why}: no result could be written"]}
             self.unusable = self.unusable or f"the kernel's folder is full ({run.evalue[:200]})"
         if not dst.is_file():
             raise KernelProblem(f"{what}: no result came back ({run.ename}: {run.evalue})".rstrip(" :()"))
@@ -303,7 +332,7 @@ class SandboxKernel:
         Raises :class:`KernelProblem` for a timeout, a dead kernel or an unreadable result.
         """
         nonce = uuid.uuid4().hex
-        src, dst = self.workdir / f".in-{nonce}.npz", self.workdir / f".out-{nonce}.npz"
+        src, dst = self.stage / f".in-{nonce}.npz", f".out-{nonce}.npz"
         try:
             wire.dump(src, [list(args), kwargs])
             hand_over(src, self.uid)
@@ -318,7 +347,8 @@ class SandboxKernel:
             return out
         finally:
             src.unlink(missing_ok=True)
-            dst.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # a kernel that is gone took its folder along
+                (self.workdir / dst).unlink(missing_ok=True)
 
     def remember(self, names: list[str]) -> None:
         """Have the kernel remember its functions ``names`` as the notebook's own (after a solution cell)."""
@@ -330,10 +360,14 @@ class SandboxKernel:
             )
 
     def describe(self, names: list[str]) -> dict:
-        """``{name: "function" | "missing" | "other" | ["value", v]}`` for names in the kernel."""
-        dst = self.workdir / f".names-{uuid.uuid4().hex}.npz"
+        """``{name: "function" | "missing" | "other" | ["value", v]}`` for names in the kernel
+        (all "function" when its working folder is full: calling them gives that error)."""
+        dst = f".names-{uuid.uuid4().hex}.npz"
         try:
             out = self._round_trip("describe", repr(names), dst, "the kernel's namespace could not be read")
+            if isinstance(out, dict) and "error" in out:  # its full folder: each call will say so
+                return dict.fromkeys(names, "function")
             return out if isinstance(out, dict) else {}
         finally:
-            dst.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (self.workdir / dst).unlink(missing_ok=True)
