@@ -277,5 +277,5 @@ def isolation() -> str:
     limits += f", at most {MAX_PROCESSES} processes" if root else shared
     return (
         f"bubblewrap: {who}, its own PID, network and IPC namespaces, read-only system and "
-        f"package, only its own folder writable; {limits}"
+        f"package, only its own folder and /tmp writable ({DISK_MB} MiB each); {limits}"
     )

@@ -3,10 +3,12 @@
 The grader writes the arguments to a file (:mod:`helpers.assignments.wire`), runs
 ``kernel_side.call(...)`` in the kernel and reads back only the result file: the return value,
 the arguments as the function left them (so in-place changes are seen), the exception the
-student's code raised, and how often the course's function of the same name was called on the
-way (refused by its stand-in, see :mod:`helpers.assignments.kernel_package`; with
-``--allow-reference`` there is no stand-in and a profiling tripwire counts the calls). Nothing
-here decides a verdict: the kernel is untrusted, and the grader treats whatever comes back as data.
+student's code raised, on request the peak of the memory the call allocated (``peak_bytes``, for
+checkers that judge memory as :mod:`helpers.checks.speed` does), and how often the course's
+function of the same name was called on the way (refused by its stand-in, see
+:mod:`helpers.assignments.kernel_package`; with ``--allow-reference`` there is no stand-in and a
+profiling tripwire counts the calls). Nothing here decides a verdict: the kernel is untrusted,
+and the grader treats whatever comes back as data.
 """
 
 from __future__ import annotations
@@ -123,8 +125,12 @@ def plain(value: Any, depth: int = 0) -> Any:
     return value
 
 
-def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
-    """Call ``namespace[name](*args, **kwargs)`` with the arguments in ``in_path``; write ``out_path``."""
+def call(namespace: dict, name: str, in_path: str, out_path: str, measure: bool = False) -> None:
+    """Call ``namespace[name](*args, **kwargs)`` with the arguments in ``in_path``; write ``out_path``.
+
+    With ``measure``, the peak of the memory the call allocates is measured (``peak_bytes``, by
+    :mod:`tracemalloc`, which makes code allocating many Python objects about 10 times slower).
+    """
     import numpy as np
 
     out: dict[str, Any] = {"reference_calls": 0}
@@ -147,7 +153,7 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
             sys.setprofile(tripwire)
         _ACTIVE.add(name)
         tracing = tracemalloc.is_tracing()
-        if not tracing:
+        if measure and not tracing:
             tracemalloc.start()
         tracemalloc.reset_peak()
         start = tracemalloc.get_traced_memory()[0]
@@ -156,9 +162,10 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
                 warnings.simplefilter("ignore")
                 result = func(*args, **kwargs)
         finally:
-            out["peak_bytes"] = max(0, tracemalloc.get_traced_memory()[1] - start)
-            if not tracing:
-                tracemalloc.stop()
+            if measure:
+                out["peak_bytes"] = max(0, tracemalloc.get_traced_memory()[1] - start)
+                if not tracing:
+                    tracemalloc.stop()
             sys.setprofile(old)
             _ACTIVE.discard(name)
             calls += _REFUSED.get(name, 0) - refused

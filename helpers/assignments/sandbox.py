@@ -3,11 +3,15 @@
 :class:`SandboxKernel` starts an IPython kernel for one submission and runs code in it with
 deadlines. What the kernel gets:
 
-- **a folder of its own**: a fresh temporary folder ``w`` inside the grader's own folder under
-  the temporary folder (:func:`~helpers.assignments.isolation.grader_folder`), holding only the
-  files the grader puts there (the notebook's data files), removed with everything in it, whatever
-  its modes, once the kernel is done; with bubblewrap its ``/tmp`` is a tmpfs of its own of
-  :data:`~helpers.assignments.isolation.DISK_MB` MiB;
+- **a folder of its own**: a fresh working folder ``w`` in a temporary folder inside the grader's
+  own folder (:func:`~helpers.assignments.isolation.grader_folder`), holding only copies of the
+  files the grader hands it (the notebook's data files, from the read-only ``s``), removed with
+  everything in it, whatever its modes, once the kernel is done. With bubblewrap ``w`` and
+  ``/tmp`` are each a tmpfs of its own of :attr:`Limits.disk_mb` MiB: a kernel that fills its
+  folder gets ENOSPC, the student's own failure, and the disk stays free for its neighbours; the
+  grader reaches ``w`` (results, sockets) through the sandbox's root, ``/proc/<pid>/root``.
+  Without bubblewrap ``w`` is a folder on the disk (each file limited to 1 GiB; a full disk
+  there is "not graded");
 - **a package without the answers**: the ``helpers`` it imports is a read-only copy in which the
   notebook's exercises are stand-ins calling the student's own functions and the checks are
   absent (:mod:`helpers.assignments.kernel_package`), unless ``--allow-reference``;
@@ -298,8 +302,8 @@ class SandboxKernel:
         self._kill(f"still running after {what}; the kernel was stopped")
         return CellRun("timeout", "Timeout", self.dead)
 
-    def _round_trip(self, func: str, args: str, name: str, what: str) -> object:
-        """Run ``kernel_side.<func>(user_ns, <args>, <working folder>/name)`` in the kernel;
+    def _round_trip(self, func: str, args: str, name: str, what: str, *extra: object) -> object:
+        """Run ``kernel_side.<func>(user_ns, <args>, <working folder>/name, *extra)`` in the kernel;
         return what it wrote there.
 
         Raises :class:`KernelProblem` (its message starting with ``what``) for a timeout, a dead
@@ -308,7 +312,9 @@ class SandboxKernel:
         """
         code = (
             f"__import__('helpers.assignments.kernel_side', fromlist=[{func!r}]).{func}("
-            f"__import__('IPython').get_ipython().user_ns, {args}, {str(self.cwd / name)!r})"
+            f"__import__('IPython').get_ipython().user_ns, {args}, {str(self.cwd / name)!r}"
+            + "".join(f", {e!r}" for e in extra)
+            + ")"
         )
         run = self.run(code, silent=True)
         dst = self.workdir / name
@@ -326,8 +332,9 @@ class SandboxKernel:
         except wire.WireError as exc:
             raise KernelProblem(f"{what}: {exc}") from None
 
-    def call(self, name: str, args: tuple, kwargs: dict) -> dict:
-        """Call the kernel's ``name(*args, **kwargs)``; returns kernel_side's result dict.
+    def call(self, name: str, args: tuple, kwargs: dict, measure: bool = False) -> dict:
+        """Call the kernel's ``name(*args, **kwargs)``; returns kernel_side's result dict (with
+        ``measure``, the peak of the memory the call allocated in ``peak_bytes``).
 
         Raises :class:`KernelProblem` for a timeout, a dead kernel or an unreadable result.
         """
@@ -341,7 +348,7 @@ class SandboxKernel:
             self.unusable = self.unusable or f"the arguments could not be written ({exc.strerror or exc})"
             raise KernelProblem(f"{name}: {self.unusable}") from None
         try:
-            out = self._round_trip("call", f"{name!r}, {str(src)!r}", dst, name)
+            out = self._round_trip("call", f"{name!r}, {str(src)!r}", dst, name, measure)
             if not isinstance(out, dict):
                 raise KernelProblem(f"{name}: malformed result")
             return out
