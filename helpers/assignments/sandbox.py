@@ -39,19 +39,15 @@ submission is "not graded", never the student's 0.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import queue
 import shutil
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.assignments import wire
 from helpers.assignments.isolation import (
     DISK_MB,
     KERNEL_FOLDER,
@@ -66,6 +62,7 @@ from helpers.assignments.isolation import (
     sandbox_command,
     sandbox_view,
 )
+from helpers.assignments.kernel_calls import DataCalls, KernelProblem
 from helpers.assignments.kernel_package import package_copy
 from helpers.atomic import temp_folder
 
@@ -74,13 +71,6 @@ __all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", 
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: How many times its limit a cell starved of CPU by other processes may take (see SandboxKernel).
 STARVED_FACTOR = 10
-
-
-class KernelProblem(BaseException):
-    """The kernel timed out, died or sent back something unreadable: the exercise fails with this.
-
-    A BaseException, so that checkers' ``except Exception`` does not turn it into a student verdict.
-    """
 
 
 @dataclass
@@ -103,7 +93,7 @@ class Limits:
     disk_mb: int = DISK_MB
 
 
-class SandboxKernel:
+class SandboxKernel(DataCalls):
     """One sandboxed kernel in a fresh folder; use as a context manager.
 
     ``files`` are copied into the working folder first (the submission's data files); ``stubs``
@@ -301,80 +291,3 @@ class SandboxKernel:
             pass
         self._kill(f"still running after {what}; the kernel was stopped")
         return CellRun("timeout", "Timeout", self.dead)
-
-    def _round_trip(self, func: str, args: str, name: str, what: str, *extra: object) -> object:
-        """Run ``kernel_side.<func>(user_ns, <args>, <working folder>/name, *extra)`` in the kernel;
-        return what it wrote there.
-
-        Raises :class:`KernelProblem` (its message starting with ``what``) for a timeout, a dead
-        kernel, or a result that is missing or not data. A working folder of its own that the
-        kernel filled is the student's doing: the result is that error.
-        """
-        code = (
-            f"__import__('helpers.assignments.kernel_side', fromlist=[{func!r}]).{func}("
-            f"__import__('IPython').get_ipython().user_ns, {args}, {str(self.cwd / name)!r}"
-            + "".join(f", {e!r}" for e in extra)
-            + ")"
-        )
-        run = self.run(code, silent=True)
-        dst = self.workdir / name
-        if run.status in ("timeout", "dead"):
-            raise KernelProblem(f"{what}: {run.evalue or run.status}")
-        if run.ename == "OSError" and os.strerror(errno.ENOSPC) in run.evalue:
-            if self.own_disk:
-                why = f"the kernel's working folder is full (it holds {self.limits.disk_mb} MiB)"
-                return {"error": ["OSError", f"{why}: no result could be written"]}
-            self.unusable = self.unusable or f"the kernel's folder is full ({run.evalue[:200]})"
-        if not dst.is_file():
-            raise KernelProblem(f"{what}: no result came back ({run.ename}: {run.evalue})".rstrip(" :()"))
-        try:
-            return wire.load(dst)
-        except wire.WireError as exc:
-            raise KernelProblem(f"{what}: {exc}") from None
-
-    def call(self, name: str, args: tuple, kwargs: dict, measure: bool = False) -> dict:
-        """Call the kernel's ``name(*args, **kwargs)``; returns kernel_side's result dict (with
-        ``measure``, the peak of the memory the call allocated in ``peak_bytes``).
-
-        Raises :class:`KernelProblem` for a timeout, a dead kernel or an unreadable result.
-        """
-        nonce = uuid.uuid4().hex
-        src, dst = self.stage / f".in-{nonce}.npz", f".out-{nonce}.npz"
-        try:
-            wire.dump(src, [list(args), kwargs])
-            hand_over(src, self.uid)
-        except OSError as exc:
-            src.unlink(missing_ok=True)
-            self.unusable = self.unusable or f"the arguments could not be written ({exc.strerror or exc})"
-            raise KernelProblem(f"{name}: {self.unusable}") from None
-        try:
-            out = self._round_trip("call", f"{name!r}, {str(src)!r}", dst, name, measure)
-            if not isinstance(out, dict):
-                raise KernelProblem(f"{name}: malformed result")
-            return out
-        finally:
-            src.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):  # a kernel that is gone took its folder along
-                (self.workdir / dst).unlink(missing_ok=True)
-
-    def remember(self, names: list[str]) -> None:
-        """Have the kernel remember its functions ``names`` as the notebook's own (after a solution cell)."""
-        if names and not self.dead:
-            self.run(
-                f"__import__('helpers.assignments.kernel_side', fromlist=['remember']).remember("
-                f"__import__('IPython').get_ipython().user_ns, {names!r})",
-                silent=True,
-            )
-
-    def describe(self, names: list[str]) -> dict:
-        """``{name: "function" | "missing" | "other" | ["value", v]}`` for names in the kernel
-        (all "function" when its working folder is full: calling them gives that error)."""
-        dst = f".names-{uuid.uuid4().hex}.npz"
-        try:
-            out = self._round_trip("describe", repr(names), dst, "the kernel's namespace could not be read")
-            if isinstance(out, dict) and "error" in out:  # its full folder: each call will say so
-                return dict.fromkeys(names, "function")
-            return out if isinstance(out, dict) else {}
-        finally:
-            with contextlib.suppress(OSError):
-                (self.workdir / dst).unlink(missing_ok=True)
