@@ -149,8 +149,6 @@ KERNEL_FOLDER = "grade"
 #: The longest tail of a kernel's socket path below the grader's folder (a process id has at most
 #: 7 digits; ``tempfile`` draws 8 characters; jupyter_client numbers the sockets from 1).
 _SOCKET_TAIL = len(f"/.{KERNEL_FOLDER}.4194304.abcdefgh.tmpdir/w/ipc-65535")
-#: The grader reaches the sockets in the kernel's working folder through the sandbox's root.
-_SOCKET_HEAD = len("/proc/4194304/root")
 #: The bytes of a Unix socket's path (Linux's ``sun_path`` less its closing zero byte).
 _SOCKET_PATH_MAX = 107
 
@@ -171,7 +169,7 @@ def grader_folder(bwrap: str | None = None) -> Path:
     folders, so the path must leave room for them: a long ``TMPDIR`` is refused the same way.
     """
     path = Path(tempfile.gettempdir()) / f"helpers-grade-{os.geteuid()}"
-    room = _SOCKET_PATH_MAX - _SOCKET_HEAD - _SOCKET_TAIL
+    room = _SOCKET_PATH_MAX - _SOCKET_TAIL
     if bwrap and len(os.fsencode(path)) > room:
         raise UnsafeFolderError(
             f"{path}: {len(os.fsencode(path))} bytes long, too long for the kernels' sockets inside it "

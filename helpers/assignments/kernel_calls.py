@@ -3,8 +3,8 @@
 :class:`DataCalls` is the part of :class:`~helpers.assignments.sandbox.SandboxKernel` that writes
 the arguments as a :mod:`~helpers.assignments.wire` file into the folder the kernel reads
 (``stage``), runs :mod:`~helpers.assignments.kernel_side` in the kernel, and reads back the file
-it wrote into its working folder (``cwd`` inside the sandbox, ``workdir`` as the grader reaches
-it). Whatever comes back is data, checked as such; nothing in it is run here.
+it wrote into its working folder (``cwd`` in the kernel, ``workdir`` here: the same path).
+Whatever comes back is data, checked as such; nothing in it is run here.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ deadlines. What the kernel gets:
   everything in it, whatever its modes, once the kernel is done. With bubblewrap ``w`` and
   ``/tmp`` are each a tmpfs of its own of :attr:`Limits.disk_mb` MiB: a kernel that fills its
   folder gets ENOSPC, the student's own failure, and the disk stays free for its neighbours; the
-  grader reaches ``w`` (results, sockets) through the sandbox's root, ``/proc/<pid>/root``.
+  grader reaches ``w`` (results, sockets) at the same path, a link to it through the sandbox's
+  root (``/proc/<pid>/root``).
   Without bubblewrap ``w`` is a folder on the disk (each file limited to 1 GiB; a full disk
   there is "not graded");
 - **a package without the answers**: the ``helpers`` it imports is a read-only copy in which the
@@ -120,7 +121,7 @@ class SandboxKernel(DataCalls):
         self._tmp = temp_folder(grader_folder(bwrap), KERNEL_FOLDER)
         # What the grader hands the kernel (read-only inside the sandbox), and the kernel's working
         # folder: with bwrap a tmpfs of its own inside the sandbox, which the grader reaches as
-        # self.workdir through the sandbox's root once the kernel runs.
+        # the same path through the sandbox's root once the kernel runs (see _reach_sandbox).
         self.stage, self.cwd = self._tmp / "s", self._tmp / "w"
         self.workdir, self.own_disk = self.cwd, bool(bwrap)
         try:
@@ -184,13 +185,14 @@ class SandboxKernel(DataCalls):
         return self
 
     def _reach_sandbox(self, bwrap: str | None) -> None:
-        """With bwrap, reach the kernel's working folder (its sockets, its results) through the
-        sandbox's root; RuntimeError when no process of the sandbox appears."""
+        """With bwrap, make the kernel's working folder (its sockets, its results) reachable here
+        at the same path: a link to it through the sandbox's root. RuntimeError when no process
+        of the sandbox appears."""
         if bwrap:
             view = sandbox_view(self.km.provisioner.process.pid, self.cwd)
             if view is None:
                 raise RuntimeError("no process appeared in the sandbox")
-            self.workdir, self.km.ip = view, str(view / "ipc")
+            self.cwd.symlink_to(view, target_is_directory=True)
 
     def __exit__(self, *exc: object) -> None:
         try:
