@@ -69,3 +69,21 @@ def test_load_checks_the_declared_shape_not_only_the_zip_sizes(tmp_path):
         z.writestr("tree.npy", buf.getvalue())
     with pytest.raises(wire.WireError, match="more than"):
         wire.load(tmp_path / "huge.npz")
+
+
+def test_load_reads_through_the_one_npz_reader(tmp_path):
+    """helpers.npz's checks hold for results too: too many entries, and data its header does not promise."""
+    with zipfile.ZipFile(tmp_path / "many.npz", "w") as z:
+        buf = io.BytesIO()
+        np.save(buf, np.array('{"t": "v", "v": 1}'))
+        z.writestr("tree.npy", buf.getvalue())
+        for i in range(wire.MAX_ENTRIES):
+            z.writestr(f"x{i}.npy", b"")
+    with pytest.raises(wire.WireError, match="entries"):
+        wire.load(tmp_path / "many.npz")  # the old load listed and accepted them all
+    wire.dump(tmp_path / "v.npz", np.arange(4.0))
+    with zipfile.ZipFile(tmp_path / "v.npz") as z, zipfile.ZipFile(tmp_path / "long.npz", "w") as out:
+        out.writestr("tree.npy", z.read("tree.npy"))
+        out.writestr("a0.npy", z.read("a0.npy") + b"\0" * 8)  # trailing bytes the header does not declare
+    with pytest.raises(wire.WireError, match="unreadable result file"):
+        wire.load(tmp_path / "long.npz")

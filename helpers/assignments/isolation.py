@@ -19,6 +19,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 #: Processes (threads count too) a kernel with a user of its own may have; a kernel uses about ten.
@@ -27,13 +28,14 @@ MAX_PROCESSES = 128
 SHARED_USER_PROCESSES = 512
 #: User ids for kernels when the grader is root: far above the ones systems hand out to people.
 UID_RANGE = (1_900_000_000, 2_000_000_000)
-#: MiB of the kernel's own /tmp (a tmpfs) with bubblewrap.
+#: MiB of each of the kernel's own /tmp and working folder with bubblewrap (each a tmpfs).
 DISK_MB = 512
 
-#: The launcher, run inside the sandbox: argv = [mem, cpu, nproc, uid, "--", cmd...]; uid -1
-#: keeps the user it was started as.
+#: The launcher, run inside the sandbox: argv = [mem, cpu, nproc, uid, stage, cwd, "--", cmd...];
+#: uid -1 keeps the user it was started as. Once it is the kernel's user, it copies the files of
+#: the folder ``stage`` (the data files and the connection file) into the working folder ``cwd``.
 _LAUNCHER = """\
-import os, resource, sys
+import os, resource, shutil, sys
 mem, cpu, nproc, uid = (int(v) for v in sys.argv[1:5])
 resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
@@ -45,7 +47,9 @@ if uid >= 0:
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
-os.execvp(sys.argv[6], sys.argv[6:])
+for name in os.listdir(sys.argv[5]):
+    shutil.copyfile(os.path.join(sys.argv[5], name), os.path.join(sys.argv[6], name))
+os.execvp(sys.argv[8], sys.argv[8:])
 """
 
 
@@ -60,21 +64,50 @@ def kernel_uid(bwrap: str | None) -> int:  # noqa: ARG001 - the same with or wit
 
 
 def sandbox_command(
-    workdir: Path, pkg: Path, memory_mb: int, cpu_seconds: int, uid: int, bwrap: str | None
+    workdir: Path,
+    stage: Path,
+    pkg: Path,
+    limits: tuple[int, int, int],
+    uid: int,
+    bwrap: str | None,
 ) -> list[str]:
     """The command prefix that runs a command in the sandbox (without bwrap: the limits only).
 
-    ``workdir`` is the kernel's only writable folder (handed over to ``uid`` when uid >= 0,
-    see :func:`hand_over`), ``pkg`` the folder holding the read-only package copy, ``bwrap``
-    what :func:`bwrap_path` returned.
+    ``workdir`` is the kernel's working folder, its only writable one besides /tmp: with bwrap a
+    tmpfs of ``limits[2]`` MiB at that path inside the sandbox (a kernel that fills it gets
+    ENOSPC; the disk and its neighbours are untouched), without bwrap a folder on the disk.
+    ``stage`` holds what the grader hands the kernel (handed over to ``uid`` when uid >= 0, see
+    :func:`hand_over`); it is read-only inside the sandbox, and the launcher copies the files
+    of its ``files`` folder into ``workdir``. ``pkg`` holds the read-only package copy; ``limits`` are
+    (memory MiB, CPU seconds, disk MiB); ``bwrap`` is what :func:`bwrap_path` returned.
     """
+    memory_mb, cpu_seconds, disk_mb = limits
     nproc = MAX_PROCESSES if uid >= 0 else SHARED_USER_PROCESSES
     launcher = [sys.executable, "-c", _LAUNCHER, str(memory_mb * 2**20), str(cpu_seconds)]
-    launcher += [str(nproc), str(uid), "--"]
-    return (_bwrap_args(bwrap, workdir, pkg, uid >= 0) if bwrap else []) + launcher
+    launcher += [str(nproc), str(uid), str(stage / "files"), str(workdir), "--"]
+    return (_bwrap_args(bwrap, workdir, stage, pkg, uid >= 0, disk_mb) if bwrap else []) + launcher
 
 
-def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str]:
+def sandbox_view(pid: int, folder: Path, timeout: float = 10.0) -> Path | None:
+    """``folder`` inside the sandbox started as process ``pid`` (bwrap), as this process sees it:
+    ``/proc/<pid of a process in the sandbox>/root/<folder>``; None when none appears in time."""
+    import psutil
+
+    mine = os.readlink("/proc/self/ns/mnt")
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            for child in psutil.Process(pid).children(recursive=True):
+                with contextlib.suppress(OSError):
+                    if os.readlink(f"/proc/{child.pid}/ns/mnt") != mine:
+                        return Path(f"/proc/{child.pid}/root") / folder.relative_to("/")
+        except psutil.Error:
+            return None
+        time.sleep(0.005)
+    return None
+
+
+def _bwrap_args(bwrap: str, workdir: Path, stage: Path, pkg: Path, as_root: bool, disk_mb: int) -> list[str]:
     if as_root:  # no user namespace: the launcher keeps only the right to become the kernel's user
         cmd = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
         cmd += ["--unshare-cgroup-try", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
@@ -89,7 +122,7 @@ def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str
             cmd += ["--ro-bind", str(p), str(p)]
     # /proc, /dev and /tmp first: a later --tmpfs /tmp would hide a Python installation,
     # package copy or folder bound below /tmp (a checkout or virtual environment in /tmp).
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(DISK_MB * 2**20)]
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(disk_mb * 2**20)]
     cmd += ["--tmpfs", "/tmp"]
     made = {"/", "/usr", "/tmp", "/proc", "/dev"}
 
@@ -98,13 +131,14 @@ def _bwrap_args(bwrap: str, workdir: Path, pkg: Path, as_root: bool) -> list[str
             if str(parent) not in made:
                 cmd.extend(["--perms", "0755", "--dir", str(parent)])
                 made.add(str(parent))
-        cmd.extend([flag, path, path])
+        cmd.extend([*flag.split(), path] if " " in flag else [flag, path, path])
 
     for prefix in dict.fromkeys((sys.base_prefix, sys.prefix)):
         if not prefix.startswith("/usr"):
             bind("--ro-bind", prefix)
     bind("--ro-bind", str(pkg))
-    bind("--bind", str(workdir))
+    bind("--ro-bind", str(stage))
+    bind(f"--perms 0777 --size {disk_mb * 2**20} --tmpfs", str(workdir))  # the working folder: its own tmpfs
     cmd += ["--chdir", str(workdir)]
     return cmd + ["--"]
 
@@ -241,5 +275,5 @@ def isolation() -> str:
     limits += f", at most {MAX_PROCESSES} processes" if root else shared
     return (
         f"bubblewrap: {who}, its own PID, network and IPC namespaces, read-only system and "
-        f"package, only its own folder writable; {limits}"
+        f"package, only its own folder and /tmp writable ({DISK_MB} MiB each); {limits}"
     )

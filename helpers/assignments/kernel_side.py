@@ -3,15 +3,19 @@
 The grader writes the arguments to a file (:mod:`helpers.assignments.wire`), runs
 ``kernel_side.call(...)`` in the kernel and reads back only the result file: the return value,
 the arguments as the function left them (so in-place changes are seen), the exception the
-student's code raised, and how often the course's function of the same name was called on the
-way (refused by its stand-in, see :mod:`helpers.assignments.kernel_package`; with
-``--allow-reference`` there is no stand-in and a profiling tripwire counts the calls). Nothing
-here decides a verdict: the kernel is untrusted, and the grader treats whatever comes back as data.
+student's code raised, on request the peak of the memory the call allocated (``peak_bytes``, for
+checkers that judge memory as :mod:`helpers.checks.speed` does), and how often the course's
+function of the same name was called on the way (refused by its stand-in, see
+:mod:`helpers.assignments.kernel_package`; with ``--allow-reference`` there is no stand-in and a
+profiling tripwire counts the calls). Nothing here decides a verdict: the kernel is untrusted,
+and the grader treats whatever comes back as data.
 """
 
 from __future__ import annotations
 
+import numbers
 import sys
+import tracemalloc
 import warnings
 from typing import Any
 
@@ -79,8 +83,54 @@ def _reference_code(name: str):
     return getattr(func, "__code__", None)
 
 
-def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
-    """Call ``namespace[name](*args, **kwargs)`` with the arguments in ``in_path``; write ``out_path``."""
+#: The deepest nesting of lists, tuples and dicts :func:`plain` converts.
+MAX_DEPTH = 32
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """``value`` as data :mod:`~helpers.assignments.wire` can send: a ``Fraction`` or ``Decimal``
+    as a float, a pandas table as its NumPy array, an array of Python numbers as floats, inside
+    lists, tuples and dicts too; anything else as it is (for wire to refuse by name).
+
+    TypeError for a table or an array of more than :data:`~helpers.assignments.wire.MAX_ELEMENTS`
+    values (checked before converting) or nesting deeper than :data:`MAX_DEPTH`.
+    """
+    import numpy as np
+
+    if depth > MAX_DEPTH:
+        raise TypeError(f"values nested more than {MAX_DEPTH} deep")
+    if isinstance(value, list | tuple):
+        items = [plain(v, depth + 1) for v in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        return {k: plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, numbers.Number) and not isinstance(value, int | float | complex | np.generic):
+        try:
+            return float(value)  # a Fraction, a Decimal
+        except (TypeError, ValueError, OverflowError):
+            return value
+    table = type(value).__module__.split(".")[0] == "pandas" and hasattr(value, "to_numpy")
+    if table or (isinstance(value, np.ndarray) and value.dtype.hasobject):
+        size = int(getattr(value, "size", 0) or 0)
+        if size > wire.MAX_ELEMENTS:
+            raise TypeError(f"a {type(value).__name__} of {size} values (at most {wire.MAX_ELEMENTS})")
+        arr = np.asarray(value.to_numpy() if table else value)
+        if not arr.dtype.hasobject:
+            return arr
+        try:
+            return np.array([float(v) for v in arr.flat], dtype=np.float64).reshape(arr.shape)
+        except (TypeError, ValueError, OverflowError):
+            what = "an array" if isinstance(value, np.ndarray) else f"a {type(value).__name__}"
+            raise TypeError(f"{what} of Python objects that are not numbers") from None
+    return value
+
+
+def call(namespace: dict, name: str, in_path: str, out_path: str, measure: bool = False) -> None:
+    """Call ``namespace[name](*args, **kwargs)`` with the arguments in ``in_path``; write ``out_path``.
+
+    With ``measure``, the peak of the memory the call allocates is measured (``peak_bytes``, by
+    :mod:`tracemalloc`, which makes code allocating many Python objects about 10 times slower).
+    """
     import numpy as np
 
     out: dict[str, Any] = {"reference_calls": 0}
@@ -102,11 +152,20 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
         if target is not None:
             sys.setprofile(tripwire)
         _ACTIVE.add(name)
+        tracing = tracemalloc.is_tracing()
+        if measure and not tracing:
+            tracemalloc.start()
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 result = func(*args, **kwargs)
         finally:
+            if measure:
+                out["peak_bytes"] = max(0, tracemalloc.get_traced_memory()[1] - start)
+                if not tracing:
+                    tracemalloc.stop()
             sys.setprofile(old)
             _ACTIVE.discard(name)
             calls += _REFUSED.get(name, 0) - refused
@@ -118,6 +177,8 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
         out = {"error": [type(exc).__name__, lines[0][:300] if lines else ""]}
     out["reference_calls"] = calls
     try:
+        if "result" in out:
+            out["result"] = plain(out["result"])
         wire.dump(out_path, out)
     except TypeError as exc:
         wire.dump(
@@ -125,7 +186,7 @@ def call(namespace: dict, name: str, in_path: str, out_path: str) -> None:
             {
                 "error": [
                     "TypeError",
-                    f"returned {exc} that cannot be graded (return NumPy arrays or numbers)",
+                    f"returned {exc}, which cannot be graded (return NumPy arrays or numbers)",
                 ]
             },
         )
@@ -140,7 +201,10 @@ def describe(namespace: dict, names: list[str], out_path: str) -> None:
         elif callable(namespace[name]):
             out[name] = "function"
         else:
-            out[name] = ["value", namespace[name]]
+            try:
+                out[name] = ["value", plain(namespace[name])]
+            except TypeError:
+                out[name] = "other"
     try:
         wire.dump(out_path, out)
     except TypeError:

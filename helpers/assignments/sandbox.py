@@ -3,11 +3,16 @@
 :class:`SandboxKernel` starts an IPython kernel for one submission and runs code in it with
 deadlines. What the kernel gets:
 
-- **a folder of its own**: a fresh temporary folder ``w`` inside the grader's own folder under
-  the temporary folder (:func:`~helpers.assignments.isolation.grader_folder`), holding only the
-  files the grader puts there (the notebook's data files), removed with everything in it, whatever
-  its modes, once the kernel is done; with bubblewrap its ``/tmp`` is a tmpfs of its own of
-  :data:`~helpers.assignments.isolation.DISK_MB` MiB;
+- **a folder of its own**: a fresh working folder ``w`` in a temporary folder inside the grader's
+  own folder (:func:`~helpers.assignments.isolation.grader_folder`), holding only copies of the
+  files the grader hands it (the notebook's data files, from the read-only ``s``), removed with
+  everything in it, whatever its modes, once the kernel is done. With bubblewrap ``w`` and
+  ``/tmp`` are each a tmpfs of its own of :attr:`Limits.disk_mb` MiB: a kernel that fills its
+  folder gets ENOSPC, the student's own failure, and the disk stays free for its neighbours; the
+  grader reaches ``w`` (results, sockets) at the same path, a link to it through the sandbox's
+  root (``/proc/<pid>/root``).
+  Without bubblewrap ``w`` is a folder on the disk (each file limited to 1 GiB; a full disk
+  there is "not graded");
 - **a package without the answers**: the ``helpers`` it imports is a read-only copy in which the
   notebook's exercises are stand-ins calling the student's own functions and the checks are
   absent (:mod:`helpers.assignments.kernel_package`), unless ``--allow-reference``;
@@ -35,19 +40,17 @@ submission is "not graded", never the student's 0.
 
 from __future__ import annotations
 
-import errno
 import os
 import queue
 import shutil
 import sys
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from helpers.assignments import wire
 from helpers.assignments.isolation import (
+    DISK_MB,
     KERNEL_FOLDER,
     bwrap_path,
     grader_folder,
@@ -58,7 +61,9 @@ from helpers.assignments.isolation import (
     process_tree_load,
     remove_folder,
     sandbox_command,
+    sandbox_view,
 )
+from helpers.assignments.kernel_calls import DataCalls, KernelProblem
 from helpers.assignments.kernel_package import package_copy
 from helpers.atomic import temp_folder
 
@@ -67,13 +72,6 @@ __all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", 
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 #: How many times its limit a cell starved of CPU by other processes may take (see SandboxKernel).
 STARVED_FACTOR = 10
-
-
-class KernelProblem(BaseException):
-    """The kernel timed out, died or sent back something unreadable: the exercise fails with this.
-
-    A BaseException, so that checkers' ``except Exception`` does not turn it into a student verdict.
-    """
 
 
 @dataclass
@@ -87,14 +85,16 @@ class CellRun:
 
 @dataclass
 class Limits:
-    """Per-kernel limits: seconds per cell, seconds per notebook, memory in MiB."""
+    """Per-kernel limits: seconds per cell, seconds per notebook, memory and (with bwrap) the
+    working folder's and /tmp's size in MiB."""
 
     cell: float = 300.0
     notebook: float = 1800.0
     memory_mb: int = 4096
+    disk_mb: int = DISK_MB
 
 
-class SandboxKernel:
+class SandboxKernel(DataCalls):
     """One sandboxed kernel in a fresh folder; use as a context manager.
 
     ``files`` are copied into the working folder first (the submission's data files); ``stubs``
@@ -119,36 +119,43 @@ class SandboxKernel:
         bwrap = bwrap_path()
         self.km, self.kc = None, None
         self._tmp = temp_folder(grader_folder(bwrap), KERNEL_FOLDER)
-        self.workdir = self._tmp / "w"
+        # What the grader hands the kernel (read-only inside the sandbox), and the kernel's working
+        # folder: with bwrap a tmpfs of its own inside the sandbox, which the grader reaches as
+        # the same path through the sandbox's root once the kernel runs (see _reach_sandbox).
+        self.stage, self.cwd = self._tmp / "s", self._tmp / "w"
+        self.workdir, self.own_disk = self.cwd, bool(bwrap)
         try:
-            self.workdir.mkdir()
+            (self.stage / "files").mkdir(parents=True)
             for f in self.files:
-                shutil.copy2(f, self.workdir / f.name)
+                shutil.copy2(f, self.stage / "files" / f.name)
+            if not bwrap:
+                self.cwd.mkdir()
             pkg = package_copy(self._tmp / "pkg", self.stubs)
         except OSError as exc:  # the temporary folder is full or unwritable: not the student's doing
             self.dead = self.unusable = f"the kernel's folder could not be made ({exc.strerror or exc})"
             return self
         self.uid = uid = kernel_uid(bwrap)
-        self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to w/ and pkg/
-        hand_over(self.workdir, uid)
-        cpu = int(self.limits.notebook) + 10
-        wrap = sandbox_command(self.workdir, pkg, self.limits.memory_mb, cpu, uid, bwrap)
-        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to s/, w/ and pkg/
+        hand_over(self.stage, uid)
+        if not bwrap:
+            hand_over(self.cwd, uid)
+        limits = (self.limits.memory_mb, int(self.limits.notebook) + 10, self.limits.disk_mb)
+        wrap = sandbox_command(self.cwd, self.stage, pkg, limits, uid, bwrap)
+        kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.cwd / ".kernel.json")]
 
         class _Manager(KernelManager):
             def format_kernel_cmd(self, extra_arguments=None):  # noqa: ARG002
-                conn = os.path.realpath(self.connection_file)
-                return wrap + [a.replace("{connection_file}", conn) for a in kernel]
+                return wrap + kernel
 
             def write_connection_file(self, **kwargs):  # the kernel's user must read it
                 super().write_connection_file(**kwargs)
                 hand_over(Path(self.connection_file), uid)
 
-        kw: dict[str, Any] = {"transport": "ipc", "ip": str(self.workdir / "ipc")} if bwrap else {}
+        kw: dict[str, Any] = {"transport": "ipc", "ip": str(self.cwd / "ipc")} if bwrap else {}
         self.km = _Manager(**kw)
-        self.km.connection_file = str(self.workdir / ".kernel.json")
+        self.km.connection_file = str(self.stage / "files" / ".kernel.json")  # copied into w/ at start
         self.km.kernel_spec.interrupt_mode = "message"  # signals do not cross the sandbox
-        home = str(self.workdir)
+        home = str(self.cwd)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": home,
@@ -166,7 +173,9 @@ class SandboxKernel:
         # HELPERS_KERNEL_LOG=FILE keeps the kernel's own output, to debug a sandbox that fails.
         with open(os.environ.get("HELPERS_KERNEL_LOG", os.devnull), "w") as log:
             try:
-                self.km.start_kernel(env=env, cwd=str(self.workdir), stdout=log, stderr=log)
+                where = str(self._tmp if bwrap else self.cwd)
+                self.km.start_kernel(env=env, cwd=where, stdout=log, stderr=log)
+                self._reach_sandbox(bwrap)
                 self.kc = self.km.blocking_client()
                 self.kc.start_channels()
                 self.kc.wait_for_ready(timeout=min(60.0, self.limits.notebook))
@@ -174,6 +183,16 @@ class SandboxKernel:
                 self.dead = f"the kernel did not start ({type(exc).__name__}: {str(exc)[:200]})"
                 self.unusable = self.dead
         return self
+
+    def _reach_sandbox(self, bwrap: str | None) -> None:
+        """With bwrap, make the kernel's working folder (its sockets, its results) reachable here
+        at the same path: a link to it through the sandbox's root. RuntimeError when no process
+        of the sandbox appears."""
+        if bwrap:
+            view = sandbox_view(self.km.provisioner.process.pid, self.cwd)
+            if view is None:
+                raise RuntimeError("no process appeared in the sandbox")
+            self.cwd.symlink_to(view, target_is_directory=True)
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -274,66 +293,3 @@ class SandboxKernel:
             pass
         self._kill(f"still running after {what}; the kernel was stopped")
         return CellRun("timeout", "Timeout", self.dead)
-
-    def _round_trip(self, func: str, args: str, dst: Path, what: str) -> object:
-        """Run ``kernel_side.<func>(user_ns, <args>, dst)`` in the kernel; return what it wrote.
-
-        Raises :class:`KernelProblem` (its message starting with ``what``) for a timeout, a dead
-        kernel, or a result that is missing or not data.
-        """
-        code = (
-            f"__import__('helpers.assignments.kernel_side', fromlist=[{func!r}]).{func}("
-            f"__import__('IPython').get_ipython().user_ns, {args}, {str(dst)!r})"
-        )
-        run = self.run(code, silent=True)
-        if run.status in ("timeout", "dead"):
-            raise KernelProblem(f"{what}: {run.evalue or run.status}")
-        if run.ename == "OSError" and os.strerror(errno.ENOSPC) in run.evalue:
-            self.unusable = self.unusable or f"the kernel's folder is full ({run.evalue[:200]})"
-        if not dst.is_file():
-            raise KernelProblem(f"{what}: no result came back ({run.ename}: {run.evalue})".rstrip(" :()"))
-        try:
-            return wire.load(dst)
-        except wire.WireError as exc:
-            raise KernelProblem(f"{what}: {exc}") from None
-
-    def call(self, name: str, args: tuple, kwargs: dict) -> dict:
-        """Call the kernel's ``name(*args, **kwargs)``; returns kernel_side's result dict.
-
-        Raises :class:`KernelProblem` for a timeout, a dead kernel or an unreadable result.
-        """
-        nonce = uuid.uuid4().hex
-        src, dst = self.workdir / f".in-{nonce}.npz", self.workdir / f".out-{nonce}.npz"
-        try:
-            wire.dump(src, [list(args), kwargs])
-            hand_over(src, self.uid)
-        except OSError as exc:
-            src.unlink(missing_ok=True)
-            self.unusable = self.unusable or f"the arguments could not be written ({exc.strerror or exc})"
-            raise KernelProblem(f"{name}: {self.unusable}") from None
-        try:
-            out = self._round_trip("call", f"{name!r}, {str(src)!r}", dst, name)
-            if not isinstance(out, dict):
-                raise KernelProblem(f"{name}: malformed result")
-            return out
-        finally:
-            src.unlink(missing_ok=True)
-            dst.unlink(missing_ok=True)
-
-    def remember(self, names: list[str]) -> None:
-        """Have the kernel remember its functions ``names`` as the notebook's own (after a solution cell)."""
-        if names and not self.dead:
-            self.run(
-                f"__import__('helpers.assignments.kernel_side', fromlist=['remember']).remember("
-                f"__import__('IPython').get_ipython().user_ns, {names!r})",
-                silent=True,
-            )
-
-    def describe(self, names: list[str]) -> dict:
-        """``{name: "function" | "missing" | "other" | ["value", v]}`` for names in the kernel."""
-        dst = self.workdir / f".names-{uuid.uuid4().hex}.npz"
-        try:
-            out = self._round_trip("describe", repr(names), dst, "the kernel's namespace could not be read")
-            return out if isinstance(out, dict) else {}
-        finally:
-            dst.unlink(missing_ok=True)

@@ -173,15 +173,17 @@ class StudentFunction:
 
     def __init__(self, kernel: SandboxKernel, name: str) -> None:
         self.kernel, self.name, self.__name__ = kernel, name, name
-        self.reference_calls = 0
+        self.reference_calls = self.peak_bytes = 0
+        self.measure_memory = False  # set by a checker that judges the memory a call holds
         self.changed = ""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            out = self.kernel.call(self.name, args, kwargs)
+            out = self.kernel.call(self.name, args, kwargs, measure=self.measure_memory)
         except TypeError as exc:  # an argument that is not data: a checker the grader cannot run
             raise KernelProblem(f"{self.name}: cannot send {exc} to the kernel") from None
         self.reference_calls += int(out.get("reference_calls", 0) or 0)
+        self.peak_bytes = int(out.get("peak_bytes", 0) or 0)  # measured in the kernel, for memory checks
         if "error" in out:
             ename, message = (list(out["error"]) + ["", ""])[:2]
             raise _student_exception(str(ename), str(message))

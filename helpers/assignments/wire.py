@@ -2,26 +2,32 @@
 
 A value is NumPy arrays, numbers, booleans, strings, None, and tuples, lists and dicts (string
 keys) of those. :func:`dump` writes ``{"tree": <JSON description>, "a0": array, ...}`` with
-:func:`numpy.savez`; :func:`load` checks the file's size and its members' sizes before reading
-anything, then reads it with ``allow_pickle=False``. This module imports NumPy alone, because the
-kernel imports it too.
+:func:`numpy.savez`; :func:`load` reads it with :func:`helpers.npz.read_arrays`, which checks
+every size before reading anything and never unpickles. This module imports NumPy and
+:mod:`helpers.npz` alone, because the kernel imports it too.
 """
 
 from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import stat
-import zipfile
 from typing import Any
 
 import numpy as np
+
+from helpers.npz import NpzError, read_arrays
 
 #: The largest file (and the largest sum of member sizes) :func:`load` accepts.
 MAX_BYTES = 256 * 2**20
 #: The most array values :func:`load` accepts in one file (2**25 float64 values are 256 MiB).
 MAX_ELEMENTS = 2**25
+#: The most arrays one file may hold.
+MAX_ENTRIES = 4096
+#: Where an open file descriptor can be opened again as the same file.
+_FD_FOLDER = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
 
 
 class WireError(ValueError):
@@ -82,61 +88,42 @@ def dump(path: str | os.PathLike, value: Any) -> None:
         np.savez(f, tree=np.array(json.dumps(tree)), **{f"a{i}": a for i, a in enumerate(arrays)})
 
 
-def _check_members(f: Any, max_bytes: int, max_elements: int) -> None:
-    """WireError unless every member is a .npy whose header declares plain data within the limits."""
-    total = elements = 0
-    with zipfile.ZipFile(f) as z:
-        for info in z.infolist():
-            total += info.file_size
-            if total > max_bytes:
-                raise WireError(f"the result holds more than the limit of {max_bytes} bytes")
-            with z.open(info) as member:
-                version = np.lib.format.read_magic(member)
-                read_header = (
-                    np.lib.format.read_array_header_1_0
-                    if version == (1, 0)
-                    else np.lib.format.read_array_header_2_0
-                )
-                shape, _, dtype = read_header(member)
-            if dtype.hasobject:
-                raise WireError("the result holds an array of Python objects")
-            count = int(np.prod(shape, dtype=object))
-            elements += count if info.filename != "tree.npy" else 0
-            if elements > max_elements or count * dtype.itemsize > max_bytes:
-                raise WireError(f"the result holds more than {max_elements} values (or {max_bytes} bytes)")
+def _count_values(headers: dict, max_elements: int) -> None:
+    """ValueError when the arrays (not the tree) declare more than ``max_elements`` values."""
+    values = sum(math.prod(h.shape) for name, h in headers.items() if name != "tree")
+    if values > max_elements:
+        raise ValueError(f"the result holds more than {max_elements} values")
 
 
 def load(path: str | os.PathLike, max_bytes: int = MAX_BYTES, max_elements: int = MAX_ELEMENTS) -> Any:
     """Read a value written by :func:`dump`; WireError for anything else or anything too big.
 
-    The file is opened once (not following a link, not blocking on a FIFO) and everything is
-    checked on that open file: its size, its members' sizes and their arrays' declared shapes
-    (at most ``max_elements`` values in all, so a big result of small integers cannot become
-    gigabytes of floats in a checker), before any array is read.
+    The file is opened once (not following a link, not blocking on a FIFO) and read through that
+    open file by :func:`helpers.npz.read_arrays`, which checks its size, its entries and their
+    arrays' declared shapes before reading any array; at most ``max_elements`` values in all, so
+    a big result of small integers cannot become gigabytes of floats in a checker.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
-        why = (
-            "not a regular file (a link)"
-            if exc.errno == errno.ELOOP
-            else f"cannot be opened ({exc.strerror})"
-        )
+        link = exc.errno == errno.ELOOP
+        why = "not a regular file (a link)" if link else f"cannot be opened ({exc.strerror})"
         raise WireError(f"the result is {why}") from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):  # a FIFO or device planted by the student's code
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or device planted by the student's code
             raise WireError("the result is not a regular file")
-        if info.st_size > max_bytes:
-            raise WireError(f"the result file is {info.st_size} bytes, more than the limit of {max_bytes}")
-        try:
-            _check_members(f, max_bytes, max_elements)
-            f.seek(0)
-            with np.load(f, allow_pickle=False) as data:
-                arrays = {k: data[k] for k in data.files}
-            tree = json.loads(str(arrays.pop("tree")[()]))
-        except WireError:
-            raise
-        except Exception as exc:  # zip, npy header, pickle refused, JSON: all mean "not our format"
-            raise WireError(f"unreadable result file ({type(exc).__name__}: {str(exc)[:200]})") from None
+        # The open file itself (its /proc/self/fd link), so the file cannot be swapped meanwhile.
+        arrays = read_arrays(
+            f"{_FD_FOLDER}/{fd}",
+            max_bytes=max_bytes,
+            max_entries=MAX_ENTRIES,
+            check=lambda headers: _count_values(headers, max_elements),
+        )
+        tree = json.loads(str(arrays.pop("tree")[()]))
+    except NpzError as exc:
+        raise WireError(f"unreadable result file ({exc})") from None
+    except (KeyError, ValueError) as exc:  # no tree, or a tree that is not JSON
+        raise WireError(f"unreadable result file ({type(exc).__name__}: {str(exc)[:200]})") from None
+    finally:
+        os.close(fd)
     return _decode(tree, arrays)
