@@ -168,7 +168,7 @@ def grade_many(
     written here, atomically, as it comes back. ``progress(result)`` is called as each one
     finishes; ``bar`` shows a tqdm progress bar (default: when stderr is a terminal). The
     submissions that came out "not graded" (their kernel could not run) are graded once more at
-    the end (locally, one at a time).
+    the end (one at a time when local).
     """
     from tqdm import tqdm
 
@@ -185,9 +185,8 @@ def grade_many(
     client = None
     if todo and scheduler:
         client = executors.dask_client(scheduler, allow_unsandboxed_workers)
-    tasks = {
-        i: executors.make_task(paths[i], limits, student_from[i], options, client is not None) for i in todo
-    }
+    sandboxed = client is not None and not allow_unsandboxed_workers  # checked again by each task
+    tasks = {i: executors.make_task(paths[i], limits, student_from[i], options, sandboxed) for i in todo}
     bundle = executors.source_bundle(source_dir) if todo else ""
 
     def finished(i: int, reply: str | None, why: str = "") -> None:
