@@ -107,7 +107,9 @@ def grade_task(task: str, bundle: str) -> str:
     ``SubmissionResult.to_dict()`` as JSON, its ``file`` the coordinator's path."""
     from helpers.assignments.grade import SubmissionResult, grade_submission
     from helpers.assignments.isolation import bwrap_path
+    from helpers.assignments.sandbox import keep_a_spare
 
+    keep_a_spare()  # the next submission's kernel starts while this one is graded
     job = json.loads(task)
     if job["sandbox_required"] and not bwrap_path():
         import socket
