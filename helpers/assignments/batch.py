@@ -207,7 +207,9 @@ def grade_many(
     def run(indices: list[int], n: int, dask: bool) -> None:
         for i in [i for i in indices if tasks[i] is None]:  # a link, not a file...: refused here
             finished(i, grade_task_here(i))
-        travel = [i for i in indices if tasks[i] is not None]
+        # Sorted by notebook: a worker's next task is likely the same notebook, whose kernel
+        # (same files, same stand-ins) it started while grading the last (sandbox.keep_a_spare).
+        travel = sorted((i for i in indices if tasks[i] is not None), key=lambda i: (paths[i].name, i))
         if dask:
             _run_dask(client, travel, tasks, bundle, finished)
         else:
