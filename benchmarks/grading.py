@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/grading.py [--students 30] [--jobs 1 2] [--dask 1 2] [--no-nbgrader]
+    python benchmarks/grading.py [--students 30] [--jobs 1 2] [--dask 1 2] [--no-nbgrader] [--chapters 02 03]
 
 Each simulated student hands in every course notebook that has check cells: student 0, 3, 6...
 the instructor version (every exercise passes), 1, 4, 7... a weak one (every other solution left
@@ -193,8 +193,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dask", type=int, nargs="*", default=[1, 2], metavar="WORKERS")
     parser.add_argument("--no-nbgrader", action="store_true")
     parser.add_argument("--notebooks-dir", type=Path, default=Path("notebooks"))
+    parser.add_argument("--chapters", nargs="*", default=[], metavar="NN", help="only these (e.g. 02 03)")
     args = parser.parse_args(argv)
     notebooks = course_notebooks(args.notebooks_dir)
+    if args.chapters:
+        notebooks = [p for p in notebooks if p.name.startswith(tuple(args.chapters))]
     if not notebooks or args.students < 1:
         print(f"error: no notebooks with check cells in {args.notebooks_dir}", file=sys.stderr)
         return 2
