@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import distributed  # in the test extra, as in the cluster extra
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "fixtures"))
@@ -20,7 +21,6 @@ from helpers.assignments import batch  # noqa: E402
 from helpers.assignments.executors import NoSandboxOnWorkers, make_task, source_bundle  # noqa: E402
 from helpers.assignments.sandbox import Limits, bwrap_path  # noqa: E402
 
-distributed = pytest.importorskip("distributed")  # the cluster extra (CI installs it)
 BIN = Path(sys.executable).parent
 LIMITS = Limits(cell=60, notebook=300)
 needs_bwrap = pytest.mark.skipif(
@@ -32,14 +32,12 @@ class Cluster:
     """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1, each in a session of its own."""
 
     def __init__(self, folder: Path) -> None:
-        self.folder, self.procs, self.workers = folder, [], {}
-        file = folder / "scheduler.json"
-        self._start(
-            "scheduler",
-            ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
-            + ["--scheduler-file", str(file)],
-            {},
-        )
+        self.folder, self.procs, self.workers, self.address = folder, [], {}, ""
+
+    def start(self) -> None:
+        file = self.folder / "scheduler.json"
+        args = ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+        self._start("scheduler", [*args, "--scheduler-file", str(file)], {})
         end = time.monotonic() + 60
         while time.monotonic() < end and not file.is_file():
             time.sleep(0.2)
@@ -81,6 +79,7 @@ class Cluster:
 def cluster(tmp_path):
     c = Cluster(tmp_path)
     try:
+        c.start()
         yield c
     finally:
         c.stop()
