@@ -1,22 +1,30 @@
-"""Benchmark the grader on a simulated class: every course notebook, once per student.
+"""Benchmark the grader on a simulated class, beside nbgrader's autograde, locally and on Dask.
 
 Usage (from the repository root)::
 
-    python benchmarks/grading.py [--students 30] [--jobs 1 2] [--notebooks-dir notebooks]
+    python benchmarks/grading.py [--students 30] [--jobs 1 2] [--dask 1 2] [--no-nbgrader] [--chapters 02 03]
 
-Each simulated student hands in every course notebook that has check cells (the instructor
-version, so every exercise passes; chapters added later are picked up from the folder). The class
-is graded once per ``--jobs`` value, from scratch, through ``python -m helpers assignments grade``
-(sandboxed kernels, verdicts in the grader), and the wall time is printed with the time per
-notebook and the speed-up over the first value. Timings are indicative on a shared machine.
+Each simulated student hands in every course notebook that has check cells: student 0, 3, 6...
+the instructor version (every exercise passes), 1, 4, 7... a weak one (every other solution left
+as the released stub), 2, 5, 8... the blank released version. The class is graded from scratch
+through ``python -m helpers assignments grade`` (sandboxed kernels, verdicts in the grader) once
+per ``--jobs`` value, once per ``--dask`` number of local workers (a ``dask scheduler`` and that
+many ``dask worker --nthreads 1`` processes on 127.0.0.1), and by ``nbgrader autograde`` on the
+same submissions. Each line gives the wall time, seconds per notebook, CPU seconds (of the whole
+process tree) and the ratio to the first line. Then one student's notebooks are graded in this
+process with timers on the kernel start, the ordinary cells and the checks: where the time goes.
+Timings are indicative on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +32,8 @@ import time
 from pathlib import Path
 
 import nbformat
+
+BIN = Path(sys.executable).parent
 
 
 def course_notebooks(folder: Path) -> list[Path]:
@@ -36,55 +46,203 @@ def course_notebooks(folder: Path) -> list[Path]:
     return out
 
 
+def weak(instructor: nbformat.NotebookNode, released: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The instructor notebook with every other solution cell as released (its stub)."""
+    stubs = {(c.metadata.get("nbgrader") or {}).get("grade_id"): c.source for c in released.cells}
+    nb = nbformat.from_dict(instructor)
+    solutions = [c for c in nb.cells if (c.metadata.get("nbgrader") or {}).get("solution")]
+    for cell in solutions[1::2]:
+        cell.source = stubs.get(cell.metadata["nbgrader"].get("grade_id"), cell.source)
+    return nb
+
+
+def write_class(tmp: Path, notebooks: list[Path], students: int) -> dict[str, list[Path]]:
+    """The submissions in nbgrader's layout, ``submitted/<student>/course/<notebook>``."""
+    from helpers.assignments import release
+
+    released = {p.name: nbformat.read(p, 4) for p in release(notebooks, tmp / "released")}
+    subs: dict[str, list[Path]] = {}
+    for s in range(students):
+        name = f"student{s:03d}"
+        folder = tmp / "course" / "submitted" / name / "course"
+        folder.mkdir(parents=True)
+        for nb in notebooks:
+            inst = nbformat.read(nb, 4)
+            kind = s % 3
+            out = inst if kind == 0 else weak(inst, released[nb.name]) if kind == 1 else released[nb.name]
+            nbformat.write(out, folder / nb.name)
+            subs.setdefault(name, []).append(folder / nb.name)
+    return subs
+
+
+def timed(cmd: list[str], **kw) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall s, CPU s of the command's process tree, the completed process)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, proc
+
+
+class LocalCluster:
+    """A ``dask scheduler`` and ``workers`` single-threaded ``dask worker`` processes on 127.0.0.1."""
+
+    def __init__(self, folder: Path, workers: int) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        file, log = folder / "scheduler.json", open(folder / "dask.log", "w")  # noqa: SIM115
+        start = {"stdout": log, "stderr": log, "start_new_session": True}
+        cmd = [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
+        self.procs = [subprocess.Popen([*cmd, "--scheduler-file", str(file)], **start)]
+        end = time.monotonic() + 60
+        while not file.is_file() and time.monotonic() < end:
+            time.sleep(0.2)
+        self.address = json.loads(file.read_text())["address"]
+        for i in range(workers):
+            cmd = [str(BIN / "dask"), "worker", self.address, "--nthreads", "1", "--no-nanny"]
+            cmd += ["--no-dashboard", "--host", "127.0.0.1", "--name", f"w{i}"]
+            self.procs.append(subprocess.Popen(cmd, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}, **start))
+        from distributed import Client
+
+        with Client(self.address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=30)
+
+
+def grade_class(files: list[Path], out: Path, source: Path, extra: list[str]) -> tuple[float, float, str]:
+    cmd = [sys.executable, "-m", "helpers", "assignments", "grade", *map(str, files), "--quiet"]
+    cmd += ["--source-dir", str(source), "--report", str(out / "grades"), *extra]
+    wall, cpu, proc = timed(cmd)
+    data = json.loads((out / "grades.json").read_text()) if (out / "grades.json").is_file() else {}
+    graded = [s for s in data.get("submissions", []) if s["status"] == "graded"]
+    note = f"{len(graded)}/{len(files)} graded, {sum(s['score'] for s in graded):g} points"
+    return wall, cpu, note + ("" if proc.returncode == 0 else f" (exit {proc.returncode})")
+
+
+def nbgrader_class(tmp: Path, notebooks: list[Path]) -> tuple[float, float, str]:
+    from helpers.assignments.nbgrader_course import make_course
+    from helpers.assignments.student_versions import referenced_files
+
+    course = tmp / "course"
+    source = make_course(course, notebooks, assignment="course", timeout=300)
+    for nb in notebooks:
+        for f in referenced_files(nbformat.read(nb, 4), nb.parent):
+            shutil.copyfile(f, source / f.name)
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    run = {"cwd": course, "env": env}
+    subprocess.run(
+        [str(BIN / "nbgrader"), "generate_assignment", "course", "--force"], capture_output=True, **run
+    )
+    wall, cpu, proc = timed([str(BIN / "nbgrader"), "autograde", "course"], **run)
+    return wall, cpu, "" if proc.returncode == 0 else f"(exit {proc.returncode}: {proc.stderr[-200:]})"
+
+
+def where_the_time_goes(files: list[Path], source: Path) -> dict[str, float]:
+    """Seconds spent entering kernels (waiting for one to start), in cells and in checks, and
+    the rest, grading ``files`` one after the other in this process (with a spare kernel)."""
+    from helpers.assignments import sandbox, verdicts
+    from helpers.assignments.grade import grade_submission
+
+    spent = {"kernel start (waited)": 0.0, "cells": 0.0, "checks": 0.0}
+    in_check = [False]
+
+    def timer(what, func):
+        def wrapper(*args, **kw):
+            start = time.perf_counter()
+            try:
+                return func(*args, **kw)
+            finally:
+                if not (what == "cells" and in_check[0]):
+                    spent[what] += time.perf_counter() - start
+
+        return wrapper
+
+    def check(*args, **kw):
+        in_check[0] = True
+        try:
+            return real_check(*args, **kw)
+        finally:
+            in_check[0] = False
+
+    real_check = verdicts.run_check
+    sandbox.SandboxKernel.__enter__ = timer("kernel start (waited)", sandbox.SandboxKernel.__enter__)
+    sandbox.SandboxKernel.run = timer("cells", sandbox.SandboxKernel.run)
+    verdicts.run_check = timer("checks", check)
+    sandbox.keep_a_spare()
+    start = time.perf_counter()
+    for f in files:
+        grade_submission(f, source, sandbox.Limits(), student_from="folder")
+    spent["total"] = time.perf_counter() - start
+    spent["other (reading, restoring, shutting down)"] = spent["total"] - sum(
+        v for k, v in spent.items() if k != "total"
+    )
+    return spent
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--jobs", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--dask", type=int, nargs="*", default=[1, 2], metavar="WORKERS")
+    parser.add_argument("--no-nbgrader", action="store_true")
     parser.add_argument("--notebooks-dir", type=Path, default=Path("notebooks"))
+    parser.add_argument("--chapters", nargs="*", default=[], metavar="NN", help="only these (e.g. 02 03)")
     args = parser.parse_args(argv)
     notebooks = course_notebooks(args.notebooks_dir)
+    if args.chapters:
+        notebooks = [p for p in notebooks if p.name.startswith(tuple(args.chapters))]
     if not notebooks or args.students < 1:
         print(f"error: no notebooks with check cells in {args.notebooks_dir}", file=sys.stderr)
         return 2
     from helpers.assignments.sandbox import isolation
 
     print(
-        f"{args.students} students x {len(notebooks)} notebooks; {platform.processor() or platform.machine()}"
+        f"{args.students} students x {len(notebooks)} notebooks; {os.cpu_count()} cores, {platform.machine()}"
     )
     print(f"kernels: {isolation()}")
-    rows = []
-    with tempfile.TemporaryDirectory(prefix="grading-bench-") as tmp:
-        subs = []
-        for s in range(args.students):
-            folder = Path(tmp) / "subs" / f"student{s:03d}"
-            folder.mkdir(parents=True)
-            for nb in notebooks:
-                shutil.copy(nb, folder / nb.name)
-                subs.append(folder / nb.name)
+    rows: list[tuple[str, float]] = []
+
+    def show(what: str, wall: float, cpu: float, note: str, n: int) -> None:
+        rows.append((what, wall))
+        print(
+            f"{what:<22} {wall:7.1f} s wall, {wall / n:5.2f} s per notebook, {cpu:7.1f} s CPU, "
+            f"{rows[0][1] / wall:4.2f}x the first line; {note}",
+            flush=True,
+        )
+
+    with tempfile.TemporaryDirectory(prefix="grading-bench-") as name:
+        tmp = Path(name)
+        subs = write_class(tmp, notebooks, args.students)
+        files = [f for fs in subs.values() for f in fs]
         for jobs in args.jobs:
-            out = Path(tmp) / f"jobs{jobs}"
-            cmd = [sys.executable, "-m", "helpers", "assignments", "grade", *map(str, subs), "--quiet"]
-            cmd += [
-                "--source-dir",
-                str(args.notebooks_dir),
-                "--jobs",
-                str(jobs),
-                "--report",
-                str(out / "grades"),
-            ]
-            start = time.perf_counter()
-            proc = subprocess.run(cmd, capture_output=True, text=True)
-            wall = time.perf_counter() - start
-            data = json.loads((out / "grades.json").read_text()) if (out / "grades.json").is_file() else {}
-            graded = [s for s in data.get("submissions", []) if s["status"] == "graded"]
-            full = sum(s["score"] == s["max_score"] for s in graded)
-            rows.append((jobs, wall))
-            speedup = rows[0][1] / wall
-            print(
-                f"--jobs {jobs}: {wall:7.1f} s wall, {wall / len(subs):5.2f} s per notebook, "
-                f"speed-up {speedup:4.2f}x; {len(graded)}/{len(subs)} graded, {full} with full marks"
-                + ("" if proc.returncode == 0 else f" (exit {proc.returncode})")
+            show(
+                f"--jobs {jobs}",
+                *grade_class(files, tmp / f"jobs{jobs}", args.notebooks_dir, ["--jobs", str(jobs)]),
+                len(files),
             )
+        for workers in args.dask:
+            cluster = LocalCluster(tmp / f"dask{workers}", workers)
+            try:
+                extra = ["--scheduler", cluster.address]
+                result = grade_class(files, tmp / f"dask{workers}", args.notebooks_dir, extra)
+            finally:
+                cluster.stop()
+            show(f"Dask, {workers} worker{'s' * (workers > 1)}", *result, len(files))
+        if not args.no_nbgrader:
+            show("nbgrader autograde", *nbgrader_class(tmp, notebooks), len(files))
+        some = sorted((f for fs in list(subs.values())[:3] for f in fs), key=lambda f: f.name)
+        spent = where_the_time_goes(some, args.notebooks_dir)
+    n = len(some)
+    print(f"where the time goes ({n} notebooks of up to 3 students, one after the other, in one process):")
+    for what, seconds in spent.items():
+        print(f"  {what:<42} {seconds:6.1f} s ({seconds / n:5.2f} s per notebook)")
     return 0
 
 

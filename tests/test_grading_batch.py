@@ -221,3 +221,30 @@ def test_release_ships_the_files_a_notebook_opens(tmp_path):
     release([src], tmp_path / "fx")
     assert (tmp_path / "fx" / "values.txt").read_text() == "1 2 3 6\n"
     assert out.is_file()
+
+
+def test_a_pool_worker_killed_mid_class_is_replaced_and_each_result_written_once(tmp_path, monkeypatch):
+    import multiprocessing
+
+    from helpers.assignments import batch
+
+    source, paths = _submissions(tmp_path, 5)
+    written: list[Path] = []
+    real = batch.write_result
+
+    def write(result, out):
+        written.append(Path(out))
+        return real(result, out)
+
+    def progress(result) -> None:  # at the first result back, the other worker is grading one
+        if len(written) == 1:
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+
+    monkeypatch.setattr(batch, "write_result", write)
+    results_dir = tmp_path / "results"
+    results = batch.grade_many(
+        paths, results_dir, source, Limits(cell=30), jobs=2, progress=progress, bar=False
+    )
+    assert [r.score for r in results] == [5.0] * len(paths)  # the data file travelled with each task
+    assert [r.file for r in results] == [str(p) for p in paths]
+    assert sorted(written) == sorted(batch.result_path(p, results_dir) for p in paths)

@@ -2,10 +2,10 @@
 
 - :func:`grade_one`: grade one submission and write its result (JSON, atomically). This is the
   unit to spread over a job runner (one command per submission, see the README);
-- :func:`grade_many`: grade many submissions, ``jobs`` at a time in long-lived worker processes
-  (JSON lines in and out, each grading with its own sandboxed kernel), with a progress bar; results already in
-  the results folder for the same file content are kept unless ``force``; a killed run loses only
-  the submissions being graded at that moment;
+- :func:`grade_many`: grade many submissions, ``jobs`` at a time in a local process pool or on a
+  Dask cluster (tasks of plain data, :mod:`helpers.assignments.executors`), with a progress bar;
+  results already in the results folder for the same file content are kept unless ``force``; a
+  killed run loses only the submissions being graded at that moment;
 - :func:`merge`: read result files (or folders of them) back for the class report.
 """
 
@@ -15,12 +15,7 @@ import hashlib
 import json
 import os
 import re
-import subprocess
-import sys
-import threading
-from dataclasses import asdict
 from pathlib import Path
-from queue import Empty, Queue
 
 from helpers.assignments._io import MAX_NOTEBOOK_BYTES, read_regular
 from helpers.assignments.grade import SubmissionResult, grade_submission
@@ -162,14 +157,22 @@ def grade_many(
     force: bool = False,
     progress=None,
     bar: bool | None = None,
+    scheduler: str | None = None,
+    allow_unsandboxed_workers: bool = False,
 ) -> list[SubmissionResult]:
     """Grade every submission (``jobs`` in parallel, default one per core); results in input order.
 
-    ``progress(result)`` is called as each one finishes; ``bar`` shows a tqdm progress bar
-    (default: when stderr is a terminal). The submissions that came out "not graded" (their
-    kernel could not run) are graded once more at the end, one at a time.
+    Each submission is a task of plain data (:mod:`helpers.assignments.executors`) run in a local
+    process pool, or on the Dask cluster whose scheduler is ``scheduler`` (``tcp://HOST:PORT``;
+    its workers must have bubblewrap unless ``allow_unsandboxed_workers``). Each result is
+    written here, atomically, as it comes back. ``progress(result)`` is called as each one
+    finishes; ``bar`` shows a tqdm progress bar (default: when stderr is a terminal). The
+    submissions that came out "not graded" (their kernel could not run) are graded once more at
+    the end (one at a time when local).
     """
     from tqdm import tqdm
+
+    from helpers.assignments import executors
 
     limits = limits or Limits()
     paths = [Path(p) for p in submissions]
@@ -178,98 +181,109 @@ def grade_many(
     results: list[SubmissionResult | None] = [None if force else _done(p, o) for p, o in zip(paths, outs)]
     todo = [i for i, r in enumerate(results) if r is None or r.status == "not graded"]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    queue: Queue[int] = Queue()
-    lock = threading.Lock()
+    options = {"notebook": notebook, "allow_reference": allow_reference}
+    client = None
+    if todo and scheduler:
+        client = executors.dask_client(scheduler, allow_unsandboxed_workers)
+    sandboxed = client is not None and not allow_unsandboxed_workers  # checked again by each task
+    tasks = {i: executors.make_task(paths[i], limits, student_from[i], options, sandboxed) for i in todo}
+    bundle = executors.source_bundle(source_dir) if todo else ""
 
-    def worker(pbar) -> None:
-        """Feed one long-lived worker process (JSON lines in and out: no pickle) until the queue is empty."""
-        proc = None
-        while True:
+    def finished(i: int, reply: str | None, why: str = "") -> None:
+        result = None
+        if reply is not None:
             try:
-                i = queue.get_nowait()
-            except Empty:
-                break
-            if proc is None or proc.poll() is not None:
-                proc = _start_worker()
-            job = {"path": str(paths[i]), "out": str(outs[i]), "source_dir": str(source_dir)}
-            job |= {"limits": asdict(limits), "notebook": notebook, "allow_reference": allow_reference}
-            job["student_from"] = student_from[i]
-            try:
-                proc.stdin.write(json.dumps(job) + "\n")
-                proc.stdin.flush()
-                reply = json.loads(proc.stdout.readline() or "{}")
-            except (OSError, ValueError):
-                reply = {}
-            try:
-                result = read_result(outs[i]) if reply.get("ok") else None
-            except ValueError:
-                result = None
-            if result is None:
-                why = reply.get("error") or f"the grader process exited ({proc.poll()})"
-                result = SubmissionResult(
-                    str(paths[i]), paths[i].stem, None, "error", error=f"{why}; run again"
-                )
-            with lock:
-                results[i] = result
-                pbar.update(1)
-                if progress is not None:
-                    progress(result)
-        if proc is not None:
-            proc.stdin.close()
-            proc.wait()
+                result = SubmissionResult.from_dict(json.loads(reply))
+                write_result(result, outs[i])
+            except (ValueError, TypeError, OSError) as exc:
+                result, why = None, f"its result could not be written ({type(exc).__name__}: {exc})"
+        if result is None:
+            result = SubmissionResult(str(paths[i]), paths[i].stem, None, "error", error=f"{why}; run again")
+        results[i] = result
+        pbar.update(1)
+        if progress is not None:
+            progress(result)
 
-    def run(indices: list[int], n: int, pbar) -> None:
-        for i in indices:
-            queue.put(i)
-        threads = [
-            threading.Thread(target=worker, args=(pbar,), daemon=True) for _ in range(min(n, len(indices)))
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+    def run(indices: list[int], n: int, dask: bool) -> None:
+        for i in [i for i in indices if tasks[i] is None]:  # a link, not a file...: refused here
+            finished(i, grade_task_here(i))
+        # Sorted by notebook: a worker's next task is likely the same notebook, whose kernel
+        # (same files, same stand-ins) it started while grading the last (sandbox.keep_a_spare).
+        travel = sorted((i for i in indices if tasks[i] is not None), key=lambda i: (paths[i].name, i))
+        if dask:
+            _run_dask(client, travel, tasks, bundle, finished)
+        else:
+            _run_local(travel, n, tasks, bundle, finished)
+
+    def grade_task_here(i: int) -> str:
+        result = grade_submission(paths[i], source_dir, limits, student_from=student_from[i], **options)
+        return json.dumps(result.to_dict())
 
     disable = None if bar is None else not bar
-    with tqdm(total=len(paths), initial=len(paths) - len(todo), unit="nb", disable=disable) as pbar:
-        run(todo, jobs, pbar)
-        again = [i for i in todo if results[i] is not None and results[i].status == "not graded"]
-        if again:  # their kernels could not run (a busy or full machine?): once more, one at a time
-            pbar.total += len(again)
-            run(again, 1, pbar)
+    try:
+        with tqdm(total=len(paths), initial=len(paths) - len(todo), unit="nb", disable=disable) as pbar:
+            run(todo, jobs, client is not None)
+            again = [i for i in todo if results[i] is not None and results[i].status == "not graded"]
+            if again:  # their kernels could not run (a busy or full machine?): once more, one at a time
+                pbar.total += len(again)
+                run(again, 1, client is not None)
+    finally:
+        if client is not None:
+            client.close()
     done = [r for r in results if r is not None]
     flag_identical(done)
     return done
 
 
-def _start_worker() -> subprocess.Popen:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # one core per job; see sandbox for the kernels
-    cmd = [sys.executable, "-m", "helpers.assignments.batch"]
-    return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+def _run_local(indices: list[int], jobs: int, tasks: dict, bundle: str, finished) -> None:
+    """Run the tasks in a process pool; those of a pool broken by a dying worker are run again
+    (up to three pools), then reported."""
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    from helpers.assignments.executors import grade_task, local_executor
+
+    pending = list(indices)
+    for _ in range(3):
+        if not pending:
+            return
+        broken = []
+        with local_executor(min(jobs, len(pending))) as pool:
+            futures = {pool.submit(grade_task, tasks[i], bundle): i for i in pending}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    finished(i, future.result())
+                except BrokenProcessPool:
+                    broken.append(i)
+                except Exception as exc:  # noqa: BLE001 - this submission's error, reported
+                    finished(i, None, f"the grader failed ({type(exc).__name__}: {exc})")
+        pending = sorted(broken)
+    for i in pending:
+        finished(i, None, "the grader process died three times")
 
 
-def worker_main() -> int:
-    """A grading worker: one JSON job per line on stdin, one JSON reply per line on stdout."""
-    replies = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # anything printed by the grading goes to stderr, not into the replies
-    for line in sys.stdin:
+def _run_dask(client, indices: list[int], tasks: dict, bundle: str, finished) -> None:
+    """Run the tasks on a Dask cluster; a task whose worker dies is rerun elsewhere by Dask."""
+    import uuid
+
+    from distributed import as_completed
+
+    from helpers.assignments.executors import grade_task
+
+    if not indices:
+        return
+    [source] = client.scatter([bundle], hash=False)  # sent to a worker once, not with every task
+    futures = {}
+    for i in indices:
+        key = f"grade-{i}-{uuid.uuid4().hex[:12]}"
+        futures[client.submit(grade_task, tasks[i], source, key=key, pure=False, retries=2)] = i
+    for future in as_completed(futures):
+        i = futures[future]
         try:
-            job = json.loads(line)
-            limits = Limits(**job["limits"])
-            grade_one(
-                job["path"],
-                job["out"],
-                job["source_dir"],
-                limits,
-                job["notebook"],
-                job["allow_reference"],
-                job.get("student_from"),
-            )
-            reply = {"ok": True}
-        except Exception as exc:  # noqa: BLE001 - reported to the parent as this job's error
-            reply = {"ok": False, "error": f"the grader failed ({type(exc).__name__}: {exc})"}
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
-    return 0
+            finished(i, future.result())
+        except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: this submission's error
+            finished(i, None, f"the cluster could not grade it ({type(exc).__name__}: {str(exc)[:200]})")
 
 
 def merge(sources: list[str | os.PathLike], skipped: list[str] | None = None) -> list[SubmissionResult]:
@@ -294,7 +308,3 @@ def merge(sources: list[str | os.PathLike], skipped: list[str] | None = None) ->
                 skipped.append(str(exc))
     flag_identical(results)
     return sorted(results, key=lambda r: (r.student, r.notebook or "", r.file))
-
-
-if __name__ == "__main__":
-    sys.exit(worker_main())

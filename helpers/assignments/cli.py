@@ -70,6 +70,9 @@ def _grade(args: argparse.Namespace) -> int:
     except (OSError, ValueError, SandboxUnusable) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "ws://", "wss://")):
+        print(f"error: --scheduler {args.scheduler}: expected tcp://HOST:PORT", file=sys.stderr)
+        return 2
     results_dir = args.results or str(report_paths(args.report)["json"].with_suffix("")) + "-results"
 
     def progress(r) -> None:
@@ -78,17 +81,25 @@ def _grade(args: argparse.Namespace) -> int:
         name = r.notebook or Path(r.file).name
         tqdm.write(f"{r.student}: {name}: {r.score:g} / {r.max_score:g} ({r.status})", file=sys.stderr)
 
-    results = grade_many(
-        args.submissions,
-        results_dir,
-        args.source_dir,
-        limits,
-        jobs=args.jobs,
-        notebook=args.notebook,
-        allow_reference=args.allow_reference,
-        force=args.force,
-        progress=progress,
-    )
+    from helpers.assignments.executors import NoSandboxOnWorkers
+
+    try:
+        results = grade_many(
+            args.submissions,
+            results_dir,
+            args.source_dir,
+            limits,
+            jobs=args.jobs,
+            notebook=args.notebook,
+            allow_reference=args.allow_reference,
+            force=args.force,
+            progress=progress,
+            scheduler=args.scheduler,
+            allow_unsandboxed_workers=args.allow_unsandboxed_workers,
+        )
+    except (OSError, ValueError, ImportError, NoSandboxOnWorkers) as exc:  # no scheduler, no bwrap...
+        print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
+        return 2
     try:
         results, paths = finish(plan, results)
     except (OSError, ValueError) as exc:  # e.g. a sheet row naming no submission: fix it, then merge
@@ -231,6 +242,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     g.add_argument(
         "--jobs", type=int, default=None, metavar="N", help="kernels at a time (default: one per core)"
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="grade on the Dask cluster of this scheduler (needs the cluster extra); --jobs is then unused",
+    )
+    g.add_argument(
+        "--allow-unsandboxed-workers",
+        action="store_true",
+        help="with --scheduler, grade even on Dask workers without bubblewrap (student code unsandboxed)",
     )
     g.add_argument("--force", action="store_true", help="grade again the submissions already in --results")
     g.add_argument("--quiet", action="store_true", help="don't print the Markdown report")

@@ -40,12 +40,14 @@ submission is "not graded", never the student's 0.
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import shutil
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,18 @@ class SandboxKernel(DataCalls):
 
     # -- life cycle ------------------------------------------------------------------------
     def __enter__(self) -> SandboxKernel:
+        key = (astuple(self.limits), tuple(map(str, self.files)), tuple(self.stubs))
+        spare = _take_spare(key)
+        if spare is not None:  # started while the previous submission ran (see keep_a_spare)
+            self.__dict__.update(spare.__dict__)
+            self.deadline = time.monotonic() + self.limits.notebook
+        else:
+            self._start()
+        if _spare["on"] and not self.dead:
+            _make_spare(key, SandboxKernel(self.limits, self.files, self.stubs))
+        return self
+
+    def _start(self) -> SandboxKernel:
         from jupyter_client import KernelManager
 
         # A temporary folder of helpers.atomic's (its name carries our process id) in the grader's
@@ -204,6 +218,13 @@ class SandboxKernel(DataCalls):
             kill_user(self.uid)
             remove_folder(self._tmp)
 
+    def _close(self) -> None:
+        """Leave without an exception (a spare no one took)."""
+        try:
+            self.__exit__(None, None, None)
+        except Exception:  # noqa: BLE001 - its folder is removed by the next grader
+            pass
+
     def _kill(self, why: str) -> None:
         self.dead = why
         try:
@@ -293,3 +314,48 @@ class SandboxKernel(DataCalls):
             pass
         self._kill(f"still running after {what}; the kernel was stopped")
         return CellRun("timeout", "Timeout", self.dead)
+
+
+#: The next kernel of each grading thread, started while its current one grades (see keep_a_spare).
+_spare: dict[str, Any] = {"on": False, "by_thread": {}}
+
+
+def keep_a_spare(on: bool = True) -> None:
+    """In a process that grades one submission after another: start each kernel's successor (same
+    limits, files and stand-ins) in the background while it runs, so that the next submission of
+    that notebook finds its kernel ready. Spares are shut down when the process ends."""
+    if on and not _spare["on"]:
+        from multiprocessing import util
+
+        atexit.register(_drop_spares)
+        util.Finalize(None, _drop_spares, exitpriority=10)  # a process pool's worker skips atexit
+    _spare["on"] = on
+
+
+def _drop_spares() -> None:
+    for ident in list(_spare["by_thread"]):
+        _take_spare(None, ident)
+
+
+def _make_spare(key: tuple, kernel: SandboxKernel) -> None:
+    # Started by a thread that lives as long as the process: bwrap's --die-with-parent follows
+    # the thread that started it, so a thread that ended would take its kernel with it.
+    if "starter" not in _spare:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _spare["starter"] = ThreadPoolExecutor(1, thread_name_prefix="spare-kernel")
+    started = _spare["starter"].submit(kernel._start)
+    _spare["by_thread"][threading.get_ident()] = (key, started, kernel)
+
+
+def _take_spare(key: tuple | None, ident: int | None = None) -> SandboxKernel | None:
+    """This thread's spare kernel if it was started for ``key`` and is ready; any other is shut down."""
+    found = _spare["by_thread"].pop(threading.get_ident() if ident is None else ident, None)
+    if found is None:
+        return None
+    started_for, started, kernel = found
+    started.exception()  # wait for it (_start reports its own failures in kernel.dead)
+    if started_for == key and not kernel.dead and kernel.km is not None and kernel.km.is_alive():
+        return kernel
+    kernel._close()
+    return None

@@ -1,0 +1,185 @@
+"""Where a class is graded: a local process pool or a Dask cluster, with one task function for both.
+
+A task is plain data: :func:`make_task` turns one submission into a JSON string (its bytes in
+base64, its file name and folder name, the limits and options), :func:`source_bundle` turns the
+instructor's folder (the notebooks and the data files they open) into another, and
+:func:`grade_task` grades it on whichever machine runs it, unpacking both into folders of its own,
+and returns ``SubmissionResult.to_dict()`` as a JSON string. Workers need no shared file system.
+
+- :func:`local_executor`: a ``concurrent.futures.ProcessPoolExecutor`` (spawn, one BLAS thread
+  per worker);
+- :func:`dask_client`: a ``distributed.Client`` (the optional ``cluster`` extra), after checking
+  that every worker has bubblewrap (:class:`NoSandboxOnWorkers` otherwise, unless allowed).
+
+No pickle of ours: what we send and what comes back are JSON strings, read with ``json.loads``.
+Dask's own transport pickles the task function and those strings, so a cluster's scheduler and
+workers must be machines the instructor trusts; student code never runs in a worker's process,
+only in its sandboxed kernels.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from helpers.assignments._io import MAX_NOTEBOOK_BYTES, read_regular
+from helpers.assignments.sandbox import Limits
+
+#: The largest instructor folder (notebooks and data files) sent with a class.
+MAX_BUNDLE_BYTES = 256 * 2**20
+
+
+class NoSandboxOnWorkers(RuntimeError):
+    """Some Dask workers have no bubblewrap: student code would run there without the sandbox."""
+
+
+def source_bundle(source_dir: str | os.PathLike) -> str:
+    """The instructor's folder as JSON: ``{"files": {name: base64}}`` for its notebooks and the
+    files they open (:func:`~helpers.assignments.student_versions.referenced_files`)."""
+    from helpers.assignments._io import NotANotebookError, read_notebook
+    from helpers.assignments.student_versions import referenced_files
+
+    folder = Path(source_dir)
+    names: set[Path] = set()
+    for nb_path in sorted(folder.glob("*.ipynb")):
+        names.add(nb_path)
+        try:
+            names.update(referenced_files(read_notebook(nb_path), folder))
+        except (NotANotebookError, OSError):
+            continue  # sent as it is: the worker reports it the way a local grading would
+    files, total = {}, 0
+    for p in sorted(names):
+        data = read_regular(p, MAX_BUNDLE_BYTES, follow=False)
+        total += len(data)
+        if total > MAX_BUNDLE_BYTES:
+            raise ValueError(f"{folder}: more than {MAX_BUNDLE_BYTES >> 20} MiB of notebooks and data files")
+        files[p.name] = base64.b64encode(data).decode("ascii")
+    return json.dumps({"files": files})
+
+
+def make_task(
+    path: Path, limits: Limits, student_from: str | None, options: dict, sandbox_required: bool
+) -> str | None:
+    """One submission as a JSON task, or None when it cannot travel (a link, not a regular
+    file, too big): those are graded where they are, which refuses them without a kernel."""
+    if path.is_symlink() or path.absolute().parent.is_symlink():
+        return None
+    try:
+        data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=False)
+    except OSError:
+        return None
+    task = {
+        "file": str(path),
+        "name": path.name,
+        "folder": path.absolute().parent.name,
+        "data": base64.b64encode(data).decode("ascii"),
+        "limits": asdict(limits),
+        "student_from": student_from,
+        "sandbox_required": sandbox_required,
+        **options,  # notebook, allow_reference
+    }
+    return json.dumps(task)
+
+
+_unpacked: dict[str, Path] = {}  # bundle digest -> its folder, once per worker process
+
+
+def _instructor_folder(bundle: str) -> Path:
+    """The bundle's files in a folder of this process's (written once per bundle)."""
+    digest = hashlib.sha256(bundle.encode()).hexdigest()
+    if digest not in _unpacked or not _unpacked[digest].is_dir():
+        folder = Path(tempfile.mkdtemp(prefix="grader-source-"))
+        for name, b64 in json.loads(bundle)["files"].items():
+            if "/" in name or name.startswith("."):
+                raise ValueError(f"{name!r}: not a file name")
+            (folder / name).write_bytes(base64.b64decode(b64))
+        _unpacked[digest] = folder
+    return _unpacked[digest]
+
+
+def grade_task(task: str, bundle: str) -> str:
+    """Grade one task (:func:`make_task`) against ``bundle`` (:func:`source_bundle`) here;
+    ``SubmissionResult.to_dict()`` as JSON, its ``file`` the coordinator's path."""
+    from helpers.assignments.grade import SubmissionResult, grade_submission
+    from helpers.assignments.isolation import bwrap_path
+    from helpers.assignments.sandbox import keep_a_spare
+
+    keep_a_spare()  # the next submission's kernel starts while this one is graded
+    job = json.loads(task)
+    if job["sandbox_required"] and not bwrap_path():
+        import socket
+
+        why = f"not graded: the worker {socket.gethostname()} has no bubblewrap (the sandbox)"
+        result = SubmissionResult(
+            job["file"], Path(job["file"]).stem, job["notebook"], "not graded", error=why
+        )
+        return json.dumps(result.to_dict())
+    source = _instructor_folder(bundle)
+    with tempfile.TemporaryDirectory(prefix="grader-submission-") as tmp:
+        # The same folder and file names as on the coordinator: the student is found the same way.
+        path = Path(tmp) / (job["folder"] or "submission") / job["name"]
+        path.parent.mkdir()
+        path.write_bytes(base64.b64decode(job["data"]))
+        result = grade_submission(
+            path,
+            source,
+            Limits(**job["limits"]),
+            notebook=job["notebook"],
+            allow_reference=job["allow_reference"],
+            student_from=job["student_from"],
+        )
+    result.file = job["file"]
+    return json.dumps(result.to_dict())
+
+
+def _one_blas_thread() -> None:
+    from threadpoolctl import threadpool_limits
+
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[name] = "1"
+    threadpool_limits(1)
+
+
+def local_executor(jobs: int):
+    """A process pool of ``jobs`` workers (spawn: no state inherited; one BLAS thread each)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_one_blas_thread)
+
+
+def _has_bwrap() -> str:
+    from helpers.assignments.isolation import bwrap_path
+
+    return bwrap_path() or ""
+
+
+def dask_client(scheduler: str, allow_unsandboxed: bool = False):
+    """A ``distributed.Client`` on ``scheduler`` (``tcp://HOST:PORT``) whose workers all have
+    bubblewrap; :class:`NoSandboxOnWorkers` names those without, unless ``allow_unsandboxed``."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ImportError("--scheduler needs Dask's distributed: pip install -e '.[cluster]'") from None
+    client = Client(scheduler, timeout=30)
+    try:
+        found = client.run(_has_bwrap)
+        if not found:
+            raise NoSandboxOnWorkers(f"{scheduler}: the scheduler has no workers")
+        missing = sorted(w for w, path in found.items() if not path)
+        if missing and not allow_unsandboxed:
+            raise NoSandboxOnWorkers(
+                f"{len(missing)} of {len(found)} Dask workers have no bubblewrap (the sandbox): "
+                f"{', '.join(missing[:5])}; install it there (apt install bubblewrap) or pass "
+                "--allow-unsandboxed-workers"
+            )
+    except BaseException:
+        client.close()
+        raise
+    return client
