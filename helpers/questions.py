@@ -78,29 +78,34 @@ def answer(key: str, given: str | int | float) -> bool:
     return right
 
 
-class Asked:
-    """What ``ask`` returns: the question's text for static pages, a form in a running notebook."""
+class Form:
+    """The answer form of a question: shown by a running notebook, nothing anywhere else."""
 
     def __init__(self, question: Question) -> None:
         self.question = question
 
     def __repr__(self) -> str:
-        return self.question.as_text()
+        return ""
 
     def _repr_mimebundle_(self, **kwargs):
-        data = {"text/plain": self.question.as_text()}
         try:
             widget = _form(self.question)
-        except ImportError:  # no ipywidgets: the text is all there is
-            return data
+        except ImportError:  # no ipywidgets: the printed text is all there is
+            return {"text/plain": ""}
         bundle = widget._repr_mimebundle_(**kwargs)
-        widget_data = bundle[0] if isinstance(bundle, tuple) else bundle
-        return {**(widget_data or {}), "text/plain": data["text/plain"]}
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        return {**(data or {}), "text/plain": ""}
 
 
-def ask(key: str) -> Asked:
-    """Show question ``key`` (display it as a cell's last line)."""
-    return Asked(get(key))
+def ask(key: str) -> Form:
+    """Print question ``key`` (so that every page shows it) and return its answer form.
+
+    As a cell's last line the form appears below the text in a running notebook; a saved or static
+    notebook keeps the printed question only.
+    """
+    question = get(key)
+    print(question.as_text())
+    return Form(question)
 
 
 def _form(q: Question):
@@ -134,7 +139,7 @@ def _form(q: Question):
         reply.value = f"<span role='status'>{_escape(text)}</span>"
 
     button.on_click(on_click)
-    return w.VBox([w.HTML(value=f"<b>Question.</b> {_escape(q.text)}"), field, button, reply])
+    return w.VBox([field, button, reply], layout=w.Layout(margin="0 0 0 1em"))
 
 
 def _escape(text: str) -> str:

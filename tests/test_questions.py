@@ -32,15 +32,18 @@ def test_the_right_answer_is_right_and_every_other_choice_is_wrong_with_its_own_
 
 
 @pytest.mark.parametrize("key", sorted(QUESTIONS))
-def test_the_text_shows_the_question_and_choices_but_not_the_answer(key):
+def test_ask_prints_the_question_and_choices_but_not_the_answer(key, capsys):
     q = QUESTIONS[key]
-    text = repr(ask(key))
-    assert q.text in text and key in text
+    form = ask(key)
+    text = capsys.readouterr().out
+    assert q.text in text and key in text and text.strip() == q.as_text()
     assert q.why not in text
     for choice, reply in q.choices:
         assert choice in text
         assert not reply or reply not in text
-    assert ask(key)._repr_mimebundle_()["text/plain"] == text
+    bundle = form._repr_mimebundle_()
+    assert bundle["text/plain"] == "" and repr(form) == ""  # the text is printed once, not repeated
+    assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
 def test_answer_prints_the_reply_and_returns_whether_it_was_right(capsys):
@@ -67,7 +70,7 @@ def test_a_number_question_refuses_text_and_an_unknown_key_names_the_known_ones(
 
 def test_the_form_judges_a_choice_and_a_number_as_the_text_does():
     form = questions._form(get("db2-shape"))
-    _, field, button, reply = form.children
+    field, button, reply = form.children
     button.click()
     assert "Pick an answer first" in reply.value
     field.value = 1
@@ -77,7 +80,7 @@ def test_the_form_judges_a_choice_and_a_number_as_the_text_does():
     button.click()
     assert "✓" in reply.value
 
-    _, box, button, reply = questions._form(get("one-step")).children
+    box, button, reply = questions._form(get("one-step")).children
     box.value = "abc"
     button.click()
     assert "Type a number" in reply.value
