@@ -154,6 +154,8 @@ def _in_mode(mode: str) -> Image.Image:
         return base.point(lambda v: 255 if v > 128 else 0).convert("1")
     if mode in ("RGBa", "La"):
         return base.convert("RGBA" if mode == "RGBa" else "LA").convert(mode)
+    if mode == "LAB":  # Pillow 10 converts RGB to LAB, not L
+        return base.convert("RGB").convert(mode)
     return base.convert(mode)
 
 
