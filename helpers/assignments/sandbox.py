@@ -248,7 +248,11 @@ class SandboxKernel(DataCalls):
         if limit <= 0:
             self._kill(f"the notebook's time limit of {self.limits.notebook:g} s was reached")
             return CellRun("timeout", evalue=self.dead)
-        msg_id = self.kc.execute(code, silent=silent, store_history=not silent, allow_stdin=False)
+        # stop_on_error=False: after a cell's error ipykernel would otherwise abort the requests
+        # that reach it in the next moments, and a slow machine turns that race into a made-up error.
+        msg_id = self.kc.execute(
+            code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=False
+        )
         start, load = time.monotonic(), self._load()
         end = start + limit
         while True:
