@@ -198,7 +198,8 @@ def grade_many(
             except (ValueError, TypeError, OSError) as exc:
                 result, why = None, f"its result could not be written ({type(exc).__name__}: {exc})"
         if result is None:
-            result = SubmissionResult(str(paths[i]), paths[i].stem, None, "error", error=f"{why}; run again")
+            student = paths[i].parent.name if student_from[i] == "folder" else paths[i].stem
+            result = SubmissionResult(str(paths[i]), student, None, "error", error=f"{why}; run again")
         results[i] = result
         pbar.update(1)
         if progress is not None:

@@ -23,6 +23,7 @@ import base64
 import hashlib
 import json
 import os
+import posixpath
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -39,8 +40,9 @@ class NoSandboxOnWorkers(RuntimeError):
 
 
 def source_bundle(source_dir: str | os.PathLike) -> str:
-    """The instructor's folder as JSON: ``{"files": {name: base64}}`` for its notebooks and the
-    files they open (:func:`~helpers.assignments.student_versions.referenced_files`)."""
+    """The instructor's folder as JSON: ``{"files": {path: base64}}`` for its notebooks and the
+    files they open (:func:`~helpers.assignments.student_versions.referenced_files`), each path
+    relative to the folder (``../benchmarks/results/results.json`` for a result it reads)."""
     from helpers.assignments._io import NotANotebookError, read_notebook
     from helpers.assignments.student_versions import referenced_files
 
@@ -58,7 +60,7 @@ def source_bundle(source_dir: str | os.PathLike) -> str:
         total += len(data)
         if total > MAX_BUNDLE_BYTES:
             raise ValueError(f"{folder}: more than {MAX_BUNDLE_BYTES >> 20} MiB of notebooks and data files")
-        files[p.name] = base64.b64encode(data).decode("ascii")
+        files[Path(os.path.relpath(p, folder)).as_posix()] = base64.b64encode(data).decode("ascii")
     return json.dumps({"files": files})
 
 
@@ -90,14 +92,20 @@ _unpacked: dict[str, Path] = {}  # bundle digest -> its folder, once per worker 
 
 
 def _instructor_folder(bundle: str) -> Path:
-    """The bundle's files in a folder of this process's (written once per bundle)."""
+    """The bundle's files in a folder of this process's (written once per bundle), laid out as
+    on the coordinator: the notebooks in ``<tmp>/source``, a ``../x`` file in ``<tmp>/x``."""
     digest = hashlib.sha256(bundle.encode()).hexdigest()
     if digest not in _unpacked or not _unpacked[digest].is_dir():
-        folder = Path(tempfile.mkdtemp(prefix="grader-source-"))
+        root = Path(tempfile.mkdtemp(prefix="grader-source-"))
+        folder = root / "source"
+        folder.mkdir()
         for name, b64 in json.loads(bundle)["files"].items():
-            if "/" in name or name.startswith("."):
-                raise ValueError(f"{name!r}: not a file name")
-            (folder / name).write_bytes(base64.b64decode(b64))
+            inside = posixpath.normpath(posixpath.join("source", name))
+            parts = inside.split("/")
+            if posixpath.isabs(name) or parts[0] == ".." or any(p.startswith(".") for p in parts):
+                raise ValueError(f"{name!r}: not a path inside the instructor's folder")
+            (root / inside).parent.mkdir(parents=True, exist_ok=True)
+            (root / inside).write_bytes(base64.b64decode(b64))
         _unpacked[digest] = folder
     return _unpacked[digest]
 
