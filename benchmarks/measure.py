@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import fast
+from helpers import fast, training
 from helpers.data import load_mnist
 from helpers.nn import evaluate, get_accuracy, predict
 from helpers.recipes import RECIPES, run_recipe
@@ -213,24 +213,33 @@ def blas_info() -> dict:
     return info
 
 
-def beside_a_busy_core(X, y, X_dev, y_dev, rounds: int = 2) -> dict:
-    """Training seconds of every recipe (seed 0): idle, beside a busy core, and on one core.
+PLAIN_LOOP = "plain loop"  # chapter 5's helpers.training.train, the wide recipe's settings
+PLAIN_EPOCHS = 10
 
-    For each recipe, ``rounds`` times in turn: once on the idle machine, once while
-    ``python -c "while True: pass"`` keeps a core busy (a CPU-bound neighbour, as a browser tab or
-    a colleague's job on a shared server would be). Alternating the two within a minute keeps
-    the machine's own drift out of their ratio. Then once on one core of the idle machine (one
-    block worker, one BLAS thread): a loop whose steps are too short to share between threads
-    cannot do better than that beside a busy core. Returns ``{recipe: {"idle": [s, ...],
+
+def beside_a_busy_core(X, y, X_dev, y_dev, rounds: int = 2) -> dict:
+    """Training seconds of every recipe (seed 0) and of the plain loop: idle, busy, one core.
+
+    For each recipe, and for :data:`PLAIN_LOOP` (the loop learners run in chapter 5,
+    ``helpers.training.train`` with the wide recipe's settings for :data:`PLAIN_EPOCHS` epochs),
+    ``rounds`` times in turn: once on the idle machine, once while ``python -c "while True:
+    pass"`` keeps a core busy (a CPU-bound neighbour, as a browser tab or a colleague's job
+    would be). Alternating the two within a minute keeps the machine's own drift out of their
+    ratio. Then once on one core of the idle machine (one block worker, one BLAS thread): a loop
+    cannot do better than that beside a busy core. Returns ``{name: {"idle": [s, ...],
     "busy": [s, ...], "one_core": s}}``.
     """
+    wide = {k: v for k, v in RECIPES["wide"].items()}
 
     def seconds(name: str, **overrides) -> float:
+        if name == PLAIN_LOOP:
+            settings = {**wide, "epochs": PLAIN_EPOCHS, "seed": SEED, "progress": False, **overrides}
+            return training.train(X, y, **settings)[1].seconds
         _, history = run_recipe(name, X, y, seed=SEED, X_dev=X_dev, Y_dev=y_dev, progress=False, **overrides)
         return history.seconds
 
     out = {}
-    for name, recipe in RECIPES.items():
+    for name in [*RECIPES, PLAIN_LOOP]:
         runs: dict = {"idle": [], "busy": []}
         for _ in range(rounds):
             runs["idle"].append(seconds(name))
@@ -241,12 +250,12 @@ def beside_a_busy_core(X, y, X_dev, y_dev, rounds: int = 2) -> dict:
             finally:
                 busy.kill()
                 busy.wait()
-        one = {"threads": 1} if recipe.train is fast.gradient_descent else {"blas_threads": 1}
-        runs["one_core"] = seconds(name, **one)
+        engine = name != PLAIN_LOOP and RECIPES[name].train is fast.gradient_descent
+        runs["one_core"] = seconds(name, **({"threads": 1} if engine else {"blas_threads": 1}))
         idle, busy_s = statistics.median(runs["idle"]), statistics.median(runs["busy"])
         print(
             f"{name}: idle {idle:.1f} s, beside one busy core {busy_s:.1f} s ({busy_s / idle:.2f}x), "
-            f"on one core {runs['one_core']:.1f} s",
+            f"on one core {runs['one_core']:.1f} s ({busy_s / runs['one_core']:.2f}x of it beside)",
             flush=True,
         )
         out[name] = runs
