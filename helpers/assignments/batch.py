@@ -93,14 +93,8 @@ def grade_one(
     student_from: str | None = None,
 ) -> SubmissionResult:
     """Grade ``submission`` and write its result to ``out``; returns the result."""
-    result = grade_submission(
-        submission,
-        source_dir,
-        limits,
-        notebook=notebook,
-        allow_reference=allow_reference,
-        student_from=student_from,
-    )
+    kw = {"notebook": notebook, "allow_reference": allow_reference, "student_from": student_from}
+    result = grade_submission(submission, source_dir, limits, **kw)
     write_result(result, out)
     return result
 
