@@ -71,7 +71,7 @@ def _validate(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add manual-sheet, regrade and validate to ``sub``."""
     from helpers.assignments.class_outputs import add_options
-    from helpers.assignments.cli import _grading_options
+    from helpers.assignments.cli import _grading_options, limit_options
 
     s = sub.add_parser(
         "manual-sheet",
@@ -110,7 +110,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     v.add_argument("notebook", metavar="NOTEBOOK")
     v.add_argument("--source-dir", default="notebooks", metavar="DIR", help="the course notebooks")
-    v.add_argument("--timeout", type=float, default=300, metavar="SECONDS", help="limit per cell (300)")
-    v.add_argument("--notebook-timeout", type=float, default=1800, metavar="SECONDS", help="per notebook")
-    v.add_argument("--memory", type=int, default=4096, metavar="MIB", help="memory for the kernel (4096)")
+    limit_options(v)
     v.set_defaults(func=_validate)

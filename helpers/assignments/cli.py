@@ -143,19 +143,8 @@ def _merge(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "graded" for r in results) else 1
 
 
-def _grading_options(g: argparse.ArgumentParser) -> None:
-    g.add_argument(
-        "--source-dir",
-        default="notebooks",
-        metavar="DIR",
-        help="the instructor notebooks, matched by grade ids, then file name (default: notebooks)",
-    )
-    g.add_argument(
-        "--notebook",
-        default=None,
-        metavar="NAME",
-        help="grade every submission against this instructor notebook (file name in --source-dir)",
-    )
+def limit_options(g: argparse.ArgumentParser) -> None:
+    """Add a kernel's limits, read back by :func:`_limits`: --timeout, --notebook-timeout, --memory."""
     g.add_argument(
         "--timeout", type=float, default=300, metavar="SECONDS", help="limit per cell (default: 300)"
     )
@@ -169,6 +158,22 @@ def _grading_options(g: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--memory", type=int, default=4096, metavar="MIB", help="memory per kernel (default: 4096)"
     )
+
+
+def _grading_options(g: argparse.ArgumentParser) -> None:
+    g.add_argument(
+        "--source-dir",
+        default="notebooks",
+        metavar="DIR",
+        help="the instructor notebooks, matched by grade ids, then file name (default: notebooks)",
+    )
+    g.add_argument(
+        "--notebook",
+        default=None,
+        metavar="NAME",
+        help="grade every submission against this instructor notebook (file name in --source-dir)",
+    )
+    limit_options(g)
     g.add_argument(
         "--allow-reference",
         action="store_true",
