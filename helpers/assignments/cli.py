@@ -28,10 +28,12 @@ nothing was graded."""
 
 def fail(exc: BaseException | str, code: int = 2, after: str = "") -> int:
     """Print ``exc`` as the one ``error:`` line (:func:`helpers.errors.error_line`), then
-    ``after``; return ``code``. Every assignments command reports its errors through this."""
+    ``after``; return ``code``. Every assignments command reports its errors through this (a
+    missing optional package is the setup's problem, said as such, not a bug)."""
     from helpers.errors import error_line
 
-    print(error_line(ValueError(exc) if isinstance(exc, str) else exc) + after, file=sys.stderr)
+    plain = isinstance(exc, str | ImportError)
+    print(error_line(ValueError(str(exc)) if plain else exc) + after, file=sys.stderr)
     return code
 
 
