@@ -9,7 +9,8 @@ the instructor version (every exercise passes), 1, 4, 7... a weak one (every oth
 as the released stub), 2, 5, 8... the blank released version. The class is graded from scratch
 through ``python -m helpers assignments grade`` (sandboxed kernels, verdicts in the grader) once
 per ``--jobs`` value, once per ``--dask`` number of local workers (a ``dask scheduler`` and that
-many ``dask worker --nthreads 1`` processes on 127.0.0.1), and by ``nbgrader autograde`` on the
+many ``dask worker --nthreads 1`` processes on 127.0.0.1,
+:class:`helpers.assignments.local_cluster.LocalCluster`), and by ``nbgrader autograde`` on the
 same submissions. Each line gives the wall time, seconds per notebook, CPU seconds (of the whole
 process tree) and the ratio to the first line. Then one student's notebooks are graded in this
 process with timers on the kernel start, the ordinary cells and the checks: where the time goes.
@@ -24,7 +25,6 @@ import os
 import platform
 import resource
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -83,37 +83,6 @@ def timed(cmd: list[str], **kw) -> tuple[float, float, subprocess.CompletedProce
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, proc
-
-
-class LocalCluster:
-    """A ``dask scheduler`` and ``workers`` single-threaded ``dask worker`` processes on 127.0.0.1."""
-
-    def __init__(self, folder: Path, workers: int) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        file, log = folder / "scheduler.json", open(folder / "dask.log", "w")  # noqa: SIM115
-        start = {"stdout": log, "stderr": log, "start_new_session": True}
-        cmd = [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
-        self.procs = [subprocess.Popen([*cmd, "--scheduler-file", str(file)], **start)]
-        end = time.monotonic() + 60
-        while not file.is_file() and time.monotonic() < end:
-            time.sleep(0.2)
-        self.address = json.loads(file.read_text())["address"]
-        for i in range(workers):
-            cmd = [str(BIN / "dask"), "worker", self.address, "--nthreads", "1", "--no-nanny"]
-            cmd += ["--no-dashboard", "--host", "127.0.0.1", "--name", f"w{i}"]
-            self.procs.append(subprocess.Popen(cmd, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}, **start))
-        from distributed import Client
-
-        with Client(self.address, timeout=60) as client:
-            client.wait_for_workers(workers, timeout=120)
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=30)
 
 
 def grade_class(files: list[Path], out: Path, source: Path, extra: list[str]) -> tuple[float, float, str]:
@@ -207,43 +176,45 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.students} students x {len(notebooks)} notebooks; {os.cpu_count()} cores, {platform.machine()}"
     )
     print(f"kernels: {isolation()}")
-    rows: list[tuple[str, float]] = []
-
-    def show(what: str, wall: float, cpu: float, note: str, n: int) -> None:
-        rows.append((what, wall))
-        print(
-            f"{what:<22} {wall:7.1f} s wall, {wall / n:5.2f} s per notebook, {cpu:7.1f} s CPU, "
-            f"{rows[0][1] / wall:4.2f}x the first line; {note}",
-            flush=True,
-        )
-
     with tempfile.TemporaryDirectory(prefix="grading-bench-") as name:
-        tmp = Path(name)
-        subs = write_class(tmp, notebooks, args.students)
-        files = [f for fs in subs.values() for f in fs]
-        for jobs in args.jobs:
-            show(
-                f"--jobs {jobs}",
-                *grade_class(files, tmp / f"jobs{jobs}", args.notebooks_dir, ["--jobs", str(jobs)]),
-                len(files),
-            )
-        for workers in args.dask:
-            cluster = LocalCluster(tmp / f"dask{workers}", workers)
-            try:
-                extra = ["--scheduler", cluster.address]
-                result = grade_class(files, tmp / f"dask{workers}", args.notebooks_dir, extra)
-            finally:
-                cluster.stop()
-            show(f"Dask, {workers} worker{'s' * (workers > 1)}", *result, len(files))
-        if not args.no_nbgrader:
-            show("nbgrader autograde", *nbgrader_class(tmp, notebooks), len(files))
-        some = sorted((f for fs in list(subs.values())[:3] for f in fs), key=lambda f: f.name)
-        spent = where_the_time_goes(some, args.notebooks_dir)
-    n = len(some)
+        spent, n = compare(Path(name), notebooks, args)
     print(f"where the time goes ({n} notebooks of up to 3 students, one after the other, in one process):")
     for what, seconds in spent.items():
         print(f"  {what:<42} {seconds:6.1f} s ({seconds / n:5.2f} s per notebook)")
     return 0
+
+
+def compare(tmp: Path, notebooks: list[Path], args: argparse.Namespace) -> tuple[dict[str, float], int]:
+    """Print a line per way of grading the class (the ``--jobs``, the ``--dask`` clusters,
+    nbgrader); then time where one student's notebooks spend it (:func:`where_the_time_goes`)."""
+    from helpers.assignments.local_cluster import LocalCluster
+
+    subs = write_class(tmp, notebooks, args.students)
+    files = [f for fs in subs.values() for f in fs]
+    rows: list[float] = []
+
+    def show(what: str, wall: float, cpu: float, note: str) -> None:
+        rows.append(wall)
+        print(
+            f"{what:<22} {wall:7.1f} s wall, {wall / len(files):5.2f} s per notebook, {cpu:7.1f} s CPU, "
+            f"{rows[0] / wall:4.2f}x the first line; {note}",
+            flush=True,
+        )
+
+    for jobs in args.jobs:
+        show(
+            f"--jobs {jobs}",
+            *grade_class(files, tmp / f"jobs{jobs}", args.notebooks_dir, ["--jobs", str(jobs)]),
+        )
+    for workers in args.dask:
+        with LocalCluster(tmp / f"dask{workers}" / "cluster", workers) as cluster:
+            extra = ["--scheduler", cluster.address]
+            result = grade_class(files, tmp / f"dask{workers}", args.notebooks_dir, extra)
+        show(f"Dask, {workers} worker{'s' * (workers > 1)}", *result)
+    if not args.no_nbgrader:
+        show("nbgrader autograde", *nbgrader_class(tmp, notebooks))
+    some = sorted((f for fs in list(subs.values())[:3] for f in fs), key=lambda f: f.name)
+    return where_the_time_goes(some, args.notebooks_dir), len(some)
 
 
 if __name__ == "__main__":

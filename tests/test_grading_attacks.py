@@ -45,6 +45,25 @@ def attacked(tmp_path_factory):
     results_dir = base / "results"
     report = base / "grades"
     victim = results_dir / "honest-victim.json"  # what a detached process would overwrite
+    paths = []
+    for name, nb in _cases(src, victim, report).items():
+        (base / "subs" / name).mkdir(parents=True)
+        nbformat.write(nb, base / "subs" / name / fx.NAME)
+        paths.append(base / "subs" / name / fx.NAME)
+    before = {"source": _sha(src), "package": _sha(PACKAGE_FILE)}
+    limits = Limits(cell=4, notebook=15, memory_mb=2048)
+    results = grade_many(paths, results_dir, src.parent, limits, jobs=2)
+    victim.parent.mkdir(exist_ok=True)
+    victim.write_text("intact")
+    write_reports(results, report)
+    time.sleep(3)  # a detached process, had it survived, would have written by now
+    by = {r.student: r for r in results}
+    return by, results, {"src": src, "before": before, "victim": victim, "report": report, "dir": results_dir}
+
+
+def _cases(src: Path, victim: Path, report: Path) -> dict:
+    """A submission per attack: the instructor notebook with one trick (long, but a table: one entry
+    per trick, read down the list)."""
     escape = f"""
 for target in ({str(src)!r}, {str(PACKAGE_FILE)!r}, __import__("helpers.checks.core").checks.core.__file__):
     try:
@@ -114,20 +133,7 @@ subprocess.Popen(
             make(), "softmax", "def softmax(Z):\n    return np.array([object()])"
         ),
     }
-    paths = []
-    for name, nb in cases.items():
-        (base / "subs" / name).mkdir(parents=True)
-        nbformat.write(nb, base / "subs" / name / fx.NAME)
-        paths.append(base / "subs" / name / fx.NAME)
-    before = {"source": _sha(src), "package": _sha(PACKAGE_FILE)}
-    limits = Limits(cell=4, notebook=15, memory_mb=2048)
-    results = grade_many(paths, results_dir, src.parent, limits, jobs=2)
-    victim.parent.mkdir(exist_ok=True)
-    victim.write_text("intact")
-    write_reports(results, report)
-    time.sleep(3)  # a detached process, had it survived, would have written by now
-    by = {r.student: r for r in results}
-    return by, results, {"src": src, "before": before, "victim": victim, "report": report, "dir": results_dir}
+    return cases
 
 
 def pts(r) -> dict:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import distributed  # in the test extra, as in the cluster extra
@@ -19,70 +17,20 @@ import small_class  # noqa: E402
 
 from helpers.assignments import batch  # noqa: E402
 from helpers.assignments.executors import NoSandboxOnWorkers, make_task, source_bundle  # noqa: E402
+from helpers.assignments.local_cluster import LocalCluster  # noqa: E402
 from helpers.assignments.sandbox import Limits, bwrap_path  # noqa: E402
 
-BIN = Path(sys.executable).parent
 LIMITS = Limits(cell=60, notebook=300)
 needs_bwrap = pytest.mark.skipif(
     not bwrap_path() and not os.environ.get("CI"), reason="bubblewrap (apt install bubblewrap) not installed"
 )
 
 
-class Cluster:
-    """``dask scheduler`` and ``dask worker`` processes on 127.0.0.1, each in a session of its own."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.procs, self.workers, self.address = folder, [], {}, ""
-
-    def start(self) -> None:
-        file = self.folder / "scheduler.json"
-        args = ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard"]
-        self._start("scheduler", [*args, "--scheduler-file", str(file)], {})
-        end = time.monotonic() + 60
-        while time.monotonic() < end and not file.is_file():
-            time.sleep(0.2)
-        self.address = json.loads(file.read_text())["address"]
-
-    def _start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
-        log = open(self.folder / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [str(BIN / "dask"), *args],
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-            env={**os.environ, **env},
-        )
-        self.procs.append(proc)
-        return proc
-
-    def add_worker(self, name: str, **env: str) -> None:
-        args = ["worker", self.address, "--name", name, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
-        self.workers[name] = self._start(name, args + ["--host", "127.0.0.1"], env)
-
-    def wait_for(self, n: int) -> None:
-        with distributed.Client(self.address, timeout=30) as client:
-            client.wait_for_workers(n, timeout=120)
-
-    def kill(self, name: str) -> None:
-        os.killpg(self.workers[name].pid, signal.SIGKILL)
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=30)
-
-
 @pytest.fixture
 def cluster(tmp_path):
-    c = Cluster(tmp_path)
-    try:
-        c.start()
+    """A scheduler alone: each test adds its workers."""
+    with LocalCluster(tmp_path / "cluster") as c:
         yield c
-    finally:
-        c.stop()
 
 
 def _summary(results) -> dict:
@@ -197,3 +145,15 @@ def test_a_task_is_plain_json_and_carries_everything_a_worker_needs(tmp_path):
     link = tmp_path / "link.ipynb"
     link.symlink_to(subs["adaeze"])
     assert make_task(link, LIMITS, None, {}, True) is None  # refused where it is, never sent
+
+
+@pytest.mark.slow
+def test_a_local_cluster_starts_its_workers_with_one_blas_thread_and_leaves_nothing_running(tmp_path):
+    with LocalCluster(tmp_path, workers=2) as c:
+        with distributed.Client(c.address, timeout=30) as client:
+            threads = client.run(lambda: os.environ.get("OPENBLAS_NUM_THREADS"))
+            names = sorted(w["name"] for w in client.scheduler_info()["workers"].values())
+        procs = list(c.procs)
+    assert names == ["w0", "w1"] and sorted(threads.values()) == ["1", "1"]
+    assert len(procs) == 3 and all(p.poll() is not None for p in procs)
+    assert (tmp_path / "scheduler.log").is_file() and (tmp_path / "w1.log").is_file()

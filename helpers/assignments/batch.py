@@ -15,8 +15,10 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+from helpers.assignments import executors
 from helpers.assignments._io import MAX_NOTEBOOK_BYTES, read_regular
 from helpers.assignments.grade import SubmissionResult, grade_submission
 from helpers.assignments.sandbox import Limits
@@ -91,14 +93,8 @@ def grade_one(
     student_from: str | None = None,
 ) -> SubmissionResult:
     """Grade ``submission`` and write its result to ``out``; returns the result."""
-    result = grade_submission(
-        submission,
-        source_dir,
-        limits,
-        notebook=notebook,
-        allow_reference=allow_reference,
-        student_from=student_from,
-    )
+    kw = {"notebook": notebook, "allow_reference": allow_reference, "student_from": student_from}
+    result = grade_submission(submission, source_dir, limits, **kw)
     write_result(result, out)
     return result
 
@@ -170,121 +166,110 @@ def grade_many(
     submissions that came out "not graded" (their kernel could not run) are graded once more at
     the end (one at a time when local).
     """
-    from tqdm import tqdm
-
-    from helpers.assignments import executors
-
-    limits = limits or Limits()
     paths = [Path(p) for p in submissions]
-    student_from = student_sources(paths)
-    outs = [result_path(p, results_dir) for p in paths]
-    results: list[SubmissionResult | None] = [None if force else _done(p, o) for p, o in zip(paths, outs)]
-    todo = [i for i, r in enumerate(results) if r is None or r.status == "not graded"]
-    jobs = max(1, jobs or os.cpu_count() or 1)
     options = {"notebook": notebook, "allow_reference": allow_reference}
-    client = None
+    run = _ClassRun(paths, results_dir, source_dir, limits or Limits(), options, progress)
+    todo = run.todo(force)
     if todo and scheduler:
-        client = executors.dask_client(scheduler, allow_unsandboxed_workers)
-    sandboxed = client is not None and not allow_unsandboxed_workers  # checked again by each task
-    tasks = {i: executors.make_task(paths[i], limits, student_from[i], options, sandboxed) for i in todo}
-    bundle = executors.source_bundle(source_dir) if todo else ""
-
-    def finished(i: int, reply: str | None, why: str = "") -> None:
-        result = None
-        if reply is not None:
-            try:
-                result = SubmissionResult.from_dict(json.loads(reply))
-                write_result(result, outs[i])
-            except (ValueError, TypeError, OSError) as exc:
-                result, why = None, f"its result could not be written ({type(exc).__name__}: {exc})"
-        if result is None:
-            student = paths[i].parent.name if student_from[i] == "folder" else paths[i].stem
-            result = SubmissionResult(str(paths[i]), student, None, "error", error=f"{why}; run again")
-        results[i] = result
-        pbar.update(1)
-        if progress is not None:
-            progress(result)
-
-    def run(indices: list[int], n: int, dask: bool) -> None:
-        for i in [i for i in indices if tasks[i] is None]:  # a link, not a file...: refused here
-            finished(i, grade_task_here(i))
-        # Sorted by notebook: a worker's next task is likely the same notebook, whose kernel
-        # (same files, same stand-ins) it started while grading the last (sandbox.keep_a_spare).
-        travel = sorted((i for i in indices if tasks[i] is not None), key=lambda i: (paths[i].name, i))
-        if dask:
-            _run_dask(client, travel, tasks, bundle, finished)
-        else:
-            _run_local(travel, n, tasks, bundle, finished)
-
-    def grade_task_here(i: int) -> str:
-        result = grade_submission(paths[i], source_dir, limits, student_from=student_from[i], **options)
-        return json.dumps(result.to_dict())
-
-    disable = None if bar is None else not bar
+        run.client = executors.dask_client(scheduler, allow_unsandboxed_workers)
     try:
-        with tqdm(total=len(paths), initial=len(paths) - len(todo), unit="nb", disable=disable) as pbar:
-            run(todo, jobs, client is not None)
-            again = [i for i in todo if results[i] is not None and results[i].status == "not graded"]
-            if again:  # their kernels could not run (a busy or full machine?): once more, one at a time
-                pbar.total += len(again)
-                run(again, 1, client is not None)
+        run.pack(todo, sandboxed=run.client is not None and not allow_unsandboxed_workers)
+        run.grade(todo, max(1, jobs or os.cpu_count() or 1), bar)
     finally:
-        if client is not None:
-            client.close()
-    done = [r for r in results if r is not None]
+        if run.client is not None:
+            run.client.close()
+    done = [r for r in run.results if r is not None]
     flag_identical(done)
     return done
 
 
-def _run_local(indices: list[int], jobs: int, tasks: dict, bundle: str, finished) -> None:
-    """Run the tasks in a process pool; those of a pool broken by a dying worker are run again
-    (up to three pools), then reported."""
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
+class _ClassRun:
+    """One :func:`grade_many`: the submissions, their result files, what came back so far."""
 
-    from helpers.assignments.executors import grade_task, local_executor
+    def __init__(
+        self,
+        paths: list[Path],
+        results_dir: str | os.PathLike,
+        source_dir: str | os.PathLike,
+        limits: Limits,
+        options: dict,
+        progress: Callable | None,
+    ) -> None:
+        self.paths, self.source_dir, self.limits, self.options = paths, source_dir, limits, options
+        self.progress, self.client, self.pbar = progress, None, None
+        self.student_from = student_sources(paths)
+        self.outs = [result_path(p, results_dir) for p in paths]
+        self.results: list[SubmissionResult | None] = [None] * len(paths)
+        self.tasks: dict[int, str | None] = {}
+        self.bundle = ""
 
-    pending = list(indices)
-    for _ in range(3):
-        if not pending:
-            return
-        broken = []
-        with local_executor(min(jobs, len(pending))) as pool:
-            futures = {pool.submit(grade_task, tasks[i], bundle): i for i in pending}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    finished(i, future.result())
-                except BrokenProcessPool:
-                    broken.append(i)
-                except Exception as exc:  # noqa: BLE001 - this submission's error, reported
-                    finished(i, None, f"the grader failed ({type(exc).__name__}: {exc})")
-        pending = sorted(broken)
-    for i in pending:
-        finished(i, None, "the grader process died three times")
+    def todo(self, force: bool) -> list[int]:
+        """The submissions to grade: all with ``force``, else those without a result for their
+        file's content or whose result is "not graded" (the others' results are kept)."""
+        if not force:
+            self.results = [_done(p, o) for p, o in zip(self.paths, self.outs)]
+        return [i for i, r in enumerate(self.results) if r is None or r.status == "not graded"]
 
+    def pack(self, todo: list[int], sandboxed: bool) -> None:
+        """The tasks of ``todo`` (``sandboxed``: each checks again that it has the sandbox) and the
+        instructor's folder, as plain data."""
+        tasks = (
+            executors.make_task(self.paths[i], self.limits, self.student_from[i], self.options, sandboxed)
+            for i in todo
+        )
+        self.tasks = dict(zip(todo, tasks))
+        self.bundle = executors.source_bundle(self.source_dir) if todo else ""
 
-def _run_dask(client, indices: list[int], tasks: dict, bundle: str, finished) -> None:
-    """Run the tasks on a Dask cluster; a task whose worker dies is rerun elsewhere by Dask."""
-    import uuid
+    def grade(self, todo: list[int], jobs: int, bar: bool | None) -> None:
+        """Grade ``todo``, then once more, one at a time, those that came out "not graded"."""
+        from tqdm import tqdm
 
-    from distributed import as_completed
+        n, disable = len(self.paths), None if bar is None else not bar
+        with tqdm(total=n, initial=n - len(todo), unit="nb", disable=disable) as self.pbar:
+            self._run(todo, jobs)
+            results = self.results
+            again = [i for i in todo if results[i] is not None and results[i].status == "not graded"]
+            if again:  # their kernels could not run (a busy or full machine?): once more, one at a time
+                self.pbar.total += len(again)
+                self._run(again, 1)
 
-    from helpers.assignments.executors import grade_task
+    def _run(self, indices: list[int], jobs: int) -> None:
+        for i in [i for i in indices if self.tasks[i] is None]:  # a link, not a file...: refused here
+            self.finished(i, self._grade_here(i))
+        # Sorted by notebook: a worker's next task is likely the same notebook, whose kernel
+        # (same files, same stand-ins) it started while grading the last (spare_kernels).
+        by_name = sorted(
+            (i for i in indices if self.tasks[i] is not None), key=lambda i: (self.paths[i].name, i)
+        )
+        if self.client is not None:
+            executors.run_dask(self.client, by_name, self.tasks, self.bundle, self.finished)
+        else:
+            executors.run_local(by_name, jobs, self.tasks, self.bundle, self.finished)
 
-    if not indices:
-        return
-    [source] = client.scatter([bundle], hash=False)  # sent to a worker once, not with every task
-    futures = {}
-    for i in indices:
-        key = f"grade-{i}-{uuid.uuid4().hex[:12]}"
-        futures[client.submit(grade_task, tasks[i], source, key=key, pure=False, retries=2)] = i
-    for future in as_completed(futures):
-        i = futures[future]
-        try:
-            finished(i, future.result())
-        except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: this submission's error
-            finished(i, None, f"the cluster could not grade it ({type(exc).__name__}: {str(exc)[:200]})")
+    def _grade_here(self, i: int) -> str:
+        result = grade_submission(
+            self.paths[i], self.source_dir, self.limits, student_from=self.student_from[i], **self.options
+        )
+        return json.dumps(result.to_dict())
+
+    def finished(self, i: int, reply: str | None, why: str = "") -> None:
+        """Record submission ``i``'s result (``reply``, JSON) and write its file; without one, an
+        error saying ``why``."""
+        result = None
+        if reply is not None:
+            try:
+                result = SubmissionResult.from_dict(json.loads(reply))
+                write_result(result, self.outs[i])
+            except (ValueError, TypeError, OSError) as exc:
+                result, why = None, f"its result could not be written ({type(exc).__name__}: {exc})"
+        if result is None:
+            path = self.paths[i]
+            student = path.parent.name if self.student_from[i] == "folder" else path.stem
+            result = SubmissionResult(str(path), student, None, "error", error=f"{why}; run again")
+        self.results[i] = result
+        self.pbar.update(1)
+        if self.progress is not None:
+            self.progress(result)
 
 
 def merge(sources: list[str | os.PathLike], skipped: list[str] | None = None) -> list[SubmissionResult]:

@@ -192,7 +192,28 @@ def restore_locked_cells(
     nb = copy.deepcopy(submission)
     # What an untouched student copy holds: the released version (hidden tests removed).
     released = {grade_id(c): _signature(c) for c in release_notebook(instructor, instructions=False).cells}
-    known = {grade_id(c) for c in instructor.cells if grade_id(c)}
+    _drop_foreign_ids(nb, {grade_id(c) for c in instructor.cells if grade_id(c)})
+    edited: list[str] = []
+    reinserted: list[str] = []
+    anchor = -1  # index in nb after which a missing cell goes
+    for pos, icell in enumerate(instructor.cells):
+        gid = grade_id(icell)
+        if gid is None:
+            continue
+        idx = next((i for i, c in enumerate(nb.cells) if grade_id(c) == gid), None)
+        if idx is not None:
+            if is_locked_cell(icell) and _put_back(nb, idx, icell, released.get(gid)):
+                edited.append(gid)
+            anchor = idx
+        elif is_locked_cell(icell):
+            anchor = anchor + 1 if anchor >= 0 else min(pos, len(nb.cells))
+            _insert(nb, anchor, icell)
+            reinserted.append(gid)
+    return nb, edited, reinserted
+
+
+def _drop_foreign_ids(nb: NotebookNode, known: set[str]) -> None:
+    """Take the nbgrader metadata off cells whose grade id ``known`` lacks or an earlier cell has."""
     seen: set[str] = set()
     for cell in nb.cells:
         gid = grade_id(cell)
@@ -203,40 +224,25 @@ def restore_locked_cells(
         else:
             seen.add(gid)
 
-    def index_of(gid: str) -> int | None:
-        for i, c in enumerate(nb.cells):
-            if grade_id(c) == gid:
-                return i
-        return None
 
-    edited: list[str] = []
-    reinserted: list[str] = []
-    anchor = -1  # index in nb after which a missing cell goes
-    for pos, icell in enumerate(instructor.cells):
-        gid = grade_id(icell)
-        if gid is None:
-            continue
-        idx = index_of(gid)
-        if idx is not None:
-            if is_locked_cell(icell):
-                scell = nb.cells[idx]
-                if _signature(scell) not in (_signature(icell), released.get(gid)):
-                    edited.append(gid)
-                new = _fresh_copy(icell)
-                if "id" in scell:
-                    new["id"] = scell["id"]
-                nb.cells[idx] = new
-            anchor = idx
-        elif is_locked_cell(icell):
-            new = _fresh_copy(icell)
-            ids = {c.get("id") for c in nb.cells}
-            if new.get("id") in ids:
-                new["id"] = nbformat.v4.new_code_cell().id
-            at = anchor + 1 if anchor >= 0 else min(pos, len(nb.cells))
-            nb.cells.insert(at, new)
-            reinserted.append(gid)
-            anchor = at
-    return nb, edited, reinserted
+def _put_back(nb: NotebookNode, idx: int, icell: NotebookNode, released: tuple | None) -> bool:
+    """Replace ``nb.cells[idx]`` with a fresh copy of the instructor's ``icell`` (keeping the
+    cell's id); True when the student had changed it (it was neither ``icell`` nor ``released``)."""
+    scell = nb.cells[idx]
+    edited = _signature(scell) not in (_signature(icell), released)
+    new = _fresh_copy(icell)
+    if "id" in scell:
+        new["id"] = scell["id"]
+    nb.cells[idx] = new
+    return edited
+
+
+def _insert(nb: NotebookNode, at: int, icell: NotebookNode) -> None:
+    """Insert a fresh copy of the instructor's ``icell`` at ``at`` (a new id if its own is taken)."""
+    new = _fresh_copy(icell)
+    if new.get("id") in {c.get("id") for c in nb.cells}:
+        new["id"] = nbformat.v4.new_code_cell().id
+    nb.cells.insert(at, new)
 
 
 def identify_notebook(submission: NotebookNode, instructors: dict[str, NotebookNode]) -> str | None:

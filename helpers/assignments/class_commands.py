@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-
-def _error(exc: BaseException) -> int:
-    print(f"error: {exc}", file=sys.stderr)
-    return 2
+from helpers.assignments.cli import fail
 
 
 def _manual_sheet(args: argparse.Namespace) -> int:
@@ -20,7 +16,7 @@ def _manual_sheet(args: argparse.Namespace) -> int:
         results = mark_pending(merge(args.results), args.source_dir)
         path = write_sheet(results, args.out)
     except (OSError, ValueError) as exc:
-        return _error(exc)
+        return fail(exc)
     rows = sum(e.status == "manual" for r in results for e in r.exercises)
     print(f"wrote {path}: {rows} answers to grade; fill in points (and a comment),")
     print(f"then: merge RESULTS --manual {path}")
@@ -36,13 +32,13 @@ def _regrade(args: argparse.Namespace) -> int:
 
     results_dir = args.results or str(report_paths(args.report)["json"].with_suffix("")) + "-results"
     if not Path(results_dir).is_dir():
-        return _error(f"{results_dir}: no results folder (grade the class first, or give --results)")
+        return fail(f"{results_dir}: no results folder (grade the class first, or give --results)")
     try:
         limits = _limits(args)
         plan = prepare(args)
         grader_folder(bwrap_path())
     except (OSError, ValueError) as exc:
-        return _error(exc)
+        return fail(exc)
     out = result_path(args.submission, results_dir)
     r = grade_one(args.submission, out, args.source_dir, limits, args.notebook, args.allow_reference)
     name = r.notebook or Path(r.file).name
@@ -50,7 +46,7 @@ def _regrade(args: argparse.Namespace) -> int:
     try:
         results, paths = finish(plan, merge([results_dir]))
     except (OSError, ValueError) as exc:
-        return _error(exc)
+        return fail(exc)
     print(f"{len(results)} results; wrote " + ", ".join(str(p) for p in paths.values()))
     return 0 if r.status == "graded" else 1
 
@@ -67,7 +63,7 @@ def _validate(args: argparse.Namespace) -> int:
             raise ValueError(f"{args.source_dir}: no such folder of course notebooks (give --source-dir)")
         outcome = validate(args.notebook, args.source_dir, limits)
     except (OSError, ValueError) as exc:
-        return _error(exc)
+        return fail(exc)
     print("\n".join(outcome.lines))
     return outcome.code
 
@@ -75,7 +71,7 @@ def _validate(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add manual-sheet, regrade and validate to ``sub``."""
     from helpers.assignments.class_outputs import add_options
-    from helpers.assignments.cli import _grading_options
+    from helpers.assignments.cli import _grading_options, limit_options
 
     s = sub.add_parser(
         "manual-sheet",
@@ -114,7 +110,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     v.add_argument("notebook", metavar="NOTEBOOK")
     v.add_argument("--source-dir", default="notebooks", metavar="DIR", help="the course notebooks")
-    v.add_argument("--timeout", type=float, default=300, metavar="SECONDS", help="limit per cell (300)")
-    v.add_argument("--notebook-timeout", type=float, default=1800, metavar="SECONDS", help="per notebook")
-    v.add_argument("--memory", type=int, default=4096, metavar="MIB", help="memory for the kernel (4096)")
+    limit_options(v)
     v.set_defaults(func=_validate)

@@ -26,19 +26,15 @@ Exit code 0 when every submission was graded, 1 when some could not be (see the 
 nothing was graded."""
 
 
-def _release(args: argparse.Namespace) -> int:
-    from helpers.assignments.student_versions import release
+def fail(exc: BaseException | str, code: int = 2, after: str = "") -> int:
+    """Print ``exc`` as the one ``error:`` line (:func:`helpers.errors.error_line`), then
+    ``after``; return ``code``. Every assignments command reports its errors through this (a
+    missing optional package is the setup's problem, said as such, not a bug)."""
+    from helpers.errors import error_line
 
-    try:
-        written = release(
-            args.notebooks, args.out, notebooks_dir=args.notebooks_dir, instructions=not args.no_instructions
-        )
-    except (OSError, ValueError, ImportError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    for p in written:
-        print(f"wrote {p}")
-    return 0
+    plain = isinstance(exc, str | ImportError)
+    print(error_line(ValueError(str(exc)) if plain else exc) + after, file=sys.stderr)
+    return code
 
 
 def _limits(args: argparse.Namespace):
@@ -52,37 +48,16 @@ def _limits(args: argparse.Namespace):
 
 def _grade(args: argparse.Namespace) -> int:
     from helpers.assignments.batch import grade_many
-    from helpers.assignments.canary import SandboxUnusable, check_sandbox
-    from helpers.assignments.class_outputs import finish, prepare
-    from helpers.assignments.isolation import bwrap_path, grader_folder
+    from helpers.assignments.canary import SandboxUnusable
+    from helpers.assignments.class_outputs import finish
+    from helpers.assignments.executors import NoSandboxOnWorkers
     from helpers.assignments.report import report_paths, to_markdown
 
-    if not Path(args.source_dir).is_dir():
-        print(f"error: {args.source_dir}: no such folder of instructor notebooks", file=sys.stderr)
-        return 2
     try:
-        limits = _limits(args)
-        if args.jobs is not None and args.jobs <= 0:
-            raise ValueError(f"--jobs must be positive, got {args.jobs}")
-        grader_folder(bwrap_path())  # a folder the kernels cannot work in: one line now, not per submission
-        plan = prepare(args)  # the roster, sheet, deadline...: read now, not after grading
-        check_sandbox(limits)  # a sandbox that cannot run a kernel: one line now, not a class of zeros
+        limits, plan = _before_grading(args)
     except (OSError, ValueError, SandboxUnusable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "ws://", "wss://")):
-        print(f"error: --scheduler {args.scheduler}: expected tcp://HOST:PORT", file=sys.stderr)
-        return 2
+        return fail(exc)
     results_dir = args.results or str(report_paths(args.report)["json"].with_suffix("")) + "-results"
-
-    def progress(r) -> None:
-        from tqdm import tqdm
-
-        name = r.notebook or Path(r.file).name
-        tqdm.write(f"{r.student}: {name}: {r.score:g} / {r.max_score:g} ({r.status})", file=sys.stderr)
-
-    from helpers.assignments.executors import NoSandboxOnWorkers
-
     try:
         results = grade_many(
             args.submissions,
@@ -93,22 +68,48 @@ def _grade(args: argparse.Namespace) -> int:
             notebook=args.notebook,
             allow_reference=args.allow_reference,
             force=args.force,
-            progress=progress,
+            progress=_progress,
             scheduler=args.scheduler,
             allow_unsandboxed_workers=args.allow_unsandboxed_workers,
         )
     except (OSError, ValueError, ImportError, NoSandboxOnWorkers) as exc:  # no scheduler, no bwrap...
-        print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
-        return 2
+        return fail(exc)
     try:
         results, paths = finish(plan, results)
     except (OSError, ValueError) as exc:  # e.g. a sheet row naming no submission: fix it, then merge
-        print(f"error: {exc} (the results are in {results_dir}/)", file=sys.stderr)
-        return 2
+        return fail(exc, after=f" (the results are in {results_dir}/)")
     if not args.quiet:
         print(to_markdown(results))
     print(f"results in {results_dir}/; wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
     return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def _before_grading(args: argparse.Namespace) -> tuple:
+    """``grade``'s checks before any submission: the arguments, the grader's folder, the
+    post-grading options (read now, not after grading) and a sandbox that runs a kernel (one
+    line now, not a class of zeros); ``(limits, the post-grading plan)``."""
+    from helpers.assignments.canary import check_sandbox
+    from helpers.assignments.class_outputs import prepare
+    from helpers.assignments.isolation import bwrap_path, grader_folder
+
+    if not Path(args.source_dir).is_dir():
+        raise ValueError(f"{args.source_dir}: no such folder of instructor notebooks")
+    limits = _limits(args)
+    if args.jobs is not None and args.jobs <= 0:
+        raise ValueError(f"--jobs must be positive, got {args.jobs}")
+    grader_folder(bwrap_path())  # a folder the kernels cannot work in: one line now, not per submission
+    plan = prepare(args)  # the roster, sheet, deadline...: read now, not after grading
+    check_sandbox(limits)  # a sandbox that cannot run a kernel: one line now, not a class of zeros
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "ws://", "wss://")):
+        raise ValueError(f"--scheduler {args.scheduler}: expected tcp://HOST:PORT")
+    return limits, plan
+
+
+def _progress(r) -> None:
+    from tqdm import tqdm
+
+    name = r.notebook or Path(r.file).name
+    tqdm.write(f"{r.student}: {name}: {r.score:g} / {r.max_score:g} ({r.status})", file=sys.stderr)
 
 
 def _grade_one(args: argparse.Namespace) -> int:
@@ -121,8 +122,7 @@ def _grade_one(args: argparse.Namespace) -> int:
         grader_folder(bwrap_path())
         check_sandbox(limits)
     except (OSError, ValueError, SandboxUnusable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(exc)
     r = grade_one(args.submission, args.out, args.source_dir, limits, args.notebook, args.allow_reference)
     if r.status == "not graded":  # the kernel could not run: once more
         r = grade_one(args.submission, args.out, args.source_dir, limits, args.notebook, args.allow_reference)
@@ -138,12 +138,28 @@ def _merge(args: argparse.Namespace) -> int:
     try:
         results, paths = finish(prepare(args), merge(args.results, skipped))
     except (OSError, ValueError, RecursionError) as exc:
-        print(f"error: {' '.join(str(exc).split())[:300]}", file=sys.stderr)
-        return 1
+        return fail(exc, 1)
     for why in skipped:
         print(f"skipped {' '.join(why.split())[:300]}", file=sys.stderr)
     print(f"{len(results)} results; wrote " + ", ".join(str(p) for p in paths.values()))
     return 0 if all(r.status == "graded" for r in results) else 1
+
+
+def limit_options(g: argparse.ArgumentParser) -> None:
+    """Add a kernel's limits, read back by :func:`_limits`: --timeout, --notebook-timeout, --memory."""
+    g.add_argument(
+        "--timeout", type=float, default=300, metavar="SECONDS", help="limit per cell (default: 300)"
+    )
+    g.add_argument(
+        "--notebook-timeout",
+        type=float,
+        default=1800,
+        metavar="SECONDS",
+        help="limit per notebook (default: 1800)",
+    )
+    g.add_argument(
+        "--memory", type=int, default=4096, metavar="MIB", help="memory per kernel (default: 4096)"
+    )
 
 
 def _grading_options(g: argparse.ArgumentParser) -> None:
@@ -159,19 +175,7 @@ def _grading_options(g: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="grade every submission against this instructor notebook (file name in --source-dir)",
     )
-    g.add_argument(
-        "--timeout", type=float, default=300, metavar="SECONDS", help="limit per cell (default: 300)"
-    )
-    g.add_argument(
-        "--notebook-timeout",
-        type=float,
-        default=1800,
-        metavar="SECONDS",
-        help="limit per notebook (default: 1800)",
-    )
-    g.add_argument(
-        "--memory", type=int, default=4096, metavar="MIB", help="memory per kernel (default: 4096)"
-    )
+    limit_options(g)
     g.add_argument(
         "--allow-reference",
         action="store_true",
@@ -179,46 +183,21 @@ def _grading_options(g: argparse.ArgumentParser) -> None:
     )
 
 
-def _nbgrader_course(args: argparse.Namespace) -> int:
-    from helpers.assignments.nbgrader_course import make_course
-    from helpers.assignments.student_versions import course_notebooks
-
-    try:
-        notebooks = args.notebooks or course_notebooks(args.notebooks_dir)
-        source = make_course(args.course_dir, notebooks, assignment=args.assignment, timeout=args.timeout)
-    except (OSError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"wrote {Path(args.course_dir) / 'nbgrader_config.py'} and {source}/")
-    print(f"next: cd {args.course_dir} && nbgrader generate_assignment {args.assignment} --force")
-    return 0
-
-
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Add the release, grade, grade-one, merge, manual-sheet, regrade, validate and nbgrader-course
     commands to ``sub``."""
-    from helpers.assignments import class_commands, class_outputs
+    from helpers.assignments import class_commands, course_commands
 
-    p = sub.add_parser(
-        "release",
-        help="write the student versions of the course notebooks",
-        description="Write the student versions: solutions replaced by stubs, hidden tests "
-        "removed, outputs cleared, check cells kept and locked.",
-    )
-    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="instructor notebooks (default: all)")
-    p.add_argument("--out", required=True, metavar="DIR", help="folder for the student notebooks")
-    p.add_argument(
-        "--notebooks-dir",
-        default="notebooks",
-        metavar="DIR",
-        help="where the course notebooks are (default: notebooks)",
-    )
-    p.add_argument(
-        "--no-instructions",
-        action="store_true",
-        help="don't put the 'How to work on this notebook' cell first",
-    )
-    p.set_defaults(func=_release)
+    course_commands.add_release(sub)
+    _add_grade(sub)
+    _add_grade_one(sub)
+    _add_merge(sub)
+    class_commands.add_commands(sub)  # manual-sheet, regrade, validate
+    course_commands.add_nbgrader_course(sub)
+
+
+def _add_grade(sub: argparse._SubParsersAction) -> None:
+    from helpers.assignments import class_outputs
 
     g = sub.add_parser(
         "grade",
@@ -259,6 +238,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     class_outputs.add_options(g)
     g.set_defaults(func=_grade)
 
+
+def _add_grade_one(sub: argparse._SubParsersAction) -> None:
     o = sub.add_parser(
         "grade-one",
         help="grade one submission into one result file",
@@ -269,6 +250,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     _grading_options(o)
     o.set_defaults(func=_grade_one)
 
+
+def _add_merge(sub: argparse._SubParsersAction) -> None:
+    from helpers.assignments import class_outputs
+
     m = sub.add_parser(
         "merge",
         help="build the class report from result files",
@@ -278,26 +263,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     m.add_argument("--report", default="grades", metavar="FILE", help="writes FILE.json, .md, .csv")
     class_outputs.add_options(m, source_dir=True)
     m.set_defaults(func=_merge)
-    class_commands.add_commands(sub)  # manual-sheet, regrade, validate
-
-    c = sub.add_parser(
-        "nbgrader-course",
-        help="set up an nbgrader course folder for the notebooks",
-        description="Write nbgrader_config.py, source/header.ipynb and "
-        "source/ASSIGNMENT/*.ipynb so that nbgrader works on the course.",
-    )
-    c.add_argument("course_dir", metavar="COURSE_DIR")
-    c.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="instructor notebooks (default: all)")
-    c.add_argument("--assignment", default="course", help="nbgrader assignment name (default: course)")
-    c.add_argument("--notebooks-dir", default="notebooks", metavar="DIR")
-    c.add_argument(
-        "--timeout",
-        type=int,
-        default=300,
-        metavar="SECONDS",
-        help="autograde time limit per cell (default: 300)",
-    )
-    c.set_defaults(func=_nbgrader_course)
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -7,9 +7,11 @@ instructor's folder (the notebooks and the data files they open) into another, a
 and returns ``SubmissionResult.to_dict()`` as a JSON string. Workers need no shared file system.
 
 - :func:`local_executor`: a ``concurrent.futures.ProcessPoolExecutor`` (spawn, one BLAS thread
-  per worker);
+  per worker), and :func:`run_local` to run tasks in it;
 - :func:`dask_client`: a ``distributed.Client`` (the optional ``cluster`` extra), after checking
-  that every worker has bubblewrap (:class:`NoSandboxOnWorkers` otherwise, unless allowed).
+  that every worker has bubblewrap (:class:`NoSandboxOnWorkers` otherwise, unless allowed), and
+  :func:`run_dask` to run tasks on it (a Dask cluster on this machine, to try it:
+  :class:`~helpers.assignments.local_cluster.LocalCluster`).
 
 No pickle of ours: what we send and what comes back are JSON strings, read with ``json.loads``.
 Dask's own transport pickles the task function and those strings, so a cluster's scheduler and
@@ -25,12 +27,17 @@ import json
 import os
 import posixpath
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict
 from pathlib import Path
 
 from helpers.assignments._io import MAX_NOTEBOOK_BYTES, read_regular
 from helpers.assignments.sandbox import Limits
 
+#: What a runner calls as each task ends: ``finished(index, reply)``, or ``(index, None, why)``.
+Finished = Callable[..., None]
 #: The largest instructor folder (notebooks and data files) sent with a class.
 MAX_BUNDLE_BYTES = 256 * 2**20
 
@@ -115,7 +122,7 @@ def grade_task(task: str, bundle: str) -> str:
     ``SubmissionResult.to_dict()`` as JSON, its ``file`` the coordinator's path."""
     from helpers.assignments.grade import SubmissionResult, grade_submission
     from helpers.assignments.isolation import bwrap_path
-    from helpers.assignments.sandbox import keep_a_spare
+    from helpers.assignments.spare_kernels import keep_a_spare
 
     keep_a_spare()  # the next submission's kernel starts while this one is graded
     job = json.loads(task)
@@ -191,3 +198,49 @@ def dask_client(scheduler: str, allow_unsandboxed: bool = False):
         client.close()
         raise
     return client
+
+
+def run_local(indices: list[int], jobs: int, tasks: dict, bundle: str, finished: Finished) -> None:
+    """Run ``tasks[i]`` for each of ``indices`` in a process pool of ``jobs``, calling
+    ``finished(i, reply)`` or ``finished(i, None, why)``; those of a pool broken by a dying worker
+    are run again (up to three pools), then reported."""
+    pending = list(indices)
+    for _ in range(3):
+        if not pending:
+            return
+        broken = []
+        with local_executor(min(jobs, len(pending))) as pool:
+            futures = {pool.submit(grade_task, tasks[i], bundle): i for i in pending}
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    finished(i, future.result())
+                except BrokenProcessPool:
+                    broken.append(i)
+                except Exception as exc:  # noqa: BLE001 - this submission's error, reported
+                    finished(i, None, f"the grader failed ({type(exc).__name__}: {exc})")
+        pending = sorted(broken)
+    for i in pending:
+        finished(i, None, "the grader process died three times")
+
+
+def run_dask(client, indices: list[int], tasks: dict, bundle: str, finished: Finished) -> None:
+    """Run the tasks as :func:`run_local` does, on a Dask cluster; a task whose worker dies is
+    rerun elsewhere by Dask."""
+    import uuid
+
+    from distributed import as_completed as completed
+
+    if not indices:
+        return
+    [source] = client.scatter([bundle], hash=False)  # sent to a worker once, not with every task
+    futures = {}
+    for i in indices:
+        key = f"grade-{i}-{uuid.uuid4().hex[:12]}"
+        futures[client.submit(grade_task, tasks[i], source, key=key, pure=False, retries=2)] = i
+    for future in completed(futures):
+        i = futures[future]
+        try:
+            finished(i, future.result())
+        except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: this submission's error
+            finished(i, None, f"the cluster could not grade it ({type(exc).__name__}: {str(exc)[:200]})")

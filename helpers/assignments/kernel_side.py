@@ -13,10 +13,12 @@ and the grader treats whatever comes back as data.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import sys
 import tracemalloc
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from helpers.assignments import wire
@@ -131,10 +133,42 @@ def call(namespace: dict, name: str, in_path: str, out_path: str, measure: bool 
     With ``measure``, the peak of the memory the call allocates is measured (``peak_bytes``, by
     :mod:`tracemalloc`, which makes code allocating many Python objects about 10 times slower).
     """
-    import numpy as np
-
     out: dict[str, Any] = {"reference_calls": 0}
     target = _reference_code(name)  # the tripwire only matters with --allow-reference (no stand-ins)
+    try:
+        args, kwargs = wire.load(in_path)
+        func = namespace.get(name)
+        func = _own(name) if _stand_in(func) else func
+        if not callable(func):
+            raise NameError(f"name {name!r} is not a function in the notebook")
+        with _watched(name, target, measure, out):
+            result = func(*args, **kwargs)
+        out.update(result=result, args=list(args), kwargs=kwargs)
+    except BaseException as exc:  # noqa: BLE001 - any failure of the student's code is data
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        lines = str(exc).strip().splitlines()
+        out = {
+            "error": [type(exc).__name__, lines[0][:300] if lines else ""],
+            "reference_calls": out["reference_calls"],
+        }
+    try:
+        if "result" in out:
+            out["result"] = plain(out["result"])
+        wire.dump(out_path, out)
+    except TypeError as exc:
+        why = f"returned {exc}, which cannot be graded (return NumPy arrays or numbers)"
+        wire.dump(out_path, {"error": ["TypeError", why]})
+
+
+@contextlib.contextmanager
+def _watched(name: str, target: Any, measure: bool, out: dict[str, Any]) -> Iterator[None]:
+    """Run the student's ``name`` inside: NumPy's and Python's warnings silenced, the calls of the
+    course's function (code object ``target``) and the stand-in's refusals counted into
+    ``out["reference_calls"]``, and with ``measure`` the peak of allocated memory into
+    ``out["peak_bytes"]``."""
+    import numpy as np
+
     calls = 0
 
     def tripwire(frame, event, arg):  # noqa: ARG001
@@ -142,54 +176,27 @@ def call(namespace: dict, name: str, in_path: str, out_path: str, measure: bool 
         if event == "call" and frame.f_code is target:
             calls += 1
 
+    old, refused = sys.getprofile(), _REFUSED.get(name, 0)
+    if target is not None:
+        sys.setprofile(tripwire)
+    _ACTIVE.add(name)
+    tracing = tracemalloc.is_tracing()
+    if measure and not tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    start = tracemalloc.get_traced_memory()[0]
     try:
-        args, kwargs = wire.load(in_path)
-        func = namespace.get(name)
-        func = _own(name) if _stand_in(func) else func
-        if not callable(func):
-            raise NameError(f"name {name!r} is not a function in the notebook")
-        old, refused = sys.getprofile(), _REFUSED.get(name, 0)
-        if target is not None:
-            sys.setprofile(tripwire)
-        _ACTIVE.add(name)
-        tracing = tracemalloc.is_tracing()
-        if measure and not tracing:
-            tracemalloc.start()
-        tracemalloc.reset_peak()
-        start = tracemalloc.get_traced_memory()[0]
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                result = func(*args, **kwargs)
-        finally:
-            if measure:
-                out["peak_bytes"] = max(0, tracemalloc.get_traced_memory()[1] - start)
-                if not tracing:
-                    tracemalloc.stop()
-            sys.setprofile(old)
-            _ACTIVE.discard(name)
-            calls += _REFUSED.get(name, 0) - refused
-        out.update(result=result, args=list(args), kwargs=kwargs)
-    except BaseException as exc:  # noqa: BLE001 - any failure of the student's code is data
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        lines = str(exc).strip().splitlines()
-        out = {"error": [type(exc).__name__, lines[0][:300] if lines else ""]}
-    out["reference_calls"] = calls
-    try:
-        if "result" in out:
-            out["result"] = plain(out["result"])
-        wire.dump(out_path, out)
-    except TypeError as exc:
-        wire.dump(
-            out_path,
-            {
-                "error": [
-                    "TypeError",
-                    f"returned {exc}, which cannot be graded (return NumPy arrays or numbers)",
-                ]
-            },
-        )
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if measure:
+            out["peak_bytes"] = max(0, tracemalloc.get_traced_memory()[1] - start)
+            if not tracing:
+                tracemalloc.stop()
+        sys.setprofile(old)
+        _ACTIVE.discard(name)
+        out["reference_calls"] = calls + _REFUSED.get(name, 0) - refused
 
 
 def describe(namespace: dict, names: list[str], out_path: str) -> None:

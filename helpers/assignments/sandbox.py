@@ -28,8 +28,11 @@ deadlines. What the kernel gets:
   autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) gives one share of the CPU
   however many processes it starts;
 - **limits**: seconds per cell (counting only the time the kernel could run: time spent waiting
-  behind other processes is given back, up to :data:`STARVED_FACTOR` times the limit) and per
-  notebook, memory, CPU seconds, file size, open files, processes.
+  behind other processes is given back, up to
+  :data:`~helpers.assignments.timed_runs.STARVED_FACTOR` times the limit, see
+  :mod:`~helpers.assignments.timed_runs`) and per notebook, memory, CPU seconds, file size, open
+  files, processes; a process that grades one submission after another starts the next kernel
+  while this one runs (:mod:`~helpers.assignments.spare_kernels`).
 
 Without bubblewrap only the folder, the package copy and the limits hold; a root grader still
 runs the kernel as a user of its own (and kills what that user left running), which must be able
@@ -40,17 +43,15 @@ submission is "not graded", never the student's 0.
 
 from __future__ import annotations
 
-import atexit
 import os
-import queue
 import shutil
 import sys
-import threading
 import time
 from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any
 
+from helpers.assignments import spare_kernels
 from helpers.assignments.isolation import (
     DISK_MB,
     KERNEL_FOLDER,
@@ -60,29 +61,29 @@ from helpers.assignments.isolation import (
     isolation,
     kernel_uid,
     kill_user,
-    process_tree_load,
     remove_folder,
     sandbox_command,
     sandbox_view,
 )
 from helpers.assignments.kernel_calls import DataCalls, KernelProblem
 from helpers.assignments.kernel_package import package_copy
+from helpers.assignments.spare_kernels import keep_a_spare
+from helpers.assignments.timed_runs import STARVED_FACTOR, CellRun, TimedRuns
 from helpers.atomic import temp_folder
 
-__all__ = ["CellRun", "KernelProblem", "Limits", "SandboxKernel", "bwrap_path", "isolation", "package_copy"]
+__all__ = [
+    "STARVED_FACTOR",
+    "CellRun",
+    "KernelProblem",
+    "Limits",
+    "SandboxKernel",
+    "bwrap_path",
+    "isolation",
+    "keep_a_spare",
+    "package_copy",
+]
 
 _THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-#: How many times its limit a cell starved of CPU by other processes may take (see SandboxKernel).
-STARVED_FACTOR = 10
-
-
-@dataclass
-class CellRun:
-    """What running one piece of code in the kernel gave: status "ok", "error", "timeout" or "dead"."""
-
-    status: str
-    ename: str = ""
-    evalue: str = ""
 
 
 @dataclass
@@ -96,7 +97,7 @@ class Limits:
     disk_mb: int = DISK_MB
 
 
-class SandboxKernel(DataCalls):
+class SandboxKernel(DataCalls, TimedRuns):
     """One sandboxed kernel in a fresh folder; use as a context manager.
 
     ``files`` are copied into the working folder first (the submission's data files); ``stubs``
@@ -112,22 +113,20 @@ class SandboxKernel(DataCalls):
         self.deadline = 0.0
         self.uid = -1  # the kernel's user id outside the sandbox, when it has one of its own
 
-    # -- life cycle ------------------------------------------------------------------------
     def __enter__(self) -> SandboxKernel:
         key = (astuple(self.limits), tuple(map(str, self.files)), tuple(self.stubs))
-        spare = _take_spare(key)
+        spare = spare_kernels.take(key)
         if spare is not None:  # started while the previous submission ran (see keep_a_spare)
             self.__dict__.update(spare.__dict__)
             self.deadline = time.monotonic() + self.limits.notebook
         else:
             self._start()
-        if _spare["on"] and not self.dead:
-            _make_spare(key, SandboxKernel(self.limits, self.files, self.stubs))
+        if spare_kernels.wanted() and not self.dead:
+            spare_kernels.start(key, SandboxKernel(self.limits, self.files, self.stubs))
         return self
 
     def _start(self) -> SandboxKernel:
-        from jupyter_client import KernelManager
-
+        """Make the kernel's folders and start it there; what fails sets ``dead`` and ``unusable``."""
         # A temporary folder of helpers.atomic's (its name carries our process id) in the grader's
         # own folder: the folders of a grader killed outright are removed by the next one.
         bwrap = bwrap_path()
@@ -139,12 +138,7 @@ class SandboxKernel(DataCalls):
         self.stage, self.cwd = self._tmp / "s", self._tmp / "w"
         self.workdir, self.own_disk = self.cwd, bool(bwrap)
         try:
-            (self.stage / "files").mkdir(parents=True)
-            for f in self.files:
-                shutil.copy2(f, self.stage / "files" / f.name)
-            if not bwrap:
-                self.cwd.mkdir()
-            pkg = package_copy(self._tmp / "pkg", self.stubs)
+            pkg = self._fill_folders(bwrap)
         except OSError as exc:  # the temporary folder is full or unwritable: not the student's doing
             self.dead = self.unusable = f"the kernel's folder could not be made ({exc.strerror or exc})"
             return self
@@ -156,33 +150,26 @@ class SandboxKernel(DataCalls):
         limits = (self.limits.memory_mb, int(self.limits.notebook) + 10, self.limits.disk_mb)
         wrap = sandbox_command(self.cwd, self.stage, pkg, limits, uid, bwrap)
         kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.cwd / ".kernel.json")]
-
-        class _Manager(KernelManager):
-            def format_kernel_cmd(self, extra_arguments=None):  # noqa: ARG002
-                return wrap + kernel
-
-            def write_connection_file(self, **kwargs):  # the kernel's user must read it
-                super().write_connection_file(**kwargs)
-                hand_over(Path(self.connection_file), uid)
-
         kw: dict[str, Any] = {"transport": "ipc", "ip": str(self.cwd / "ipc")} if bwrap else {}
-        self.km = _Manager(**kw)
+        self.km = _manager(wrap + kernel, uid, **kw)
         self.km.connection_file = str(self.stage / "files" / ".kernel.json")  # copied into w/ at start
         self.km.kernel_spec.interrupt_mode = "message"  # signals do not cross the sandbox
-        home = str(self.cwd)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": home,
-            "PYTHONPATH": str(pkg),
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "MPLBACKEND": "Agg",  # figures are not drawn: grading needs no pictures
-            "MPLCONFIGDIR": f"{home}/.mpl",
-            "IPYTHONDIR": f"{home}/.ipython",
-            "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter",
-            "LANG": "C.UTF-8",
-            **{k: "1" for k in _THREADS},
-        }
         self.deadline = time.monotonic() + self.limits.notebook
+        self._launch(bwrap, _kernel_env(str(self.cwd), pkg))
+        return self
+
+    def _fill_folders(self, bwrap: str | None) -> Path:
+        """Copy the files into ``s/files``, make ``w`` (without bwrap) and the package copy; its path."""
+        (self.stage / "files").mkdir(parents=True)
+        for f in self.files:
+            shutil.copy2(f, self.stage / "files" / f.name)
+        if not bwrap:
+            self.cwd.mkdir()
+        return package_copy(self._tmp / "pkg", self.stubs)
+
+    def _launch(self, bwrap: str | None, env: dict[str, str]) -> None:
+        """Start the kernel and wait until it answers; a failure (bwrap refused, the kernel
+        crashed at start...) sets ``dead`` and ``unusable``."""
         self.kc = None
         # HELPERS_KERNEL_LOG=FILE keeps the kernel's own output, to debug a sandbox that fails.
         with open(os.environ.get("HELPERS_KERNEL_LOG", os.devnull), "w") as log:
@@ -196,7 +183,6 @@ class SandboxKernel(DataCalls):
             except Exception as exc:  # noqa: BLE001 - bwrap refused, the kernel crashed at start...
                 self.dead = f"the kernel did not start ({type(exc).__name__}: {str(exc)[:200]})"
                 self.unusable = self.dead
-        return self
 
     def _reach_sandbox(self, bwrap: str | None) -> None:
         """With bwrap, make the kernel's working folder (its sockets, its results) reachable here
@@ -225,141 +211,35 @@ class SandboxKernel(DataCalls):
         except Exception:  # noqa: BLE001 - its folder is removed by the next grader
             pass
 
-    def _kill(self, why: str) -> None:
-        self.dead = why
-        try:
-            self.km.shutdown_kernel(now=True)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
 
-    # -- running code ----------------------------------------------------------------------
-    def _drain_iopub(self) -> None:
-        while True:
-            try:
-                self.kc.get_iopub_msg(timeout=0)
-            except queue.Empty:
-                return
+def _manager(command: list[str], uid: int, **kw: Any):
+    """A ``jupyter_client.KernelManager`` that starts ``command`` (the sandboxed kernel) and hands
+    its connection file to the kernel's user ``uid``."""
+    from jupyter_client import KernelManager
 
-    def run(self, code: str, timeout: float | None = None, silent: bool = False) -> CellRun:
-        """Run ``code``; stop it after ``timeout`` s (default: the cell limit) or at the deadline."""
-        if self.dead:
-            return CellRun("dead", evalue=self.dead)
-        limit = min(timeout or self.limits.cell, self.deadline - time.monotonic())
-        if limit <= 0:
-            self._kill(f"the notebook's time limit of {self.limits.notebook:g} s was reached")
-            return CellRun("timeout", evalue=self.dead)
-        # stop_on_error=False: after a cell's error ipykernel would otherwise abort the requests
-        # that reach it in the next moments, and a slow machine turns that race into a made-up error.
-        msg_id = self.kc.execute(
-            code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=False
-        )
-        start, load = time.monotonic(), self._load()
-        end = start + limit
-        while True:
-            try:
-                reply = self.kc.get_shell_msg(timeout=0.5)
-            except queue.Empty:
-                self._drain_iopub()
-                if not self.km.is_alive():
-                    self.dead = "the kernel died"
-                    return CellRun("dead", evalue=self.dead)
-                if time.monotonic() > end:
-                    end = self._time_left(start, load, limit)
-                    if end is None:
-                        return self._timed_out(msg_id, limit)
-                continue
-            if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                break
-        self._drain_iopub()
-        content = reply.get("content", {})
-        if content.get("status") == "ok":
-            return CellRun("ok")
-        return CellRun("error", str(content.get("ename", "Error")), str(content.get("evalue", "")))
+    class _Manager(KernelManager):
+        def format_kernel_cmd(self, extra_arguments=None):  # noqa: ARG002
+            return list(command)
 
-    def _load(self) -> tuple[float, float]:
-        """(CPU seconds used, seconds spent waiting for a CPU) by the kernel's processes so far."""
-        proc = getattr(getattr(self.km, "provisioner", None), "process", None)
-        return process_tree_load(proc.pid) if proc is not None else (0.0, 0.0)
+        def write_connection_file(self, **kwargs):  # the kernel's user must read it
+            super().write_connection_file(**kwargs)
+            hand_over(Path(self.connection_file), uid)
 
-    def _time_left(self, start: float, load: tuple[float, float], limit: float) -> float | None:
-        """A new end for a cell past its ``limit`` seconds that was starved of CPU, else None.
-
-        The limit counts the time the kernel could run: seconds spent waiting for a CPU behind
-        other processes are given back, up to :data:`STARVED_FACTOR` times the limit and the
-        notebook's deadline. A cell whose processes used ``limit`` CPU seconds (a student's own
-        busy processes) or that was not waiting (a sleeping one) has had its time. At the cap,
-        a cell still starved makes the kernel unusable: not the student's doing.
-        """
-        now = time.monotonic()
-        cpu, wait = self._load()
-        cpu, wait = cpu - load[0], min(wait - load[1], now - start)
-        ran = now - start - wait
-        if ran >= limit or cpu >= limit:
-            return None
-        if now - start < STARVED_FACTOR * limit and now < self.deadline:
-            return min(now + max(0.5, limit - ran), start + STARVED_FACTOR * limit, self.deadline)
-        self.unusable = self.unusable or (
-            f"the kernel was starved of CPU by other processes (it ran {ran:.0f} s in {now - start:.0f} s)"
-        )
-        return None
-
-    def _timed_out(self, msg_id: str, limit: float) -> CellRun:
-        """Interrupt; a kernel that does not answer within 5 s (it ignores SIGINT) is killed."""
-        whole = time.monotonic() >= self.deadline
-        what = f"the notebook's time limit of {self.limits.notebook:g} s" if whole else f"{limit:.0f} s"
-        try:
-            self.km.interrupt_kernel()
-            end = time.monotonic() + 5
-            while time.monotonic() < end and not whole:
-                reply = self.kc.get_shell_msg(timeout=max(0.1, end - time.monotonic()))
-                if reply.get("parent_header", {}).get("msg_id") == msg_id:
-                    return CellRun("timeout", "Timeout", f"still running after {what}, interrupted")
-        except (queue.Empty, RuntimeError):
-            pass
-        self._kill(f"still running after {what}; the kernel was stopped")
-        return CellRun("timeout", "Timeout", self.dead)
+    return _Manager(**kw)
 
 
-#: The next kernel of each grading thread, started while its current one grades (see keep_a_spare).
-_spare: dict[str, Any] = {"on": False, "by_thread": {}}
-
-
-def keep_a_spare(on: bool = True) -> None:
-    """In a process that grades one submission after another: start each kernel's successor (same
-    limits, files and stand-ins) in the background while it runs, so that the next submission of
-    that notebook finds its kernel ready. Spares are shut down when the process ends."""
-    if on and not _spare["on"]:
-        from multiprocessing import util
-
-        atexit.register(_drop_spares)
-        util.Finalize(None, _drop_spares, exitpriority=10)  # a process pool's worker skips atexit
-    _spare["on"] = on
-
-
-def _drop_spares() -> None:
-    for ident in list(_spare["by_thread"]):
-        _take_spare(None, ident)
-
-
-def _make_spare(key: tuple, kernel: SandboxKernel) -> None:
-    # Started by a thread that lives as long as the process: bwrap's --die-with-parent follows
-    # the thread that started it, so a thread that ended would take its kernel with it.
-    if "starter" not in _spare:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _spare["starter"] = ThreadPoolExecutor(1, thread_name_prefix="spare-kernel")
-    started = _spare["starter"].submit(kernel._start)
-    _spare["by_thread"][threading.get_ident()] = (key, started, kernel)
-
-
-def _take_spare(key: tuple | None, ident: int | None = None) -> SandboxKernel | None:
-    """This thread's spare kernel if it was started for ``key`` and is ready; any other is shut down."""
-    found = _spare["by_thread"].pop(threading.get_ident() if ident is None else ident, None)
-    if found is None:
-        return None
-    started_for, started, kernel = found
-    started.exception()  # wait for it (_start reports its own failures in kernel.dead)
-    if started_for == key and not kernel.dead and kernel.km is not None and kernel.km.is_alive():
-        return kernel
-    kernel._close()
-    return None
+def _kernel_env(home: str, pkg: Path) -> dict[str, str]:
+    """The kernel's whole environment: its folder as home, the package copy on its path, one BLAS
+    thread, no figures drawn."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": home,
+        "PYTHONPATH": str(pkg),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "MPLBACKEND": "Agg",  # figures are not drawn: grading needs no pictures
+        "MPLCONFIGDIR": f"{home}/.mpl",
+        "IPYTHONDIR": f"{home}/.ipython",
+        "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter",
+        "LANG": "C.UTF-8",
+        **{k: "1" for k in _THREADS},
+    }
