@@ -186,18 +186,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def compare(tmp: Path, notebooks: list[Path], args: argparse.Namespace) -> tuple[dict[str, float], int]:
     """Print a line per way of grading the class (the ``--jobs``, the ``--dask`` clusters,
-    nbgrader); then time where one student's notebooks spend it (:func:`where_the_time_goes`)."""
+    nbgrader) and the ratios the targets name; then time where one student's notebooks spend
+    it (:func:`where_the_time_goes`)."""
     from helpers.assignments.local_cluster import LocalCluster
 
     subs = write_class(tmp, notebooks, args.students)
     files = [f for fs in subs.values() for f in fs]
-    rows: list[float] = []
+    walls: dict[str, float] = {}
 
     def show(what: str, wall: float, cpu: float, note: str) -> None:
-        rows.append(wall)
+        walls[what] = wall
         print(
             f"{what:<22} {wall:7.1f} s wall, {wall / len(files):5.2f} s per notebook, {cpu:7.1f} s CPU, "
-            f"{rows[0] / wall:4.2f}x the first line; {note}",
+            f"{next(iter(walls.values())) / wall:4.2f}x the first line; {note}",
             flush=True,
         )
 
@@ -213,8 +214,27 @@ def compare(tmp: Path, notebooks: list[Path], args: argparse.Namespace) -> tuple
         show(f"Dask, {workers} worker{'s' * (workers > 1)}", *result)
     if not args.no_nbgrader:
         show("nbgrader autograde", *nbgrader_class(tmp, notebooks))
+    targets(walls, len(files))
     some = sorted((f for fs in list(subs.values())[:3] for f in fs), key=lambda f: f.name)
     return where_the_time_goes(some, args.notebooks_dir), len(some)
+
+
+def targets(walls: dict[str, float], n: int) -> None:
+    """The ratios the targets name, from the lines above (each only when both were measured)."""
+    print("against the targets (Dask's CPU column counts the coordinator only, not its workers):")
+    if "--jobs 1" in walls and "nbgrader autograde" in walls:
+        ratio = walls["nbgrader autograde"] / walls["--jobs 1"]
+        print(f"  notebooks per second on one core, this grader / nbgrader: {ratio:.2f}x (target >= 2x)")
+    if "Dask, 1 worker" in walls and "Dask, 2 workers" in walls:
+        ratio = walls["Dask, 1 worker"] / walls["Dask, 2 workers"]
+        print(f"  Dask, 2 workers / 1 worker: {ratio:.2f}x (target >= 1.7x)")
+    if "--jobs 1" in walls and "--jobs 2" in walls:
+        print(f"  --jobs 2 / --jobs 1: {walls['--jobs 1'] / walls['--jobs 2']:.2f}x")
+    best = min(v for k, v in walls.items() if not k.startswith("nbgrader"))
+    print(
+        f"  the class, {n} notebooks: {best:.0f} s at best; 270 (30 students x 9) at that rate: "
+        f"{best / n * 270:.0f} s (target <= 360 s)"
+    )
 
 
 if __name__ == "__main__":
