@@ -33,6 +33,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 
 from helpers.assignments._io import MAX_NOTEBOOK_BYTES, NotANotebookError, read_notebook, read_regular
+from helpers.assignments.cases import CaseResult
 from helpers.assignments.cells import (
     _meta,
     grade_cells,
@@ -57,7 +58,8 @@ class ExerciseResult:
     status: "passed", "failed", "not run" (the kernel was gone or never answered), "not graded"
     (the kernel could not run, not the student's doing) or "manual" (a cell nbgrader leaves to
     manual grading, scored 0 here). message: why it failed. output: what
-    the check printed (in the grader).
+    the check printed (in the grader). cases: the check cell's visible case and hidden cases,
+    each passed or not, with its points (:mod:`helpers.assignments.cases`, ``partial_credit``).
     """
 
     grade_id: str
@@ -66,6 +68,7 @@ class ExerciseResult:
     status: str
     message: str = ""
     output: str = ""
+    cases: list[CaseResult] = field(default_factory=list)
 
 
 @dataclass
@@ -102,11 +105,16 @@ class SubmissionResult:
     def from_dict(cls, data: dict) -> SubmissionResult:
         """The inverse of :meth:`to_dict` (unknown keys are ignored)."""
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        fields = ExerciseResult.__dataclass_fields__
-        known["exercises"] = [
-            ExerciseResult(**{k: v for k, v in e.items() if k in fields}) for e in known.get("exercises", [])
-        ]
+        known["exercises"] = [_exercise(e) for e in known.get("exercises", [])]
         return cls(**known)
+
+
+def _exercise(data: dict) -> ExerciseResult:
+    """An :class:`ExerciseResult` from its dict (unknown keys are ignored)."""
+    known = {k: v for k, v in data.items() if k in ExerciseResult.__dataclass_fields__}
+    fields = CaseResult.__dataclass_fields__
+    known["cases"] = [CaseResult(**{k: v for k, v in c.items() if k in fields}) for c in known.get("cases", [])]
+    return ExerciseResult(**known)
 
 
 def _label(nb: NotebookNode, index: int) -> str:
@@ -127,6 +135,7 @@ def grade_notebook(
 
     ``files`` are copied into the kernel's folder (the data files the notebook opens).
     """
+    from helpers.assignments import partial_credit
     from helpers.assignments.verdicts import free_names, grader_namespace, reference_uses, run_check
 
     limits = limits or Limits()
@@ -152,15 +161,16 @@ def grade_notebook(
                     results[gid] = ExerciseResult(gid, 0.0, points, "not run", f"not graded: {kernel.dead}")
                 continue
             if is_grade_cell(cell) and not meta.get("solution"):
-                passed, message, printed, calls = run_check(cell.source, ns, kernel)
+                check = run_check(cell.source, ns, kernel)
+                passed, message = check.passed, check.message
                 refs = [uses[n] for n in free_names(cell.source, ns) if n in uses]
-                refs += [f"{n} called helpers.{n} while it was graded" for n in calls]
+                refs += [f"{n} called helpers.{n} while it was graded" for n in check.reference_calls]
                 problems += [f"{gid}: {r}" for r in refs]
                 if passed and refs and not allow_reference:
                     passed, message = False, "uses the course's reference implementation: " + "; ".join(refs)
                 status = "passed" if passed else "not run" if kernel.dead else "failed"
                 results[gid] = ExerciseResult(
-                    gid, points if passed else 0.0, points, status, message, printed
+                    gid, points if passed else 0.0, points, status, message, check.printed, check.cases
                 )
             else:
                 if is_grade_cell(cell):
@@ -187,6 +197,10 @@ def grade_notebook(
         gid = grade_id(icell)
         pts = float(_meta(icell).get("points", 0) or 0)
         exercises.append(results.get(gid) or ExerciseResult(gid, 0.0, pts, "failed", "the cell was deleted"))
+        try:
+            partial_credit.score(exercises[-1], partial_credit.share_of(icell))
+        except ValueError as exc:
+            problems.append(f"{exc}: graded all or nothing")
     return exercises, edited + reinserted, problems, fatal
 
 
