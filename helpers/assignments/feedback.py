@@ -108,7 +108,8 @@ def verdict_html(e: ExerciseResult, message: str) -> str:
     kind = e.status if e.status in ("passed", "failed") else "other"
     word = _WORDS.get(e.status, e.status)
     text = "" if message == "passed" else f"<br>{_e(message)}"
-    text += f"<br>{_e(breakdown(e))}" if breakdown(e) else ""
+    per_check = breakdown(e)
+    text += f"<br>{_e(per_check)}" if per_check else ""
     return (
         f'<div class="verdict {kind}" role="note"><strong>{_e(word)}</strong> '
         f"{_e(e.grade_id)}: {_fmt(e.points)} / {_fmt(e.max_points)} points{text}</div>"

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from helpers.assignments.cases import CaseResult
+from helpers.assignments.disclosure import _GRADER_WORDS, CheckSource, _and, from_visible_part, visible_passes
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -84,8 +85,6 @@ def check_cells(source_dir: str | os.PathLike) -> dict[str, dict[str, tuple[str,
 
 def _legacy(e: ExerciseResult, check_source: str | None) -> list[CaseResult]:
     """Cases for a result recorded without them (see the module docstring)."""
-    from helpers.assignments.disclosure import CheckSource, from_visible_part, visible_passes
-
     if e.status != "failed" or check_source is None:
         return []
     check = CheckSource.of(check_source)
@@ -97,8 +96,6 @@ def _legacy(e: ExerciseResult, check_source: str | None) -> list[CaseResult]:
 def score(e: ExerciseResult, share: float | None, check_source: str | None = None) -> bool:
     """Split ``e``'s points over its cases, the visible one getting ``share`` (None: all or
     nothing), in place; True when a failed exercise earned points from it."""
-    from helpers.assignments.disclosure import _GRADER_WORDS
-
     for c in e.cases:
         c.points = c.max_points = 0.0
     if e.status not in ("passed", "failed") or (share is None and not e.cases):
@@ -125,8 +122,8 @@ def score(e: ExerciseResult, share: float | None, check_source: str | None = Non
 def breakdown(e: ExerciseResult) -> str:
     """Points per check, e.g. "visible check passed: 0.8/0.8; hidden tests 3 of 5 passed: 0.72/1.2
     (hidden tests 2 and 4 failed)", or "" without cases. Names no case's input or message: safe
-    to show a student."""
-    if not e.cases:
+    to show a student. Only for an exercise the checks decided (passed, failed, not run)."""
+    if not e.cases or e.status not in ("passed", "failed", "not run"):
         return ""
     split = any(c.max_points for c in e.cases)
 
@@ -145,10 +142,6 @@ def breakdown(e: ExerciseResult) -> str:
         text += f", {missed} not run" if missed else ""
         parts.append(text)
     return "; ".join(parts) + ("" if split else "; all or nothing")
-
-
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _note(e: ExerciseResult) -> str:
