@@ -131,12 +131,16 @@ def visible_passes(printed: str, check: CheckSource) -> bool:
     return sum(ln.startswith(PASS_MARK) for ln in before) >= calls
 
 
-def _from_cases(cases: list[CaseResult], check: CheckSource) -> str:
+def _from_cases(cases: list[CaseResult], printed: str, check: CheckSource) -> str:
     """The message for a failed exercise whose cases were recorded: the visible case's own verdict
-    when it failed, else which hidden cases failed, by number."""
+    when it failed (visible code after the hidden tests runs after them: its message is shown
+    only as :func:`from_visible_part` allows), else which hidden cases failed, by number."""
     visible = next((c for c in cases if c.part == "visible"), None)
     if visible is not None and visible.passed is False:
-        return visible.message
+        after = " ".join(check.visible.split()) != " ".join(check.first.split())
+        if not after or from_visible_part(visible.message, printed, check):
+            return visible.message
+        return "the visible check failed (details withheld)"
     hidden = [c for c in cases if c.part == "hidden"]
     failed = [str(i + 1) for i, c in enumerate(hidden) if c.passed is False]
     if not failed:
@@ -164,7 +168,7 @@ def student_message(
     check = CheckSource.of(check_source)
     grader = message.startswith(_GRADER_WORDS) or message == "the cell was deleted"
     if status == "failed" and cases and not grader:
-        return _from_cases(list(cases), check)
+        return _from_cases(list(cases), printed, check)
     if status != "failed" or from_visible_part(message, printed, check):
         return message
     n = len(check.hidden)
