@@ -76,7 +76,8 @@ def test_a_failing_setup_fails_every_hidden_case_after_it_and_never_uses_stale_d
 
 
 def test_a_loop_that_is_not_written_out_is_one_case():
-    cell = "### BEGIN HIDDEN TESTS\nfor _hx in range(3):\n    assert double(_hx) == 2 * _hx\n### END HIDDEN TESTS"
+    cell = "### BEGIN HIDDEN TESTS\nfor _hx in range(3):\n    assert double(_hx) == 2 * _hx\n"
+    cell += "### END HIDDEN TESTS"
     plan = cases.plan(cell)
     assert not plan.visible and plan.hidden == 1
     found, _ = _run(cell, double=lambda x: 2 * x if x != 1 else 0)
@@ -136,7 +137,10 @@ def test_visible_share_and_hidden_cases_share_the_rest_equally():
     assert e.points == pytest.approx(0.8 + 3 * 1.2 / 5)
     assert [c.max_points for c in e.cases] == [0.8, 0.24, 0.24, 0.24, 0.24, 0.24]
     text = partial_credit.breakdown(e)
-    assert text == "visible check passed: 0.8/0.8; hidden tests 3 of 5 passed: 0.72/1.2 (hidden tests 2 and 4 of 5 failed)"
+    assert (
+        text == "visible check passed: 0.8/0.8; hidden tests 3 of 5 passed: 0.72/1.2 "
+        "(hidden tests 2 and 4 of 5 failed)"
+    )
 
 
 def test_all_or_nothing_by_default_and_when_nothing_is_asked():
@@ -210,7 +214,10 @@ def test_a_student_is_told_which_hidden_cases_failed_by_number_only():
     _, e = _exercise(True, [True, False, True, False, True], message="AssertionError: secret input -4")
     e.cases[2].message = e.cases[4].message = "AssertionError: secret input -4"
     told = student_message(e.status, e.message, "", CELL, e.cases)
-    assert told == "the visible check passed, but the hidden test failed in cases 2 and 4 of 5 (hidden tests are not shown)"
+    assert (
+        told == "the visible check passed, but the hidden test failed in cases 2 and 4 of 5 "
+        "(hidden tests are not shown)"
+    )
     assert "secret" not in told + partial_credit.breakdown(e)
     _, e = _exercise(False, [True, True], message="AssertionError: double(2) should be 4")
     e.cases[0].message = e.message

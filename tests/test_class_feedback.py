@@ -107,7 +107,8 @@ def test_every_report_and_page_shows_each_case_all_or_nothing_by_default(graded)
         n - 1
     ) + [("hidden", False)]
     assert relu["points"] == 0.0  # all or nothing
-    want = f"visible check passed; hidden tests {n - 1} of {n} passed (hidden test {n} of {n} failed); all or nothing"
+    want = f"visible check passed; hidden tests {n - 1} of {n} passed (hidden test {n} of {n} failed)"
+    want += "; all or nothing"
     assert want in (base / "out" / "grades.md").read_text()
     rows = {r["student"]: r for r in csv.DictReader((base / "out" / "grades.csv").open())}
     assert rows["bartholomew"]["check_relu per check"] == want
@@ -128,7 +129,8 @@ def test_partial_credit_per_case_at_merge_time(graded, tmp_path):
     n = _relu_hidden_cases(base)
     proc = run(
         "merge", str(base / "out" / "grades-results"), "--report", str(tmp_path / "grades"),
-        "--source-dir", str(base / "instructor"), "--partial-credit", "40%", "--feedback", str(tmp_path / "fb"),
+        "--source-dir", str(base / "instructor"), "--partial-credit", "40%",
+        "--feedback", str(tmp_path / "fb"),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads((tmp_path / "grades.json").read_text())["submissions"]

@@ -222,7 +222,9 @@ def test_with_per_case_credit_a_mutant_still_scores_below_full_marks(gid, mutant
     assert e.cases[0].passed is False  # the visible check rejects it (see above): its share is lost
 
 
-@pytest.mark.parametrize(("gid", "variant"), [(g, None) for g in EXERCISES] + RIGHT, ids=list(EXERCISES) + RIGHT_IDS)
+@pytest.mark.parametrize(
+    ("gid", "variant"), [(g, None) for g in EXERCISES] + RIGHT, ids=list(EXERCISES) + RIGHT_IDS
+)
 def test_with_per_case_credit_right_solutions_score_full_marks(gid, variant):
     if variant is not None and variant.needs:
         pytest.importorskip(variant.needs)

@@ -135,7 +135,9 @@ def finish(plan: Plan, results: list[SubmissionResult]) -> tuple[list[Submission
     matching = roster.match(plan.roster, results) if plan.roster is not None else None
     if matching is not None:
         sections.append(lms_export.to_markdown(matching, results))
-    paths = write_reports(results, plan.report, sections, roster.ids(matching) if matching is not None else None)
+    paths = write_reports(
+        results, plan.report, sections, roster.ids(matching) if matching is not None else None
+    )
     if drawn:
         paths["figure"] = drawn
     if matching is not None:

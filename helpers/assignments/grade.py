@@ -71,7 +71,9 @@ def _check(cell: NotebookNode, ns: dict, kernel: SandboxKernel, uses: dict[str, 
     if passed and refs and not allow_reference:
         passed, message = False, "uses the course's reference implementation: " + "; ".join(refs)
     status = "passed" if passed else "not run" if kernel.dead else "failed"
-    found = ExerciseResult(gid, points if passed else 0.0, points, status, message, check.printed, check.cases)
+    found = ExerciseResult(
+        gid, points if passed else 0.0, points, status, message, check.printed, check.cases
+    )
     return found, [f"{gid}: {r}" for r in refs]
 
 
@@ -143,7 +145,9 @@ def grade_notebook(
                 problems += refs
             else:
                 if is_grade_cell(cell):
-                    results[gid] = ExerciseResult(gid, 0.0, points, "manual", "needs manual grading (scored 0 here)")
+                    results[gid] = ExerciseResult(
+                        gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
+                    )
                 kind, why = _run_cell(kernel, nb, i, own)
                 if kind == "timeout" or (kind == "error" and errors < 5):  # five errors are enough
                     errors += kind == "error"
@@ -279,7 +283,10 @@ def grade_submission(
 
 
 def _identify(
-    submission: NotebookNode, nb_name: str | None, instructors: dict[str, NotebookNode], result: SubmissionResult
+    submission: NotebookNode,
+    nb_name: str | None,
+    instructors: dict[str, NotebookNode],
+    result: SubmissionResult,
 ) -> str | None:
     """The instructor notebook a submission is graded against: the one its file name or folder
     names, else the one sharing its grade ids; a mismatch is noted in ``result``."""
@@ -287,5 +294,7 @@ def _identify(
     if nb_name is None:
         return by_ids
     if by_ids and by_ids != nb_name:  # the slot decides; the mismatch is reported
-        result.problems.append(f"named for {nb_name} but its exercises are those of {by_ids}: graded as {nb_name}")
+        result.problems.append(
+            f"named for {nb_name} but its exercises are those of {by_ids}: graded as {nb_name}"
+        )
     return nb_name

@@ -71,5 +71,7 @@ def _exercise(data: dict) -> ExerciseResult:
     """An :class:`ExerciseResult` from its dict (unknown keys are ignored)."""
     known = {k: v for k, v in data.items() if k in ExerciseResult.__dataclass_fields__}
     fields = CaseResult.__dataclass_fields__
-    known["cases"] = [CaseResult(**{k: v for k, v in c.items() if k in fields}) for c in known.get("cases", [])]
+    known["cases"] = [
+        CaseResult(**{k: v for k, v in c.items() if k in fields}) for c in known.get("cases", [])
+    ]
     return ExerciseResult(**known)
