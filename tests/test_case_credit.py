@@ -135,7 +135,7 @@ def test_visible_share_and_hidden_cases_share_the_rest_equally():
     _, e = _exercise(True, [True, False, True, False, True])
     assert partial_credit.score(e, 0.4)
     assert e.points == pytest.approx(0.8 + 3 * 1.2 / 5)
-    assert [c.max_points for c in e.cases] == [0.8, 0.24, 0.24, 0.24, 0.24, 0.24]
+    assert [c.max_points for c in e.cases] == pytest.approx([0.8, 0.24, 0.24, 0.24, 0.24, 0.24])
     text = partial_credit.breakdown(e)
     assert (
         text == "visible check passed: 0.8/0.8; hidden tests 3 of 5 passed: 0.72/1.2 "

@@ -241,7 +241,8 @@ def test_per_case_credit_from_the_check_cells_metadata(tmp_path):
     assert relu.status == "failed" and relu.cases[0].part == "visible" and relu.cases[0].passed
     hidden = [c.passed for c in relu.cases[1:]]
     assert len(hidden) == n >= 3 and hidden.count(False) == 1, hidden  # only the (3, 3) input
-    assert relu.points == pytest.approx(0.4 + (n - 1) * round(0.6 / n, 4))
+    assert relu.points == pytest.approx(0.4 + (n - 1) * 0.6 / n, abs=1e-4)
+    assert [c.max_points for c in relu.cases] == pytest.approx([0.4] + [0.6 / n] * n)
     assert result.score == pytest.approx(result.max_score - 1 + relu.points)
 
 

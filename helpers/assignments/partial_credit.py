@@ -107,9 +107,9 @@ def score(e: ExerciseResult, share: float | None, check_source: str | None = Non
         return False
     visible = [c for c in cases if c.part == "visible"]
     for c in visible:
-        c.max_points = round(share * e.max_points, 4)
+        c.max_points = share * e.max_points
     for c in hidden:
-        c.max_points = round(((1 - share) if visible else 1) * e.max_points / len(hidden), 4)
+        c.max_points = ((1 - share) if visible else 1) * e.max_points / len(hidden)
     if e.message.startswith(_GRADER_WORDS):
         return False
     for c in cases:
