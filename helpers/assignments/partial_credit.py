@@ -121,7 +121,7 @@ def score(e: ExerciseResult, share: float | None, check_source: str | None = Non
 
 def breakdown(e: ExerciseResult) -> str:
     """Points per check, e.g. "visible check passed: 0.8/0.8; hidden tests 3 of 5 passed: 0.72/1.2
-    (hidden tests 2 and 4 failed)", or "" without cases. Names no case's input or message: safe
+    (hidden tests 2 and 4 of 5 failed)", or "" without cases. Names no case's input or message: safe
     to show a student. Only for an exercise the checks decided (passed, failed, not run)."""
     if not e.cases or e.status not in ("passed", "failed", "not run"):
         return ""
@@ -137,7 +137,7 @@ def breakdown(e: ExerciseResult) -> str:
         failed = [str(i + 1) for i, c in enumerate(hidden) if c.passed is False]
         missed = sum(c.passed is None for c in hidden)
         text = f"hidden tests {ok} of {n} passed{pts(hidden)}"
-        if failed and n > 1:
+        if failed and 0 < ok < n:  # which ones, when not all or none
             text += f" (hidden test{'s' if len(failed) > 1 else ''} {_and(failed)} of {n} failed)"
         text += f", {missed} not run" if missed else ""
         parts.append(text)
