@@ -157,8 +157,8 @@ def notebooks_of(results: list[SubmissionResult]) -> list[str]:
 
 
 def ids(matching: Matching) -> dict[str, str]:
-    """``{result file: the student's roster id}`` for every result matched to one roster student
-    (the id the roster table shows: SIS User ID, ID number, id, ...; "" when the roster has none)."""
+    """``{result file: the student's roster id}`` for every result matched to one roster student:
+    SIS User ID, ID number, id, ... (never a plain roster's student column); "" when it has none."""
     from helpers.assignments.lms_export import _primary_id
 
     out = {}
