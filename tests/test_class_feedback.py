@@ -6,6 +6,7 @@ feedback page is then searched for the instructor's solutions and hidden tests.
 
 from __future__ import annotations
 
+import csv
 import html
 import json
 import subprocess
@@ -84,6 +85,68 @@ def test_a_hidden_failure_is_named_but_not_shown(graded):
     for leak in ("Mismatched", "a Z holding"):  # the hidden case's message (12345 is in his own code)
         assert leak not in text
     assert "the rows sum to 1, expected each column" in text  # a visible check's verdict is shown
+
+
+def _relu_hidden_cases(base: Path) -> int:
+    from helpers.assignments import cases
+    from helpers.assignments.verdicts import python_source
+
+    nb = nbformat.read(base / "instructor" / sc.CHAPTER.name, 4)
+    (cell,) = [c for c in nb.cells if gid(c) == "check_relu"]
+    return cases.plan(python_source(cell.source)).hidden
+
+
+def test_every_report_and_page_shows_each_case_all_or_nothing_by_default(graded):
+    base, _, _ = graded
+    n = _relu_hidden_cases(base)
+    assert n >= 4  # the course's loop over inputs, one case each, and the planted case
+    results = json.loads((base / "out" / "grades.json").read_text())["submissions"]
+    ben = next(r for r in results if r["student"] == "bartholomew")
+    relu = next(e for e in ben["exercises"] if e["grade_id"] == "check_relu")
+    assert [(c["part"], c["passed"]) for c in relu["cases"]] == [("visible", True)] + [("hidden", True)] * (
+        n - 1
+    ) + [("hidden", False)]
+    assert relu["points"] == 0.0  # all or nothing
+    want = f"visible check passed; hidden tests {n - 1} of {n} passed (hidden test {n} of {n} failed)"
+    want += "; all or nothing"
+    assert want in (base / "out" / "grades.md").read_text()
+    rows = {r["student"]: r for r in csv.DictReader((base / "out" / "grades.csv").open())}
+    assert rows["bartholomew"]["check_relu per check"] == want
+    text = html.unescape(page(base, "bartholomew"))
+    assert want in text and f"the hidden test failed in case {n} of {n}" in text
+
+
+def test_grades_csv_has_the_rosters_student_ids(graded):
+    base, _, _ = graded
+    rows = {r["student"]: r for r in csv.DictReader((base / "out" / "grades.csv").open())}
+    assert {s: r["student_id"] for s, r in rows.items()} == {
+        "adaeze": "S101", "bartholomew": "S102", "calliope": "S103", "desdemona": ""
+    }  # fmt: skip
+
+
+def test_partial_credit_per_case_at_merge_time(graded, tmp_path):
+    base, paths, _ = graded
+    n = _relu_hidden_cases(base)
+    proc = run(
+        "merge", str(base / "out" / "grades-results"), "--report", str(tmp_path / "grades"),
+        "--source-dir", str(base / "instructor"), "--partial-credit", "40%",
+        "--feedback", str(tmp_path / "fb"),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    results = json.loads((tmp_path / "grades.json").read_text())["submissions"]
+    ben = next(r for r in results if r["student"] == "bartholomew")
+    relu = next(e for e in ben["exercises"] if e["grade_id"] == "check_relu")
+    assert relu["points"] == pytest.approx(0.4 + (n - 1) * 0.6 / n, abs=1e-4)
+    assert [c["max_points"] for c in relu["cases"]] == pytest.approx([0.4] + [0.6 / n] * n)
+    cal = next(r for r in results if r["student"] == "calliope")  # the stubs: every case fails
+    assert cal["score"] == 0.0
+    text = html.unescape((tmp_path / "fb" / "bartholomew" / "02_relu_and_softmax.html").read_text())
+    assert f"visible check passed: 0.4/0.4; hidden tests {n - 1} of {n} passed: " in text
+    secrets = sc.instructor_secrets(base / "release" / sc.CHAPTER.name)
+    for student in paths:
+        plain = html.unescape((tmp_path / "fb" / student / "02_relu_and_softmax.html").read_text())
+        for secret in [*secrets, "HIDDEN TESTS", "_hrng", "Mismatched", "a Z holding"]:
+            assert secret not in plain, (student, secret)
 
 
 def test_pages_run_nothing(graded):

@@ -331,3 +331,17 @@ def test_bad_post_grading_options_fail_in_one_line_before_grading(tmp_path):
         )
         assert out.returncode == 2 and why in out.stderr and len(out.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "g-results").exists()  # nothing was graded
+
+
+def test_grades_csv_gets_the_rosters_student_id_column_only_when_it_has_ids(tmp_path):
+    ada, stranger = (
+        result("ada", check_square=(2, 2, "passed", "")),
+        result("zed", check_square=(0, 2, "failed", "")),
+    )
+    m = roster.match(_roster(tmp_path, MOODLE), [ada, stranger])
+    rows = list(csv.DictReader(io.StringIO(to_csv([ada, stranger], roster.ids(m)))))
+    assert list(rows[0])[:3] == ["student", "student_id", "notebook"]
+    assert [(r["student"], r["student_id"]) for r in rows] == [("ada", "1001"), ("zed", "")]
+    plain = roster.match(_roster(tmp_path, "student,name\nada,Ada Lovelace\n"), [ada])
+    assert "student_id" not in to_csv([ada], roster.ids(plain)).splitlines()[0]  # no ids: no column
+    assert to_csv([ada]).splitlines()[0].startswith("student,notebook,status,")  # no roster: as before

@@ -206,6 +206,46 @@ def test_release_removes_hidden_tests(path):
 # --------------------------------------------------------------------------------------------
 # Grading puts the hidden tests back
 # --------------------------------------------------------------------------------------------
+def _buggy_relu_submission(tmp_path: Path, instructor: nbformat.NotebookNode, name: str) -> Path:
+    solutions = {_meta(c)["grade_id"]: c.source for c in instructor.cells if _meta(c).get("solution")}
+    # relu fitted to the visible checker's inputs: a shape only the hidden tests use comes back as is
+    buggy = "return np.maximum(Z, 0) if Z.shape != (3, 3) else Z"
+    solutions["relu"] = SOLUTION.sub(buggy + "\n", solutions["relu"])
+    submission = copy.deepcopy(release_notebook(instructor))
+    for cell in submission.cells:
+        if _meta(cell).get("solution"):
+            cell.source = solutions[_meta(cell)["grade_id"]]
+    path = tmp_path / "alice" / name
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(submission, path)
+    return path
+
+
+def test_per_case_credit_from_the_check_cells_metadata(tmp_path):
+    """The grader runs each hidden case on its own: the buggy relu fails one of them only, and a
+    check cell asking for a 40% visible share gets its points per case in the result itself."""
+    from helpers.assignments import cases
+    from helpers.assignments.verdicts import python_source
+
+    name = "02_relu_and_softmax.ipynb"
+    instructor = _read(NOTEBOOKS / name)
+    (check,) = [c for c in instructor.cells if _meta(c).get("grade_id") == "check_relu"]
+    check.metadata["helpers"] = {"partial_credit": {"visible": 0.4}}
+    n = cases.plan(python_source(check.source)).hidden
+    source = tmp_path / "source"
+    source.mkdir()
+    nbformat.write(instructor, source / name)
+    result = grade_submission(_buggy_relu_submission(tmp_path, instructor, name), source, timeout=120)
+    assert result.status == "graded", result.error
+    relu = next(e for e in result.exercises if e.grade_id == "check_relu")
+    assert relu.status == "failed" and relu.cases[0].part == "visible" and relu.cases[0].passed
+    hidden = [c.passed for c in relu.cases[1:]]
+    assert len(hidden) == n >= 3 and hidden.count(False) == 1, hidden  # only the (3, 3) input
+    assert relu.points == pytest.approx(0.4 + (n - 1) * 0.6 / n, abs=1e-4)
+    assert [c.max_points for c in relu.cases] == pytest.approx([0.4] + [0.6 / n] * n)
+    assert result.score == pytest.approx(result.max_score - 1 + relu.points)
+
+
 def test_grading_a_solution_that_fails_only_hidden_tests(tmp_path):
     name = "02_relu_and_softmax.ipynb"
     instructor = _read(NOTEBOOKS / name)

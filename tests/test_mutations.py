@@ -12,6 +12,7 @@ those of the locked check cell after it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import re
 import warnings
@@ -170,3 +171,63 @@ def test_an_unusual_right_solution_passes_the_checker_and_the_hidden_tests(gid, 
 
 def test_every_exercise_has_unusual_right_solutions():
     assert set(CORRECT) == set(EXERCISES), set(EXERCISES) - set(CORRECT)
+
+
+# --------------------------------------------------------------------------------------------
+# Per-case credit: the grader's case-by-case run of the whole check cell, half the points visible
+# --------------------------------------------------------------------------------------------
+SHARE = 0.5
+
+
+@functools.cache
+def _check_cell(gid: str) -> tuple[str, dict]:
+    """The locked check cell after exercise ``gid``'s solution cell, and the grader's namespace."""
+    from helpers.assignments.verdicts import grader_namespace
+
+    path = NOTEBOOKS / IN_NOTEBOOKS[gid][0]
+    cells = nbformat.read(path, as_version=4).cells
+    at = next(i for i, c in enumerate(cells) if _meta(c).get("grade_id") == gid)
+    check = next(c for c in cells[at + 1 :] if _meta(c).get("grade") and not _meta(c).get("solution"))
+    return check.source, grader_namespace(nbformat.read(path, as_version=4))
+
+
+def _per_case_score(gid: str, body: str | None):
+    """The exercise scored the grader's way, case by case, with the visible check worth ``SHARE``."""
+    from helpers.assignments import cases, partial_credit
+    from helpers.assignments.grade import ExerciseResult
+    from helpers.assignments.verdicts import _message, python_source
+
+    func, _ = _function(gid, body)
+    source, ns = _check_cell(gid)
+    with (
+        contextlib.redirect_stdout(io.StringIO()),
+        contextlib.redirect_stderr(io.StringIO()),
+        warnings.catch_warnings(),
+        np.errstate(all="ignore"),
+    ):
+        warnings.simplefilter("ignore")
+        found, problem = cases.run(cases.plan(python_source(source)), {**ns, gid: func}, _message)
+    assert not problem
+    passed = all(c.passed for c in found)
+    e = ExerciseResult(gid, 2.0 if passed else 0.0, 2.0, "passed" if passed else "failed", "", "", found)
+    partial_credit.score(e, SHARE)
+    return e
+
+
+@pytest.mark.parametrize(("gid", "mutant"), CASES, ids=CASE_IDS)
+def test_with_per_case_credit_a_mutant_still_scores_below_full_marks(gid, mutant):
+    e = _per_case_score(gid, mutant.body)
+    assert e.status == "failed" and e.points < e.max_points, f"{gid}: {mutant.id!r} scored full marks"
+    assert [c.part for c in e.cases][:1] == ["visible"] and len(e.cases) > 2  # one case per hidden input
+    assert e.cases[0].passed is False  # the visible check rejects it (see above): its share is lost
+
+
+@pytest.mark.parametrize(
+    ("gid", "variant"), [(g, None) for g in EXERCISES] + RIGHT, ids=list(EXERCISES) + RIGHT_IDS
+)
+def test_with_per_case_credit_right_solutions_score_full_marks(gid, variant):
+    if variant is not None and variant.needs:
+        pytest.importorskip(variant.needs)
+    e = _per_case_score(gid, variant.body if variant is not None else None)
+    assert e.status == "passed" and e.points == e.max_points, [c.message for c in e.cases if not c.passed]
+    assert sum(c.points for c in e.cases) == pytest.approx(e.max_points)

@@ -1,6 +1,6 @@
 """What is made from a class's results after grading, in one place for ``grade``, ``merge``, ``regrade``.
 
-In order: manual cells marked as waiting, partial credit (:mod:`.partial_credit`), the manual
+In order: manual cells marked as waiting, partial credit per check (:mod:`.partial_credit`), the manual
 grading sheet's points merged
 (:mod:`.manual_grading`), the late penalty (:mod:`.late_work`), the reports with "What the class
 gets wrong" (:mod:`.class_stats`), identical answers (:mod:`.identical`) and the roster
@@ -57,7 +57,8 @@ def add_options(p: argparse.ArgumentParser, source_dir: bool = False) -> None:
     p.add_argument(
         "--partial-credit",
         metavar="P%",
-        help="P%% of an exercise's points when its visible check passes and only hidden tests fail",
+        help="P%% of an exercise's points for its visible check, the rest shared by its hidden test "
+        "cases (default: all or nothing; a check cell's own metadata wins)",
     )
     p.add_argument("--manual", metavar="SHEET", help="a filled manual grading sheet (see manual-sheet)")
     p.add_argument(
@@ -92,6 +93,7 @@ def prepare(args: argparse.Namespace) -> Plan:
         raise ValueError("--lms needs --roster (the LMS's own export, to know each student's ids)")
     if args.partial_credit:
         plan.partial = partial_credit.parse_share(args.partial_credit)
+    partial_credit.check_cells(plan.source_dir)  # a check cell's own split, if it has one, is well formed
     if args.manual:
         manual_grading.read_sheet(args.manual)
     if args.deadline:
@@ -107,8 +109,7 @@ def adjust(plan: Plan, results: list[SubmissionResult]) -> list[SubmissionResult
     from helpers.assignments import late_work, manual_grading, partial_credit
 
     results = manual_grading.mark_pending(results, plan.source_dir)
-    if plan.partial:
-        results = partial_credit.apply(results, plan.partial, plan.source_dir)
+    results = partial_credit.apply(results, plan.partial, plan.source_dir)
     if plan.manual:
         results, _ = manual_grading.merge_sheet(results, plan.manual)
     if plan.policy is not None:
@@ -134,7 +135,9 @@ def finish(plan: Plan, results: list[SubmissionResult]) -> tuple[list[Submission
     matching = roster.match(plan.roster, results) if plan.roster is not None else None
     if matching is not None:
         sections.append(lms_export.to_markdown(matching, results))
-    paths = write_reports(results, plan.report, sections)
+    paths = write_reports(
+        results, plan.report, sections, roster.ids(matching) if matching is not None else None
+    )
     if drawn:
         paths["figure"] = drawn
     if matching is not None:

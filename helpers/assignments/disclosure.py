@@ -17,6 +17,10 @@ visible part:
 - the grader's own words: "not graded: ..." (the kernel), a reference call, a deleted cell.
 
 Anything else becomes "a hidden test failed" with the number of hidden tests, nothing more.
+
+A result that records its cases (:mod:`helpers.assignments.cases`, decided in the grader) needs
+none of this guessing: a failed visible case shows its own verdict; failed hidden cases are named
+by number ("the hidden test failed in cases 2 and 4 of 5"), never by message or input.
 """
 
 from __future__ import annotations
@@ -24,8 +28,12 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from helpers.checks.core import FAIL_MARK, PASS_MARK
+
+if TYPE_CHECKING:
+    from helpers.assignments.cases import CaseResult
 
 _HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.S)
 #: The grader keeps the last this many characters of what a check printed.
@@ -123,13 +131,44 @@ def visible_passes(printed: str, check: CheckSource) -> bool:
     return sum(ln.startswith(PASS_MARK) for ln in before) >= calls
 
 
-def student_message(status: str, message: str, printed: str, check_source: str | None) -> str:
-    """The message a student may read for one exercise (see the module docstring)."""
+def _from_cases(cases: list[CaseResult], printed: str, check: CheckSource) -> str:
+    """The message for a failed exercise whose cases were recorded: the visible case's own verdict
+    when it failed (visible code after the hidden tests runs after them: its message is shown
+    only as :func:`from_visible_part` allows), else which hidden cases failed, by number."""
+    visible = next((c for c in cases if c.part == "visible"), None)
+    if visible is not None and visible.passed is False:
+        after = " ".join(check.visible.split()) != " ".join(check.first.split())
+        if not after or from_visible_part(visible.message, printed, check):
+            return visible.message
+        return "the visible check failed (details withheld)"
+    hidden = [c for c in cases if c.part == "hidden"]
+    failed = [str(i + 1) for i, c in enumerate(hidden) if c.passed is False]
+    if not failed:
+        return "failed (details withheld)"
+    which = "the hidden test" if len(check.hidden) <= 1 else "the hidden tests"
+    where = f"case{'s' if len(failed) > 1 else ''} {_and(failed)} of {len(hidden)}"
+    head = "the visible check passed, but " if visible is not None and visible.passed else ""
+    return f"{head}{which} failed in {where} (hidden tests are not shown)"
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def student_message(
+    status: str, message: str, printed: str, check_source: str | None, cases: list[CaseResult] = ()
+) -> str:
+    """The message a student may read for one exercise (see the module docstring); with the
+    exercise's ``cases`` recorded, the visible case's verdict or the numbers of the hidden cases
+    that failed."""
     if status == "passed":
         return "passed"
     if check_source is None:  # no instructor cell to tell the parts apart: say nothing of the test
         return message if message.startswith(_GRADER_WORDS) else "failed (details withheld)"
     check = CheckSource.of(check_source)
+    grader = message.startswith(_GRADER_WORDS) or message == "the cell was deleted"
+    if status == "failed" and cases and not grader:
+        return _from_cases(list(cases), printed, check)
     if status != "failed" or from_visible_part(message, printed, check):
         return message
     n = len(check.hidden)

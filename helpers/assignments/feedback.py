@@ -1,6 +1,7 @@
 """Feedback for students: one self-contained HTML file per submission, ``DIR/<student>/<notebook>.html``.
 
-The page opens with a summary table (each exercise's result, points and message), then shows the
+The page opens with a summary table (each exercise's result, points, message and points per
+check: the visible check and the hidden cases, by number), then shows the
 student's own notebook with the grader's verdict beside each check cell. What it never holds: the
 hidden tests (check cells are shown as in the student's copy, from the released version), the
 instructor's solutions (only the student's cells are shown), a hidden test's message or inputs
@@ -100,10 +101,15 @@ def _outputs(cell: NotebookNode) -> str:
 
 
 def verdict_html(e: ExerciseResult, message: str) -> str:
-    """The verdict box shown beside one exercise."""
+    """The verdict box shown beside one exercise: the result, the points, the message and the
+    points per check (:func:`~helpers.assignments.partial_credit.breakdown`)."""
+    from helpers.assignments.partial_credit import breakdown
+
     kind = e.status if e.status in ("passed", "failed") else "other"
     word = _WORDS.get(e.status, e.status)
     text = "" if message == "passed" else f"<br>{_e(message)}"
+    per_check = breakdown(e)
+    text += f"<br>{_e(per_check)}" if per_check else ""
     return (
         f'<div class="verdict {kind}" role="note"><strong>{_e(word)}</strong> '
         f"{_e(e.grade_id)}: {_fmt(e.points)} / {_fmt(e.max_points)} points{text}</div>"
@@ -111,13 +117,16 @@ def verdict_html(e: ExerciseResult, message: str) -> str:
 
 
 def _summary(result: SubmissionResult, messages: dict[str, str]) -> str:
+    from helpers.assignments.partial_credit import breakdown
+
     rows = "".join(
         f"<tr><td>{_e(e.grade_id)}</td><td>{_fmt(e.points)} / {_fmt(e.max_points)}</td>"
-        f"<td>{_e(_WORDS.get(e.status, e.status))}</td><td>{_e(messages[e.grade_id])}</td></tr>"
+        f"<td>{_e(_WORDS.get(e.status, e.status))}</td><td>{_e(messages[e.grade_id])}</td>"
+        f"<td>{_e(breakdown(e))}</td></tr>"
         for e in result.exercises
     )
     head = "<tr><th scope='col'>Exercise</th><th scope='col'>Points</th><th scope='col'>Result</th>"
-    head += "<th scope='col'>Message</th></tr>"
+    head += "<th scope='col'>Message</th><th scope='col'>Per check</th></tr>"
     table = f"<table><caption>Your results, exercise by exercise</caption><thead>{head}</thead>"
     table += f"<tbody>{rows}</tbody></table>" if rows else "</table>"
     notes = [result.error] if result.error else []
@@ -165,7 +174,7 @@ def render(
     from helpers.assignments.disclosure import student_message
 
     messages = {
-        e.grade_id: student_message(e.status, e.message, e.output, check_sources.get(e.grade_id))
+        e.grade_id: student_message(e.status, e.message, e.output, check_sources.get(e.grade_id), e.cases)
         for e in result.exercises
     }
     name = result.notebook or Path(result.file).name

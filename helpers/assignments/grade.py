@@ -27,7 +27,6 @@ import hashlib
 import os
 import re
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from nbformat import NotebookNode
@@ -44,69 +43,13 @@ from helpers.assignments.cells import (
     restore_locked_cells,
     solution_names,
 )
+from helpers.assignments.results import ExerciseResult, SubmissionResult
 from helpers.assignments.sandbox import Limits, SandboxKernel, isolation
+
+__all__ = ["ExerciseResult", "SubmissionResult", "grade_notebook", "grade_submission"]
 
 #: ``%matplotlib inline`` lines: grading draws no figures (the kernel's backend is Agg).
 _MPL_INLINE = re.compile(r"^%matplotlib\b.*$", re.M)
-
-
-@dataclass
-class ExerciseResult:
-    """The score of one grade cell (``grade_id``) of one submission.
-
-    status: "passed", "failed", "not run" (the kernel was gone or never answered), "not graded"
-    (the kernel could not run, not the student's doing) or "manual" (a cell nbgrader leaves to
-    manual grading, scored 0 here). message: why it failed. output: what
-    the check printed (in the grader).
-    """
-
-    grade_id: str
-    points: float
-    max_points: float
-    status: str
-    message: str = ""
-    output: str = ""
-
-
-@dataclass
-class SubmissionResult:
-    """The grading of one submitted file.
-
-    status: "graded"; "not graded" when the grader's kernel could not run it (not the student's
-    doing: grade it again); or "not a notebook", "unknown notebook", "kernel died", "timed out",
-    "error" when the submission could not be (fully) graded, with ``error`` saying why.
-    ``problems`` lists what went wrong on the way (timeouts, errors in ordinary cells, check cells
-    put back, calls into the reference). ``sha256`` identifies the graded file's content;
-    ``isolation`` says what sandbox the kernel ran in.
-    """
-
-    file: str
-    student: str
-    notebook: str | None
-    status: str
-    score: float = 0.0
-    max_score: float = 0.0
-    exercises: list[ExerciseResult] = field(default_factory=list)
-    error: str = ""
-    problems: list[str] = field(default_factory=list)
-    restored: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    sha256: str = ""
-    isolation: str = ""
-
-    def to_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> SubmissionResult:
-        """The inverse of :meth:`to_dict` (unknown keys are ignored)."""
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        fields = ExerciseResult.__dataclass_fields__
-        known["exercises"] = [
-            ExerciseResult(**{k: v for k, v in e.items() if k in fields}) for e in known.get("exercises", [])
-        ]
-        return cls(**known)
 
 
 def _label(nb: NotebookNode, index: int) -> str:
@@ -114,6 +57,54 @@ def _label(nb: NotebookNode, index: int) -> str:
     first = (cell.source.strip().splitlines() or [""])[0][:60]
     gid = grade_id(cell)
     return f"cell {index + 1}" + (f" ({gid})" if gid else f" ({first!r})" if first else "")
+
+
+def _check(cell: NotebookNode, ns: dict, kernel: SandboxKernel, uses: dict[str, str], allow_reference: bool):
+    """Run one check cell here: its :class:`ExerciseResult` and the reference calls it saw."""
+    from helpers.assignments.verdicts import free_names, run_check
+
+    gid, points = grade_id(cell), float(_meta(cell).get("points", 0) or 0)
+    check = run_check(cell.source, ns, kernel)
+    passed, message = check.passed, check.message
+    refs = [uses[n] for n in free_names(cell.source, ns) if n in uses]
+    refs += [f"{n} called helpers.{n} while it was graded" for n in check.reference_calls]
+    if passed and refs and not allow_reference:
+        passed, message = False, "uses the course's reference implementation: " + "; ".join(refs)
+    status = "passed" if passed else "not run" if kernel.dead else "failed"
+    found = ExerciseResult(
+        gid, points if passed else 0.0, points, status, message, check.printed, check.cases
+    )
+    return found, [f"{gid}: {r}" for r in refs]
+
+
+def _run_cell(kernel: SandboxKernel, nb: NotebookNode, i: int, own: list[str]) -> tuple[str, str]:
+    """Run an ordinary (or solution, or manual) cell in the kernel; ``("error" or "timeout", what
+    went wrong)``, or ``("", "")``."""
+    cell = nb.cells[i]
+    run = kernel.run(_MPL_INLINE.sub("pass", cell.source))
+    if _meta(cell).get("solution"):
+        kernel.remember(own)
+    if run.status == "error":
+        return "error", f"{_label(nb, i)} raised {run.ename}: {run.evalue[:200]}".rstrip(": ")
+    if run.status == "timeout" and not kernel.dead:
+        return "timeout", f"{_label(nb, i)}: {run.evalue}"
+    return "", ""
+
+
+def _scored(instructor: NotebookNode, results: dict[str, ExerciseResult], problems: list[str]):
+    """The exercises in the instructor's order (a deleted cell fails), split over their cases."""
+    from helpers.assignments import partial_credit
+
+    exercises = []
+    for icell in grade_cells(instructor):
+        gid = grade_id(icell)
+        pts = float(_meta(icell).get("points", 0) or 0)
+        exercises.append(results.get(gid) or ExerciseResult(gid, 0.0, pts, "failed", "the cell was deleted"))
+        try:
+            partial_credit.score(exercises[-1], partial_credit.share_of(icell))
+        except ValueError as exc:
+            problems.append(f"{exc}: graded all or nothing")
+    return exercises
 
 
 def grade_notebook(
@@ -127,18 +118,16 @@ def grade_notebook(
 
     ``files`` are copied into the kernel's folder (the data files the notebook opens).
     """
-    from helpers.assignments.verdicts import free_names, grader_namespace, reference_uses, run_check
+    from helpers.assignments.verdicts import grader_namespace, reference_uses
 
-    limits = limits or Limits()
     own = solution_names(instructor)
     nb, edited, reinserted = restore_locked_cells(submission, instructor)
     problems = [f"locked cell {g} was edited: the original was put back" for g in edited]
     problems += [f"locked cell {g} was missing: the original was put back" for g in reinserted]
-    uses = reference_uses(nb)
-    ns = grader_namespace(instructor)
+    uses, ns = reference_uses(nb), grader_namespace(instructor)
     results: dict[str, ExerciseResult] = {}
     errors = 0
-    with SandboxKernel(limits, files, stubs=[] if allow_reference else own) as kernel:
+    with SandboxKernel(limits or Limits(), files, stubs=[] if allow_reference else own) as kernel:
         fatal = kernel.dead
         # Cells after the last grade cell cannot change a verdict: they are not run.
         last = max((i for i, c in enumerate(nb.cells) if is_grade_cell(c)), default=-1)
@@ -152,29 +141,17 @@ def grade_notebook(
                     results[gid] = ExerciseResult(gid, 0.0, points, "not run", f"not graded: {kernel.dead}")
                 continue
             if is_grade_cell(cell) and not meta.get("solution"):
-                passed, message, printed, calls = run_check(cell.source, ns, kernel)
-                refs = [uses[n] for n in free_names(cell.source, ns) if n in uses]
-                refs += [f"{n} called helpers.{n} while it was graded" for n in calls]
-                problems += [f"{gid}: {r}" for r in refs]
-                if passed and refs and not allow_reference:
-                    passed, message = False, "uses the course's reference implementation: " + "; ".join(refs)
-                status = "passed" if passed else "not run" if kernel.dead else "failed"
-                results[gid] = ExerciseResult(
-                    gid, points if passed else 0.0, points, status, message, printed
-                )
+                results[gid], refs = _check(cell, ns, kernel, uses, allow_reference)
+                problems += refs
             else:
                 if is_grade_cell(cell):
                     results[gid] = ExerciseResult(
                         gid, 0.0, points, "manual", "needs manual grading (scored 0 here)"
                     )
-                run = kernel.run(_MPL_INLINE.sub("pass", cell.source))
-                if meta.get("solution"):
-                    kernel.remember(own)
-                if run.status == "error" and errors < 5:
-                    errors += 1
-                    problems.append(f"{_label(nb, i)} raised {run.ename}: {run.evalue[:200]}".rstrip(": "))
-                elif run.status == "timeout" and not kernel.dead:
-                    problems.append(f"{_label(nb, i)}: {run.evalue}")
+                kind, why = _run_cell(kernel, nb, i, own)
+                if kind == "timeout" or (kind == "error" and errors < 5):  # five errors are enough
+                    errors += kind == "error"
+                    problems.append(why)
             if kernel.dead and not fatal:
                 fatal = f"{_label(nb, i)}: {kernel.dead}; nothing after it was graded"
         if kernel.unusable:
@@ -182,12 +159,7 @@ def grade_notebook(
             for r in results.values():
                 if r.status in ("failed", "not run"):
                     r.status, r.points = "not graded", 0.0
-    exercises = []
-    for icell in grade_cells(instructor):
-        gid = grade_id(icell)
-        pts = float(_meta(icell).get("points", 0) or 0)
-        exercises.append(results.get(gid) or ExerciseResult(gid, 0.0, pts, "failed", "the cell was deleted"))
-    return exercises, edited + reinserted, problems, fatal
+    return _scored(instructor, results, problems), edited + reinserted, problems, fatal
 
 
 def _linked(path: Path) -> bool:
@@ -203,6 +175,56 @@ def _instructors(source_dir: Path, names: list[str]) -> dict[str, NotebookNode]:
         except (NotANotebookError, OSError):
             continue
     return out
+
+
+def _read(path: Path, result: SubmissionResult) -> NotebookNode | None:
+    """The submitted notebook, or None with ``result``'s status and error saying why not."""
+    if _linked(path):
+        result.status = "refused"
+        result.error = f"{path}: the file or its folder is a symbolic link; links are not graded"
+        return None
+    try:
+        data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=False)
+        result.sha256 = hashlib.sha256(data).hexdigest()
+    except OSError as exc:
+        why = exc.strerror if exc.strerror else str(exc)
+        result.status, result.error = "refused", f"{path}: {why}; only regular files are graded"
+        return None
+    try:
+        return read_notebook(path, data)
+    except NotANotebookError as exc:
+        result.status, result.error = "not a notebook", str(exc)
+        return None
+
+
+def _ungraded(
+    result: SubmissionResult,
+    submission: NotebookNode | None,
+    instructor: NotebookNode | None,
+    source_dir: Path,
+    names: list[str],
+) -> SubmissionResult:
+    """``result`` for a file that is not gradable (every exercise "not run") or whose instructor
+    notebook is unknown."""
+    if submission is None:
+        result.exercises = [
+            ExerciseResult(grade_id(c), 0.0, float(_meta(c).get("points", 0)), "not run", "not gradable")
+            for c in (grade_cells(instructor) if instructor is not None else [])
+        ]
+        return result
+    result.status = "unknown notebook"
+    result.error = (
+        f"{Path(result.file).name}: no instructor notebook in {source_dir} shares its grade ids or "
+        f"matches its file name (expected one of: {', '.join(names) or 'none found'})"
+    )
+    return result
+
+
+def _fatal_status(fatal: str) -> str:
+    """A submission's status from what ended its grading."""
+    if fatal.startswith("not graded"):
+        return "not graded"
+    return "kernel died" if "died" in fatal else "timed out" if "still running" in fatal else "error"
 
 
 def grade_submission(
@@ -232,33 +254,9 @@ def grade_submission(
     student, nb_name, conflicts = identify_student(path, [notebook] if notebook else names, student_from)
     result = SubmissionResult(str(path), student, nb_name, "graded", isolation=isolation())
     result.problems += conflicts
-    submission, data = None, None
-    if _linked(path):
-        result.status, result.error = (
-            "refused",
-            f"{path}: the file or its folder is a symbolic link; links are not graded",
-        )
-    else:
-        try:
-            data = read_regular(path, MAX_NOTEBOOK_BYTES, follow=False)
-            result.sha256 = hashlib.sha256(data).hexdigest()
-        except OSError as exc:
-            why = exc.strerror if exc.strerror else str(exc)
-            result.status, result.error = "refused", f"{path}: {why}; only regular files are graded"
-    if data is not None:
-        try:
-            submission = read_notebook(path, data)
-        except NotANotebookError as exc:
-            result.status, result.error = "not a notebook", str(exc)
+    submission = _read(path, result)
     if submission is not None and not notebook:
-        by_ids = identify_notebook(submission, _instructors(source_dir, names))
-        if nb_name is None:
-            nb_name = by_ids
-        elif by_ids and by_ids != nb_name:  # the slot decides; the mismatch is reported
-            result.problems.append(
-                f"named for {nb_name} but its exercises are those of {by_ids}: graded as {nb_name}"
-            )
-        result.notebook = nb_name
+        nb_name = result.notebook = _identify(submission, nb_name, _instructors(source_dir, names), result)
     instructor = None
     if nb_name is not None:
         try:
@@ -269,18 +267,8 @@ def grade_submission(
             return result
     if submission is None:
         result.notebook = nb_name
-        result.exercises = [
-            ExerciseResult(grade_id(c), 0.0, float(_meta(c).get("points", 0)), "not run", "not gradable")
-            for c in (grade_cells(instructor) if instructor is not None else [])
-        ]
-        return result
-    if instructor is None:
-        result.status = "unknown notebook"
-        result.error = (
-            f"{path.name}: no instructor notebook in {source_dir} shares its grade ids or matches "
-            f"its file name (expected one of: {', '.join(names) or 'none found'})"
-        )
-        return result
+    if submission is None or instructor is None:
+        return _ungraded(result, submission, instructor, source_dir, names)
     files = referenced_files(instructor, source_dir)
     exercises, restored, problems, fatal = grade_notebook(
         submission, instructor, files, limits, allow_reference
@@ -289,15 +277,24 @@ def grade_submission(
     result.problems += problems
     result.score = float(sum(e.points for e in exercises))
     if fatal:
-        result.status = (
-            "not graded"
-            if fatal.startswith("not graded")
-            else "kernel died"
-            if "died" in fatal
-            else "timed out"
-            if "still running" in fatal
-            else "error"
-        )
-        result.error = fatal
+        result.status, result.error = _fatal_status(fatal), fatal
     result.seconds = round(time.monotonic() - start, 2)
     return result
+
+
+def _identify(
+    submission: NotebookNode,
+    nb_name: str | None,
+    instructors: dict[str, NotebookNode],
+    result: SubmissionResult,
+) -> str | None:
+    """The instructor notebook a submission is graded against: the one its file name or folder
+    names, else the one sharing its grade ids; a mismatch is noted in ``result``."""
+    by_ids = identify_notebook(submission, instructors)
+    if nb_name is None:
+        return by_ids
+    if by_ids and by_ids != nb_name:  # the slot decides; the mismatch is reported
+        result.problems.append(
+            f"named for {nb_name} but its exercises are those of {by_ids}: graded as {nb_name}"
+        )
+    return nb_name

@@ -87,8 +87,10 @@ def moodle_csv(matching: Matching, results: list[SubmissionResult]) -> str:
     return _write(rows)
 
 
-def _primary_id(s) -> str:
-    for key in ("SIS User ID", "ID number", "id", "ID", "SIS Login ID", "Username", "student"):
+def _primary_id(s, own_name: bool = True) -> str:
+    """The student's id the LMS knows best; ``own_name``: else the plain roster's student column."""
+    keys = ("SIS User ID", "ID number", "id", "ID", "SIS Login ID", "Username")
+    for key in (*keys, "student") if own_name else keys:
         if s.ids.get(key):
             return s.ids[key]
     return ""

@@ -1,4 +1,5 @@
-"""Score reports: JSON (everything), Markdown (readable tables) and CSV (one row per submission)."""
+"""Score reports: JSON (everything), Markdown (readable tables) and CSV (one row per submission),
+each with the points per check (the visible check and the hidden cases)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import re
 from pathlib import Path
 
 from helpers.assignments.grade import SubmissionResult
+from helpers.assignments.partial_credit import breakdown
 from helpers.atomic import write_text
 
 
@@ -82,12 +84,13 @@ def to_markdown(results: list[SubmissionResult]) -> str:
         for p in r.problems:
             lines.append(f"- {_cell(p)}")
         if r.exercises:
-            lines += ["", "| exercise | points | max | result | message |", "|---|---:|---:|---|---|"]
+            lines += ["", "| exercise | points | max | result | message | per check |"]
+            lines.append("|---|---:|---:|---|---|---|")
             for e in r.exercises:
                 points = "awaiting a grader" if e.status == "manual" else _fmt(e.points)
                 lines.append(
                     f"| {_cell(e.grade_id)} | {points} | {_fmt(e.max_points)} | "
-                    f"{_cell(e.status)} | {_cell(e.message)} |"
+                    f"{_cell(e.status)} | {_cell(e.message)} | {_cell(breakdown(e))} |"
                 )
     return "\n".join(lines) + "\n"
 
@@ -104,21 +107,37 @@ def csv_columns(results: list[SubmissionResult]) -> list[str]:
     return cols
 
 
-def to_csv(results: list[SubmissionResult]) -> str:
-    """One row per submission: student, notebook, status, a column per grade_id, total, max, file."""
+def _column(r: SubmissionResult, gid: str, several: bool) -> str:
+    return f"{Path(r.notebook).stem}:{gid}" if several else gid
+
+
+def to_csv(results: list[SubmissionResult], student_ids: dict[str, str] | None = None) -> str:
+    """One row per submission: student, notebook, status, a column per grade_id, total, max, file,
+    then, for results that record their cases, a "<grade_id> per check" column each
+    (:func:`~helpers.assignments.partial_credit.breakdown`).
+
+    ``student_ids`` (result file -> the roster's id, see :func:`helpers.assignments.roster.ids`)
+    adds a ``student_id`` column after ``student`` when any id is known.
+    """
     cols = csv_columns(results)
     several = len({r.notebook for r in results if r.notebook and r.exercises}) > 1
+    checks = any(e.cases for r in results for e in r.exercises)
+    ids = student_ids if student_ids and any(student_ids.values()) else None
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow([_safe(c) for c in ["student", "notebook", "status", *cols, "total", "max", "file"]])
+    head = ["student", *(["student_id"] if ids else []), "notebook", "status", *cols, "total", "max", "file"]
+    writer.writerow([_safe(c) for c in head + ([f"{c} per check" for c in cols] if checks else [])])
     for r in results:
         points = {  # an exercise awaiting a human grader is blank, not 0
-            (f"{Path(r.notebook).stem}:{e.grade_id}" if several else e.grade_id): e.points
-            for e in r.exercises
-            if e.status != "manual"
+            _column(r, e.grade_id, several): e.points for e in r.exercises if e.status != "manual"
         }
-        row = [r.student, r.notebook or "", r.status, *(_fmt(points[c]) if c in points else "" for c in cols)]
-        writer.writerow([_safe(v) for v in [*row, _fmt(r.score), _fmt(r.max_score), r.file]])
+        row = [r.student, *([ids.get(r.file, "")] if ids else []), r.notebook or "", r.status]
+        row += [_fmt(points[c]) if c in points else "" for c in cols]
+        row += [_fmt(r.score), _fmt(r.max_score), r.file]
+        if checks:
+            per = {_column(r, e.grade_id, several): breakdown(e) for e in r.exercises}
+            row += [per.get(c, "") for c in cols]
+        writer.writerow([_safe(v) for v in row])
     return buf.getvalue()
 
 
@@ -130,14 +149,18 @@ def report_paths(report: str | os.PathLike) -> dict[str, Path]:
 
 
 def write_reports(
-    results: list[SubmissionResult], report: str | os.PathLike, sections: list[str] = ()
+    results: list[SubmissionResult],
+    report: str | os.PathLike,
+    sections: list[str] = (),
+    student_ids: dict[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write the JSON, Markdown and CSV reports next to each other; returns their paths.
 
-    ``sections``: more Markdown for the end of the Markdown report (the class's view, the roster).
+    ``sections``: more Markdown for the end of the Markdown report (the class's view, the roster);
+    ``student_ids``: the roster's ids for the CSV (see :func:`to_csv`).
     """
     paths = report_paths(report)
     write_text(paths["json"], to_json(results))
     write_text(paths["md"], to_markdown(results) + "".join(sections))
-    write_text(paths["csv"], to_csv(results))
+    write_text(paths["csv"], to_csv(results, student_ids))
     return paths

@@ -154,3 +154,15 @@ def match(roster: Roster, results: list[SubmissionResult]) -> Matching:
 def notebooks_of(results: list[SubmissionResult]) -> list[str]:
     """The notebooks graded, in first-seen order (one LMS column each)."""
     return list(dict.fromkeys(r.notebook for r in results if r.notebook))
+
+
+def ids(matching: Matching) -> dict[str, str]:
+    """``{result file: the student's roster id}`` for every result matched to one roster student:
+    SIS User ID, ID number, id, ... (never a plain roster's student column); "" when it has none."""
+    from helpers.assignments.lms_export import _primary_id
+
+    out = {}
+    for s, done in zip(matching.roster.students, matching.by_student):
+        for rs in done.values():
+            out.update({r.file: _primary_id(s, own_name=False) for r in rs})
+    return out

@@ -19,11 +19,13 @@ import builtins
 import contextlib
 import io
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from nbformat import NotebookNode
 
+from helpers.assignments.cases import CaseResult
 from helpers.assignments.cells import solution_names
 from helpers.assignments.sandbox import KernelProblem, SandboxKernel
 
@@ -210,20 +212,22 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def run_check(
-    source: str, ns: dict[str, Any], kernel: SandboxKernel
-) -> tuple[bool, str, str, dict[str, int]]:
-    """Run the check code ``source`` here; returns ``(passed, message, printed, reference calls)``.
+@dataclass
+class CheckRun:
+    """What running one check cell here gave: ``passed`` (every case passed), ``message`` (why it
+    failed: the first failing case's verdict, or an argument changed in place), what it
+    ``printed``, the student's functions' calls into the course's reference, and the ``cases``
+    (:mod:`helpers.assignments.cases`)."""
 
-    A student function that changed an argument in place fails the check whatever it printed.
-    """
-    calls: dict[str, int] = {}
-    try:
-        names = free_names(source, ns)
-        kinds = kernel.describe(names) if names else {}
-    except KernelProblem as exc:
-        return False, f"not graded: {exc}", "", calls
-    local = dict(ns)
+    passed: bool
+    message: str
+    printed: str = ""
+    reference_calls: dict[str, int] = field(default_factory=dict)
+    cases: list[CaseResult] = field(default_factory=list)
+
+
+def _bind(names: list[str], kinds: dict, kernel: SandboxKernel, local: dict) -> dict[str, StudentFunction]:
+    """Put the student's functions (as :class:`StudentFunction`) and values into ``local``."""
     proxies = {}
     for n in names:
         kind = kinds.get(n)
@@ -231,17 +235,48 @@ def run_check(
             local[n] = proxies[n] = StudentFunction(kernel, n)
         elif isinstance(kind, list) and len(kind) == 2 and kind[0] == "value":
             local[n] = kind[1]
+    return proxies
+
+
+def run_check(source: str, ns: dict[str, Any], kernel: SandboxKernel) -> CheckRun:
+    """Run the check code ``source`` here, case by case (:mod:`helpers.assignments.cases`).
+
+    A student function that changed an argument in place fails the case it did it in, and the
+    check, whatever it printed; the change is the check's message.
+    """
+    from helpers.assignments import cases
+
+    try:
+        names = free_names(source, ns)
+        kinds = kernel.describe(names) if names else {}
+    except KernelProblem as exc:
+        return CheckRun(False, f"not graded: {exc}")
+    why = "SyntaxError"
+    try:
+        cell = cases.plan(python_source(source))
+        if cell is None:
+            compile(python_source(source), "<check cell>", "exec")
+    except Exception as exc:  # noqa: BLE001 - a check cell that is not Python fails as a whole
+        cell, why = None, _message(exc)
+    if cell is None:
+        return CheckRun(False, why, cases=[cases.CaseResult("visible", False, why)])
+    local = dict(ns)
+    proxies = _bind(names, kinds, kernel, local)
+    first_change: list[str] = []
+
+    def changed() -> str:
+        why = next((p.changed for p in proxies.values() if p.changed), "")
+        for p in proxies.values():
+            p.changed = ""
+        if why and not first_change:
+            first_change.append(why)
+        return why
+
     buf = io.StringIO()
-    passed, message = True, ""
     with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-        try:
-            exec(compile(python_source(source), "<check cell>", "exec"), local)  # noqa: S102
-        except KernelProblem as exc:
-            passed, message = False, f"not graded: {exc}"
-        except Exception as exc:  # noqa: BLE001 - every failure of a check is a verdict
-            passed, message = False, _message(exc)
-    changed = next((p.changed for p in proxies.values() if p.changed), "")
-    if changed:  # the cause, whatever the check made of it
-        passed, message = False, changed
+        found, problem = cases.run(cell, local, _message, changed)
+    failed = next((c.message for c in found if c.passed is not True), "")
+    message = problem or (first_change[0] if first_change else failed)
+    passed = not problem and all(c.passed for c in found)
     calls = {n: p.reference_calls for n, p in proxies.items() if p.reference_calls}
-    return passed, message, _ANSI.sub("", buf.getvalue()).strip()[-1000:], calls
+    return CheckRun(passed, message, _ANSI.sub("", buf.getvalue()).strip()[-1000:], calls, found)
