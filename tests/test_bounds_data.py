@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from bounded import run_bounded
 
-from helpers import data
+from helpers import data, kaggle_csv
 from helpers.data import load_mnist, read_idx, read_kaggle_csv
 from helpers.idx import MAX_IDX_BYTES
 
@@ -171,7 +171,7 @@ def test_one_row_csv_says_it_is_too_small_not_dev_size(tmp_path):
 def test_huge_csv_is_refused_from_its_size(tmp_path):
     path = tmp_path / "train.csv"
     with open(path, "wb") as f:
-        f.truncate(data.MAX_CSV_BYTES + 1)  # sparse
+        f.truncate(kaggle_csv.MAX_CSV_BYTES + 1)  # sparse
     with pytest.raises(ValueError, match="above the limit of 134,217,728 for a train.csv"):
         read_kaggle_csv(path)
 
@@ -279,7 +279,7 @@ def test_csv_rows_count_against_the_cap_whatever_their_line_ending(tmp_path, mon
     X, y = read_kaggle_csv(path)  # each ending reads the same table
     np.testing.assert_array_equal(y, table[:, 0])
     np.testing.assert_array_equal(np.round(X.T * 255), table[:, 1:])
-    monkeypatch.setattr(data, "MAX_CSV_ROWS", 20)
+    monkeypatch.setattr(kaggle_csv, "MAX_CSV_ROWS", 20)
     with pytest.raises(ValueError, match="at least 21 rows, above the limit of 20"):
         read_kaggle_csv(path)
 
