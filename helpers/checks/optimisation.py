@@ -200,6 +200,23 @@ def _numerical_gradients(
     return tuple(out)
 
 
+def _weight_decay_problem(
+    G: np.ndarray, D: np.ndarray, R: np.ndarray, label: str, m: int, hint: str
+) -> str | None:
+    """Name a common mistake in the weights' gradient G, given D, the loss's own gradient, and R,
+    the weight-decay term alone; None when G is none of them."""
+    return first_mistake(
+        G,
+        [
+            (D, f"{label} has no weight-decay term ({hint})"),
+            (R, f"{label} is the weight-decay term alone: the gradient of the loss itself is missing"),
+            (D + m * R, f"the weight-decay term of {label} is m = {m} times too large ({hint})"),
+            (D + R / 2, f"the weight-decay term of {label} is half what it should be ({hint})"),
+            (D - R, f"the weight-decay term of {label} has the wrong sign ({hint})"),
+        ],
+    )
+
+
 @checker
 def check_l2_gradient(l2_gradient: Callable) -> None:
     """Check ``l2_gradient(grads, params, lambd, m)`` -> the gradients (dW1, db1, dW2, db2) of
@@ -222,25 +239,10 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
         reference = regularisation.l2_gradient(data, params, lambd, m)
         hint = f"with lambd={lambd:g} and m = {m}"
         for i, label in ((0, "dW1"), (2, "dW2")):
-            G, D = got[i], data[i]
-            R = lambd / m * params[i]  # the weight-decay term alone, for naming mistakes
-            if G.shape != D.shape or close(G, reference[i]):
-                continue
-            problem = first_mistake(
-                G,
-                [
-                    (D, f"{label} has no weight-decay term ({hint})"),
-                    (
-                        R,
-                        f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
-                    ),
-                    (D + m * R, f"the weight-decay term of {label} is m = {m} times too large ({hint})"),
-                    (D + R / 2, f"the weight-decay term of {label} is half what it should be ({hint})"),
-                    (D - R, f"the weight-decay term of {label} has the wrong sign ({hint})"),
-                ],
-            )
-            if problem:
-                fail(name, problem)
+            if got[i].shape == data[i].shape and not close(got[i], reference[i]):
+                problem = _weight_decay_problem(got[i], data[i], lambd / m * params[i], label, m, hint)
+                if problem:
+                    fail(name, problem)
         for i, label in ((1, "db1"), (3, "db2")):
             if got[i].shape == data[i].shape and not close(got[i], data[i]):
                 if close(got[i], data[i] + lambd / m * params[i]):
