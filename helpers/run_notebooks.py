@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {describe_failure(exc)}", file=sys.stderr)
             failed.append(path.name)
             continue
-        except Exception as exc:  # noqa: BLE001 - a timeout or a dead kernel: report, go on
+        except Exception as exc:  # a timeout or a dead kernel: report, go on
             print(f"{label}: FAILED", flush=True)
             print(f"    {type(exc).__name__}: {exc}", file=sys.stderr)
             failed.append(path.name)

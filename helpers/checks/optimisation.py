@@ -44,7 +44,7 @@ def _arrays(name: str, what: str, values: object) -> tuple[np.ndarray, ...]:
 # --------------------------------------------------------------------------------------------
 # Momentum
 # --------------------------------------------------------------------------------------------
-def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noqa: PLR0913
+def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:
     """Name a common mistake in one parameter's new value and velocity, or None."""
     new_v = beta * V + dP
     if close(got_p, P - alpha * new_v) and close(got_v, new_v):
