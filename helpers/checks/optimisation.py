@@ -26,13 +26,7 @@ from helpers.checks.compare import (
     expect_tuple,
     first_mistake,
 )
-from helpers.checks.core import (
-    PARAM_LABELS,
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.core import PARAM_LABELS, call_student, checker, fail, succeed
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params
 
 
