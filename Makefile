@@ -1,7 +1,7 @@
 # The course's commands. Each creates .venv with the project installed when it is missing.
 #   make run        download MNIST (or fall back to the offline sample), train, write a report
 #   make test       lint, unit tests and every notebook re-executed by nbval
-#   make test-fast  the unit tests that start no kernel, browser or notebook (tests marked slow)
+#   make test-fast  the quick unit tests, in parallel (none that starts a kernel, browser, notebook or CLI)
 #   make lab        the course to work through: builds or updates your copy, learn/, and opens it
 #   make progress   which exercises pass, chapter by chapter, in learn/
 #   make notebooks  re-execute every notebook in place (what readers on the web see)
@@ -52,9 +52,12 @@ test: lint
 	$(BIN)/python -m pytest
 
 # Everything not marked slow (tests/conftest.py marks the tests that start kernels, nbgrader, a
-# browser or notebooks): under two minutes, for the edit-test loop.
+# browser, notebooks or the command line), for the edit-test loop: in parallel, one worker per
+# core (JOBS=1 for one process), each test file kept on one worker (its fixtures made once).
+JOBS ?= auto
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" -p no:nbval -o addopts="-p no:cacheprovider" tests --ignore=tests/browser
+	$(BIN)/python -m pytest -m "not slow" -p no:nbval -o addopts="-p no:cacheprovider" \
+		-n $(JOBS) --dist loadfile tests --ignore=tests/browser
 
 # A separate venv with every dependency pinned to its declared floor (requirements-oldest.txt),
 # so the versions pyproject.toml promises are versions that are tested.

@@ -1,21 +1,16 @@
 """Writing files and folders so that nothing is ever left half-written.
 
-Everything the project writes (downloads, models, reports, notebooks) goes through this module:
+Everything the project writes (downloads, models, reports, notebooks) goes through this module.
+:func:`atomic_write` writes one file into a hidden temporary file beside it, verifies it if
+asked, and only then renames it over the target. :func:`atomic_dir` builds a whole folder (a
+report) beside the target and swaps it in with one rename, so a reader sees the old folder or
+the complete new one; it replaces only a new path, an empty folder or one that ``may_replace``
+accepts. :func:`temp_folder` makes such a hidden folder for a caller that removes it itself.
 
-- :func:`atomic_write` writes one file: the data goes to a hidden temporary file in the target's
-  folder, is optionally verified, and only then renamed over the target.
-- :func:`atomic_dir` builds a whole folder (a report) in a hidden temporary folder beside the
-  target and swaps it in with one rename, so a reader sees the old folder or the complete new
-  one, never a mix of the two. It replaces only a new path, an empty folder or a folder its
-  caller's ``may_replace`` accepts, checked again just before the swap.
-- :func:`temp_folder` makes such a hidden temporary folder for a caller that removes it itself
-  (the grader's kernels work in them).
-
-On any error, Ctrl-C included, the temporary file or folder is removed and the target is left
-as it was; an OSError names the file it was writing (``path: No space left on device``). A
-process killed outright (SIGKILL, power loss) cannot clean up: its temporary names carry its
-process id, and the next write into the same folder removes those of processes that no longer
-run (:func:`remove_stale`).
+On any error, Ctrl-C included, the temporary file or folder is removed, the target is left as
+it was, and an OSError names the file being written (``path: No space left on device``). A
+process killed outright cannot clean up: its temporary names carry its process id, and the next
+write into the same folder removes those of processes that are gone (:func:`remove_stale`).
 """
 
 from __future__ import annotations
@@ -30,23 +25,23 @@ import signal
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 #: Temporary names of ours: ``.<target name>.<pid>.<random><suffix>``.
 _TEMP_SUFFIXES = (".tmp", ".part", ".tmpdir", ".old")
 _TEMP_NAME = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+(\.tmp|\.part|\.tmpdir|\.old)$")
+T = TypeVar("T")
 
 
 def _pid_alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # signal 0 only asks whether the process exists (this one does)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError, ValueError):
-        return True  # exists (another user's) or cannot tell: leave it alone
+        pass  # exists (another user's) or cannot tell: leave it alone
     return True
 
 
@@ -80,8 +75,7 @@ _HELD = {signal.SIGINT, signal.SIGTERM}
 
 
 def _hold_signals() -> object:
-    """Hold back Ctrl-C and SIGTERM (they arrive later) between making a temporary name and
-    arming its removal; returns what :func:`_release_signals` needs."""
+    """Hold back Ctrl-C and SIGTERM (they arrive later); returns what :func:`_release_signals` needs."""
     try:
         return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     except (AttributeError, ValueError, OSError):  # no pthread_sigmask on this system
@@ -91,6 +85,23 @@ def _hold_signals() -> object:
 def _release_signals(held: object) -> None:
     if held is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+@contextmanager
+def _temporary(make: Callable[[], T], remove: Callable[[T], Any]) -> Iterator[T]:
+    """What ``make()`` creates, removed by ``remove(it)`` on any exit; Ctrl-C and SIGTERM are held
+    back (they arrive later) until that removal is armed, so neither can leave it behind."""
+    held = _hold_signals()
+    try:
+        made = make()
+    except BaseException:
+        _release_signals(held)
+        raise
+    try:
+        _release_signals(held)  # from here on, the finally clause removes it
+        yield made
+    finally:
+        remove(made)
 
 
 def _temp_prefix(path: Path) -> str:
@@ -129,15 +140,11 @@ def atomic_write(
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale(path.parent)
-    held = _hold_signals()  # Ctrl-C or SIGTERM now would leave the new file behind
-    try:
-        fd, name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent)
-    except BaseException:
-        _release_signals(held)
-        raise
-    tmp = Path(name)
-    try:
-        _release_signals(held)  # from here on, the finally clause removes it
+    with _temporary(
+        lambda: tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=path.parent),
+        lambda made: Path(made[1]).unlink(missing_ok=True),  # already gone after a successful rename
+    ) as (fd, name):
+        tmp = Path(name)
         f = os.fdopen(fd, mode, **open_kwargs)
         try:
             yield f
@@ -157,16 +164,11 @@ def atomic_write(
             verify(tmp)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)  # already gone after a successful rename
 
 
 def named(exc: OSError, path: str | os.PathLike) -> OSError:
-    """``exc`` as an OSError that names ``path`` (the file being written) when it named none.
-
-    A full disk raises ``[Errno 28] No space left on device`` from a write with no file name;
-    this makes it ``[Errno 28] No space left on device: 'path'``, same type and errno.
-    """
+    """``exc`` as an OSError that names ``path`` (the file being written) when it named none: a full
+    disk's ``[Errno 28] No space left on device`` becomes ``...: 'path'``, same type and errno."""
     if exc.filename is not None or exc.errno is None:
         return exc
     try:
@@ -183,11 +185,8 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Swap two existing paths in one atomic step (Linux renameat2 RENAME_EXCHANGE).
-
-    Returns False where the system cannot do it (another OS, an old kernel, a file system
-    without support); the caller then falls back to two renames.
-    """
+    """Swap two existing paths in one atomic step (Linux renameat2 RENAME_EXCHANGE); False where
+    the system cannot (another OS, an old kernel, a file system without it): rename twice then."""
     libc_name = ctypes.util.find_library("c")
     if not libc_name:
         return False
@@ -270,25 +269,17 @@ def atomic_dir(
 ) -> Iterator[Path]:
     """Build a folder in a hidden temporary folder beside ``path``; on success swap it in.
 
-    Yields the temporary folder to write into. When the block ends without an exception the
-    temporary folder replaces ``path`` in one atomic exchange on Linux; otherwise it is
-    removed and ``path`` is left as it was. Only a new path or an empty folder is replaced,
-    unless ``may_replace(path)`` is given: it is called on the folder there just before the
-    swap and raises to refuse. Two processes writing the same ``path`` at once each swap in a
-    complete folder of their own, never a mix. When the swap itself fails (the folder at
-    ``path`` is refused, or cannot be renamed), the new folder is kept as ``<path>.new`` and
-    :class:`KeptAside` says so.
+    Yields the folder to write into. When the block ends without an exception, it replaces
+    ``path`` in one atomic exchange on Linux; otherwise it is removed and ``path`` is left as it
+    was. Only a new path or an empty folder is replaced, unless ``may_replace(path)``, called
+    just before the swap, accepts the folder there (it raises to refuse). Two processes writing
+    ``path`` at once each swap in a complete folder of their own. When the swap itself fails,
+    the new folder is kept as ``<path>.new`` and :class:`KeptAside` says so.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    held = _hold_signals()
-    try:
-        tmp = temp_folder(path.parent, path.name)
-    except BaseException:
-        _release_signals(held)
-        raise
-    try:
-        _release_signals(held)
+    make = partial(temp_folder, path.parent, path.name)
+    with _temporary(make, partial(shutil.rmtree, ignore_errors=True)) as tmp:
         try:
             yield tmp
         except OSError as exc:
@@ -302,9 +293,6 @@ def atomic_dir(
                 raise
             reason = " ".join(str(exc).split())
             raise KeptAside(f"{reason}; what was written is in {aside}") from None
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 __all__ = ["KeptAside", "atomic_dir", "named", "atomic_write", "remove_stale", "temp_folder", "write_text"]

@@ -16,11 +16,25 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers import data as _data
 from helpers import fast
 from helpers.command_checks import check_memory, check_train_args, checked_out, dev_size
+from helpers.data import load_mnist, train_dev_split
+from helpers.download import DownloadError, download_mnist
 from helpers.errors import UsageError, error_line, one_line, printable
 from helpers.fetch import redact
+from helpers.images import image_to_column
+from helpers.metrics import (
+    confusion_matrix,
+    evaluate_in_blocks,
+    most_confused_pairs,
+    per_class_accuracy,
+    predict_proba_in_blocks,
+)
+from helpers.models import check_model_shapes, load_params
+from helpers.nn import cross_entropy, predict_proba
 from helpers.recipes import RECIPES, Recipe
+from helpers.report import metrics_of, write_evaluation, write_report
 
 
 # --------------------------------------------------------------------------------------------
@@ -32,8 +46,6 @@ def _log(line: str) -> None:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from helpers.download import download_mnist
-
     path = download_mnist(args.data_dir, args.mirror, progress=not args.no_progress, log=_log)
     print(f"MNIST is in {path}")
     return 0
@@ -43,17 +55,13 @@ def cmd_download(args: argparse.Namespace) -> int:
 # train
 # --------------------------------------------------------------------------------------------
 def _full_mnist_present(data_dir: str) -> bool:
-    from helpers.data import MNIST_FILES, find_idx
-
-    return all(find_idx(data_dir, name) for name in MNIST_FILES)
+    return all(_data.find_idx(data_dir, name) for name in _data.MNIST_FILES)
 
 
 def _maybe_download(args: argparse.Namespace) -> None:
     """``train --download``: fetch MNIST when it is missing; on failure, say so and go on."""
     if not args.download or args.source == "sample" or _full_mnist_present(args.data_dir):
         return
-    from helpers.download import DownloadError, download_mnist
-
     try:
         download_mnist(args.data_dir, args.mirror, progress=not args.no_progress, log=_log)
     except DownloadError as exc:
@@ -104,9 +112,6 @@ def _describe(plan: Recipe) -> str:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from helpers.data import load_mnist, train_dev_split
-    from helpers.metrics import evaluate_in_blocks
-
     check_train_args(args)
     plan = training_plan(args)
     progress = not args.no_progress
@@ -124,8 +129,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         f"{X_train.shape[1]:,} training images, {X_dev.shape[1]:,} dev images"
     )
     params, history = plan.train(X_train, y_train, **plan, X_dev=X_dev, Y_dev=y_dev, progress=progress)
-    from helpers.models import check_model_shapes
-
     # The model the report describes as 784-h-10 must be one: a label of 10 would have added
     # an eleventh output (labels are checked where they are loaded; this is the last guard).
     check_model_shapes({n: p.shape for n, p in zip(("W1", "b1", "W2", "b2"), params)}, 784, 10)
@@ -142,9 +145,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         results[split], A2s[split] = {"accuracy": acc, "loss": loss, "examples": int(X.shape[1])}, A2
         print(f"{split + ' accuracy':<15}{acc:7.2%}   (loss {loss:.4f}, {X.shape[1]:,} images)")
     print(f"time: {history.seconds:.1f} s")
-
-    from helpers.report import metrics_of, write_report
-
     A2_test = A2s["test"]
     extra = {"recipe": args.recipe, "method": plan.train.__name__, "settings": dict(plan)}
     metrics = metrics_of(data, A2_test, results, extra)
@@ -171,16 +171,6 @@ def confusion_table(cm: np.ndarray) -> str:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from helpers.data import load_mnist
-    from helpers.metrics import (
-        confusion_matrix,
-        most_confused_pairs,
-        per_class_accuracy,
-        predict_proba_in_blocks,
-    )
-    from helpers.models import load_params
-    from helpers.nn import cross_entropy
-
     out = None if args.out is None else checked_out(args.out, "evaluate")
     params = load_params(args.model, n_input=784, n_output=10)
     data = load_mnist(args.data_dir, args.source)
@@ -200,8 +190,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if pairs:
         print("most confused: " + ", ".join(f"{t} as {p} ({c}x)" for t, p, c in pairs))
     if out is not None:
-        from helpers.report import write_evaluation
-
         metrics = {
             "model": os.fspath(Path(args.model).absolute()),
             "data_source": data.source,
@@ -238,10 +226,6 @@ UNSURE = 0.5
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from helpers.images import image_to_column
-    from helpers.models import load_params
-    from helpers.nn import predict_proba
-
     params = load_params(args.model, n_input=784, n_output=10)
     failed = 0
     for image in args.images:

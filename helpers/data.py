@@ -1,4 +1,4 @@
-"""MNIST for the course: read IDX and CSV files, the offline sample, one-hot labels, splits.
+"""MNIST for the course: the IDX files, Kaggle's CSV, the offline sample, one-hot labels, splits.
 
 Every loader returns images as ``X`` of shape (784, m), one image per column, float32 in
 [0, 1] (pixel value / 255), and integer labels ``y`` of shape (m,). ``X`` is stored in Fortran
@@ -19,6 +19,7 @@ import numpy as np
 from helpers.idx import ChecksumError
 from helpers.idx import parse_idx as parse_idx  # re-exported: helpers.data.parse_idx
 from helpers.idx import read_idx as read_idx  # re-exported: helpers.data.read_idx
+from helpers.kaggle_csv import read_table
 from helpers.labels import as_labels
 
 #: The four standard MNIST files, with the MD5 of each *decompressed* payload: the MD5 of a raw
@@ -49,9 +50,6 @@ SAMPLE_SHAPES: dict[str, tuple[int, ...]] = {
     "sample-images-idx3-ubyte": (5000, 28, 28),
     "sample-labels-idx1-ubyte": (5000,),
 }
-MAX_CSV_BYTES = 128 << 20  #: :func:`read_kaggle_csv` refuses larger files (Kaggle's: 73 MB)
-MAX_CSV_ROWS = 70_000  #: and more rows (Kaggle's: 42,000), so the table stays under 220 MB
-MAX_CSV_LINE = 16 * 785  #: and longer rows (785 numbers of up to 15 characters each)
 MIN_EXAMPLES = 12  #: fewer labelled digits cannot be split into training, dev and test sets
 
 
@@ -76,76 +74,15 @@ def images_to_columns(images: np.ndarray, dtype: type | np.dtype = np.float32) -
     return X.T  # the transpose of a C-ordered (m, 784) array: (784, m), Fortran order
 
 
-def _csv_rows(path: Path) -> int:
-    """Check the header and every row's length and columns in one bounded pass; the row count.
-
-    Lines may end in LF, CRLF or CR alone (each counts against :data:`MAX_CSV_ROWS`); a UTF-8
-    byte-order mark is accepted. No line longer than :data:`MAX_CSV_LINE` is ever held.
-    """
-    rows = data_rows = 0
-    try:
-        with open(path, encoding="utf-8-sig", newline=None) as f:
-            header = f.readline(MAX_CSV_LINE + 1).strip().split(",")
-            if (
-                len(header) != 785
-                or header[0] != "label"
-                or header[1] != "pixel0"
-                or header[-1] != "pixel783"
-            ):
-                raise ValueError(
-                    f"{path}: expected Kaggle's header 'label,pixel0,...,pixel783' (785 columns), "
-                    f"got {len(header)} columns starting {[h[:20] for h in header[:2]]}"
-                )
-            while line := f.readline(MAX_CSV_LINE + 1):
-                rows += 1
-                if rows > MAX_CSV_ROWS:
-                    raise ValueError(f"{path}: at least {rows:,} rows, above the limit of {MAX_CSV_ROWS:,}")
-                if len(line) > MAX_CSV_LINE:
-                    raise ValueError(
-                        f"{path}: row {rows} is longer than {MAX_CSV_LINE:,} characters; a row holds "
-                        "785 whole numbers"
-                    )
-                if line.strip():
-                    data_rows += 1
-                    if line.count(",") != 784:
-                        raise ValueError(
-                            f"{path}: row {rows} has {line.count(',') + 1} columns, expected 785"
-                        )
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a UTF-8 text CSV file ({exc})") from None
-    if not data_rows:
-        raise ValueError(f"{path}: the header is there but no data rows follow it")
-    return data_rows
-
-
 def read_kaggle_csv(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray]:
     """Read Kaggle "Digit Recognizer" train.csv: header ``label,pixel0..pixel783``.
 
     Returns ``(X, y)``: X (784, m) float32 in [0, 1], y (m,) int64. The file's size, its rows'
-    number, lengths and columns are checked before the table is allocated.
+    number, lengths and columns are checked before the table is allocated
+    (:func:`helpers.kaggle_csv.read_table`).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such CSV file")
-    size = path.stat().st_size
-    if size > MAX_CSV_BYTES:
-        raise ValueError(f"{path}: {size:,} bytes, above the limit of {MAX_CSV_BYTES:,} for a train.csv")
-    _csv_rows(path)
-    try:
-        # float32 holds every integer a valid file has exactly, and parses "0.5" the same way
-        # on every NumPy version (1.26's integer parsing truncated it silently); checked below.
-        table = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float32, ndmin=2, encoding="utf-8-sig")
-    except ValueError as exc:
-        raise ValueError(f"{path}: malformed row: {exc}") from None
-    if table.shape[1] != 785:
-        raise ValueError(f"{path}: rows have {table.shape[1]} columns, expected 785")
-    whole = np.isfinite(table) & (table == np.round(table))
-    if not whole.all():
-        row, col = np.argwhere(~whole)[0]
-        raise ValueError(
-            f"{path}: row {row + 1} holds {table[row, col]:g}, not a whole number, in column {col}"
-        )
-    return _checked_rows(table[:, 1:], table[:, 0], path)
+    pixels, labels = read_table(path)
+    return _checked_rows(pixels, labels, Path(path))
 
 
 def _checked_rows(pixels: np.ndarray, labels: np.ndarray, source) -> tuple[np.ndarray, np.ndarray]:
@@ -248,6 +185,22 @@ def _load_full_idx(data_dir: Path) -> MNIST:
     )
 
 
+def _load_kaggle_csv(data_dir: Path) -> MNIST:
+    """Kaggle's train.csv in data_dir, a fixed, seeded 1/6 of it held out as the test set."""
+    csv = data_dir / "train.csv"
+    X, y = read_kaggle_csv(csv)
+    if len(y) < MIN_EXAMPLES:
+        raise ValueError(
+            f"{csv}: only {len(y)} labelled digits; at least {MIN_EXAMPLES} are needed to hold "
+            "out a test set and a dev set and still train"
+        )
+    parts = train_dev_split(X, y, len(y) // 6, seed=0)
+    return MNIST(
+        *parts,
+        f"Kaggle's train.csv in {data_dir} ({len(y):,} digits; {len(y) // 6:,} held out as a test set)",
+    )
+
+
 def load_mnist(data_dir: str | os.PathLike | None = None, source: str = "auto") -> MNIST:
     """Load MNIST for training and testing.
 
@@ -274,20 +227,8 @@ def load_mnist(data_dir: str | os.PathLike | None = None, source: str = "auto") 
     if source != "sample":
         if all(find_idx(data_dir, name) for name in MNIST_FILES):
             return _load_full_idx(data_dir)
-        csv = data_dir / "train.csv"
-        if csv.is_file():
-            X, y = read_kaggle_csv(csv)
-            if len(y) < MIN_EXAMPLES:
-                raise ValueError(
-                    f"{csv}: only {len(y)} labelled digits; at least {MIN_EXAMPLES} are needed to hold "
-                    "out a test set and a dev set and still train"
-                )
-            parts = train_dev_split(X, y, len(y) // 6, seed=0)
-            return MNIST(
-                *parts,
-                f"Kaggle's train.csv in {data_dir} ({len(y):,} digits; "
-                f"{len(y) // 6:,} held out as a test set)",
-            )
+        if (data_dir / "train.csv").is_file():
+            return _load_kaggle_csv(data_dir)
         if source == "full":
             missing = [n for n in MNIST_FILES if not find_idx(data_dir, n)]
             raise FileNotFoundError(

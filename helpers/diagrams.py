@@ -111,6 +111,63 @@ def _fmt(a: np.ndarray) -> str:
     return "\n".join("[" + ", ".join(f"{v:5.2f}" for v in row) + "]" for row in np.atleast_2d(a))
 
 
+#: The text of the graph's boxes, and its forward arrows: solid, dark.
+_NODE = dict(ha="center", va="center", fontsize=10, family="DejaVu Sans Mono", color=FORWARD)
+_ARROW = dict(arrowstyle="-|>", color=FORWARD, lw=1.4, shrinkA=8, shrinkB=8)
+
+
+def _forward_boxes(ax, ex: WorkedExample) -> tuple[dict, dict]:
+    """The row of boxes X ... L: each one's x position, title and value, and its drawn text."""
+    box = dict(boxstyle="round,pad=0.45", facecolor="#eef3fa", edgecolor=FORWARD, linewidth=1.2)
+    main = {  # x position, formula and general shape, value in the example
+        "X": (0.0, "X\n(n × m)", _fmt(ex.X)),
+        "Z1": (3.0, "Z1 = W1 X + b1\n(h × m)", _fmt(ex.Z1)),
+        "A1": (6.0, "A1 = ReLU(Z1)\n(h × m)", _fmt(ex.A1)),
+        "Z2": (9.0, "Z2 = W2 A1 + b2\n(k × m)", _fmt(ex.Z2)),
+        "A2": (12.0, "A2 = softmax(Z2)\n(k × m)", _fmt(ex.A2)),
+        "L": (14.6, "L = −log A2[y]\n(a number)", f"{ex.loss:.3f}"),
+    }
+    boxes = {
+        name: ax.text(x, 0, f"{title}\n{value}", bbox=box, **_NODE)
+        for name, (x, title, value) in main.items()
+    }
+    return main, boxes
+
+
+def _parameter_boxes(ax, ex: WorkedExample, boxes: dict) -> None:
+    """The parameters and Y above the row, an arrow from each into its box, its gradient above it."""
+    W1, b1, W2, b2 = ex.params
+    dW1, db1, dW2, db2 = ex.grads
+    pbox = dict(boxstyle="round,pad=0.4", facecolor="#fdf1dc", edgecolor=FORWARD, linewidth=1.0)
+    params = {
+        "W1": (1.0, f"W1  (h × n)\n{_fmt(W1)}", f"dW1 = dZ1 Xᵀ / m\n{_fmt(dW1)}"),
+        "b1": (4.0, f"b1  (h × 1)\n{_fmt(b1)}", f"db1 = mean of dZ1\n{_fmt(db1)}"),
+        "W2": (7.4, f"W2  (k × h)\n{_fmt(W2)}", f"dW2 = dZ2 A1ᵀ / m\n{_fmt(dW2)}"),
+        "b2": (10.4, f"b2  (k × 1)\n{_fmt(b2)}", f"db2 = mean of dZ2\n{_fmt(db2)}"),
+        "Y": (14.6, f"Y  (k × m), one-hot\nlabel y = {ex.y}\n{_fmt(ex.Y)}", ""),
+    }
+    for name, (x, text, grad) in params.items():
+        t = ax.text(x, 2.9, text, bbox=pbox, **{**_NODE, "fontsize": 9})
+        target = boxes["L" if name == "Y" else "Z1" if name.endswith("1") else "Z2"]
+        ax.annotate("", xy=(0.5, 1), xycoords=target, xytext=(0.5, 0), textcoords=t, arrowprops=_ARROW)
+        if grad:  # the parameter's gradient, above it, in the colour of the backward pass
+            ax.text(x, 4.55, grad, **{**_NODE, "fontsize": 9, "color": BACKWARD})
+
+
+def _backward_arrows(ax, ex: WorkedExample, main: dict, boxes: dict) -> None:
+    """dZ2, dA1 and dZ1: dashed arrows from right to left below the row, each with its formula and value."""
+    back = [  # (from, to, formula and value)
+        ("L", "Z2", f"dZ2 = A2 − Y\n{_fmt(ex.dZ2)}"),
+        ("Z2", "A1", f"dA1 = W2ᵀ dZ2\n{_fmt(ex.dA1)}"),
+        ("A1", "Z1", f"dZ1 = dA1 * ReLU'(Z1)\n{_fmt(ex.dZ1)}"),
+    ]
+    for a, b, text in back:
+        ax.annotate("", xy=(0.5, 0), xycoords=boxes[b], xytext=(0.5, 0), textcoords=boxes[a],
+                    arrowprops=dict(arrowstyle="-|>", color=BACKWARD, lw=1.6, linestyle="--", shrinkA=10,
+                                    shrinkB=10, connectionstyle="arc3,rad=-0.3"))  # fmt: skip
+        ax.text((main[a][0] + main[b][0]) / 2, -2.3, text, **{**_NODE, "color": BACKWARD})
+
+
 def plot_computational_graph(example: WorkedExample | None = None) -> Figure:
     """The network as a graph, X -> Z1 -> A1 -> Z2 -> A2 -> L, for one worked example.
 
@@ -121,56 +178,19 @@ def plot_computational_graph(example: WorkedExample | None = None) -> Figure:
     example has n = 3, h = 2, k = 3 and m = 1.
     """
     ex = example or worked_example()
-    W1, b1, W2, b2 = ex.params
-    dW1, db1, dW2, db2 = ex.grads
     fig, axes = new_figure(figsize=(15, 7.2))
     ax = axes[0, 0]
     ax.set_axis_off()
     ax.set_xlim(-1.2, 16.0)
     ax.set_ylim(-4.6, 5.4)
-    node = dict(ha="center", va="center", fontsize=10, family="DejaVu Sans Mono", color=FORWARD)
-    box = dict(boxstyle="round,pad=0.45", facecolor="#eef3fa", edgecolor=FORWARD, linewidth=1.2)
-    pbox = dict(boxstyle="round,pad=0.4", facecolor="#fdf1dc", edgecolor=FORWARD, linewidth=1.0)
-    main = {  # x position, formula and general shape, value in the example
-        "X": (0.0, "X\n(n × m)", _fmt(ex.X)),
-        "Z1": (3.0, "Z1 = W1 X + b1\n(h × m)", _fmt(ex.Z1)),
-        "A1": (6.0, "A1 = ReLU(Z1)\n(h × m)", _fmt(ex.A1)),
-        "Z2": (9.0, "Z2 = W2 A1 + b2\n(k × m)", _fmt(ex.Z2)),
-        "A2": (12.0, "A2 = softmax(Z2)\n(k × m)", _fmt(ex.A2)),
-        "L": (14.6, "L = −log A2[y]\n(a number)", f"{ex.loss:.3f}"),
-    }
-    boxes = {
-        name: ax.text(x, 0, f"{title}\n{value}", bbox=box, **node) for name, (x, title, value) in main.items()
-    }
-    arrow = dict(arrowstyle="-|>", color=FORWARD, lw=1.4, shrinkA=8, shrinkB=8)
-    params = {
-        "W1": (1.0, f"W1  (h × n)\n{_fmt(W1)}", f"dW1 = dZ1 Xᵀ / m\n{_fmt(dW1)}"),
-        "b1": (4.0, f"b1  (h × 1)\n{_fmt(b1)}", f"db1 = mean of dZ1\n{_fmt(db1)}"),
-        "W2": (7.4, f"W2  (k × h)\n{_fmt(W2)}", f"dW2 = dZ2 A1ᵀ / m\n{_fmt(dW2)}"),
-        "b2": (10.4, f"b2  (k × 1)\n{_fmt(b2)}", f"db2 = mean of dZ2\n{_fmt(db2)}"),
-        "Y": (14.6, f"Y  (k × m), one-hot\nlabel y = {ex.y}\n{_fmt(ex.Y)}", ""),
-    }
-    for name, (x, text, grad) in params.items():
-        t = ax.text(x, 2.9, text, bbox=pbox, **{**node, "fontsize": 9})
-        target = boxes["L" if name == "Y" else "Z1" if name.endswith("1") else "Z2"]
-        ax.annotate("", xy=(0.5, 1), xycoords=target, xytext=(0.5, 0), textcoords=t, arrowprops=arrow)
-        if grad:  # the parameter's gradient, above it, in the colour of the backward pass
-            ax.text(x, 4.55, grad, **{**node, "fontsize": 9, "color": BACKWARD})
+    main, boxes = _forward_boxes(ax, ex)
+    _parameter_boxes(ax, ex, boxes)
     order = list(main)
     for a, b in zip(order, order[1:]):  # forward: solid, left to right, box to box
         ax.annotate(
-            "", xy=(0, 0.5), xycoords=boxes[b], xytext=(1, 0.5), textcoords=boxes[a], arrowprops=arrow
+            "", xy=(0, 0.5), xycoords=boxes[b], xytext=(1, 0.5), textcoords=boxes[a], arrowprops=_ARROW
         )
-    back = [  # (from, to, formula and value): dashed, right to left, below the boxes
-        ("L", "Z2", f"dZ2 = A2 − Y\n{_fmt(ex.dZ2)}"),
-        ("Z2", "A1", f"dA1 = W2ᵀ dZ2\n{_fmt(ex.dA1)}"),
-        ("A1", "Z1", f"dZ1 = dA1 * ReLU'(Z1)\n{_fmt(ex.dZ1)}"),
-    ]
-    for a, b, text in back:
-        ax.annotate("", xy=(0.5, 0), xycoords=boxes[b], xytext=(0.5, 0), textcoords=boxes[a],
-                    arrowprops=dict(arrowstyle="-|>", color=BACKWARD, lw=1.6, linestyle="--", shrinkA=10,
-                                    shrinkB=10, connectionstyle="arc3,rad=-0.3"))  # fmt: skip
-        ax.text((main[a][0] + main[b][0]) / 2, -2.3, text, **{**node, "color": BACKWARD})
+    _backward_arrows(ax, ex, main, boxes)
     off = [i for i in range(ex.Z1.shape[0]) if ex.Z1[i, 0] <= 0]
     note = (f"hidden unit {', '.join(map(str, off))} is off (Z1 ≤ 0): ReLU' = 0 stops its gradient"
             if off else "every hidden unit is on (Z1 > 0)")  # fmt: skip

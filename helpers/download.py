@@ -141,6 +141,47 @@ def _check_writable(data_dir: Path) -> None:
     remove_stale(data_dir)  # what a killed download left behind
 
 
+def _from_mirrors(
+    data_dir: Path,
+    name: str,
+    expected_md5: str,
+    mirrors: list[str],
+    unreachable: dict[str, str],
+    say: Callable[[str], None],
+    fetch: dict,
+) -> Path:
+    """Fetch ``<name>.gz`` from the first of ``mirrors`` that delivers a verified copy.
+
+    A mirror that cannot be reached is recorded in ``unreachable`` and skipped for later files;
+    ``fetch`` holds _fetch_one's timeout, deadline and progress. Raises DownloadError naming each
+    mirror's failure, or at once when the file cannot be written into data_dir.
+    """
+    failures: list[str] = []
+    for mirror in mirrors:
+        if mirror in unreachable:
+            failures.append(f"{mirror}: skipped, unreachable for an earlier file ({unreachable[mirror]})")
+            continue
+        say(f"{name}.gz: fetching from {mirror}")
+        try:
+            return _fetch_one(data_dir, name, expected_md5, mirror, **fetch)
+        except WriteFailed as exc:
+            raise DownloadError(
+                f"cannot write {name}.gz into {data_dir}: {exc}. This is not the mirror's fault: "
+                "free some space or choose another data folder (--data-dir)."
+            ) from None
+        except Unreachable as exc:
+            unreachable[mirror] = str(exc)
+            failures.append(f"{mirror}: {exc}")
+            say(f"  failed: {exc}")
+        except ValueError as exc:
+            failures.append(f"{mirror}: {exc}")
+            say(f"  failed: {exc}")
+    lines = "\n".join(f"  - {f}" for f in failures)
+    raise DownloadError(
+        f"could not download MNIST file {name}.gz into {data_dir}; every mirror failed:\n{lines}\n{_HINT}"
+    )
+
+
 def download_mnist(
     data_dir: str | os.PathLike = "data",
     mirrors: Mirror | Sequence[Mirror] | None = None,
@@ -169,6 +210,7 @@ def download_mnist(
     mirror_list = _mirror_list(mirrors)
     _check_writable(data_dir)
     unreachable: dict[str, str] = {}
+    fetch = {"timeout": timeout, "deadline": deadline, "progress": progress}
     for name, expected_md5 in dict(_data.MNIST_FILES).items():  # read at call time
         present, problem = _existing(data_dir, name, expected_md5)
         if present is not None and not problem:
@@ -176,37 +218,10 @@ def download_mnist(
             continue
         if present is not None:
             say(f"{present.name}: in {data_dir} but does not verify ({problem}); fetching a fresh copy")
-        failures: list[str] = []
-        for mirror in mirror_list:
-            if mirror in unreachable:
-                failures.append(f"{mirror}: skipped, unreachable for an earlier file ({unreachable[mirror]})")
-                continue
-            say(f"{name}.gz: fetching from {mirror}")
-            try:
-                target = _fetch_one(data_dir, name, expected_md5, mirror, timeout, deadline, progress)
-            except WriteFailed as exc:
-                raise DownloadError(
-                    f"cannot write {name}.gz into {data_dir}: {exc}. This is not the mirror's fault: "
-                    "free some space or choose another data folder (--data-dir)."
-                ) from None
-            except Unreachable as exc:
-                unreachable[mirror] = str(exc)
-                failures.append(f"{mirror}: {exc}")
-                say(f"  failed: {exc}")
-            except ValueError as exc:
-                failures.append(f"{mirror}: {exc}")
-                say(f"  failed: {exc}")
-            else:
-                if present is not None and present != target:  # the raw copy that failed
-                    present.unlink(missing_ok=True)
-                say(f"{target.name}: MD5 verified, saved in {data_dir}")
-                break
-        else:
-            lines = "\n".join(f"  - {f}" for f in failures)
-            raise DownloadError(
-                f"could not download MNIST file {name}.gz into {data_dir}; every mirror failed:\n"
-                f"{lines}\n{_HINT}"
-            )
+        target = _from_mirrors(data_dir, name, expected_md5, mirror_list, unreachable, say, fetch)
+        if present is not None and present != target:  # the raw copy that failed
+            present.unlink(missing_ok=True)
+        say(f"{target.name}: MD5 verified, saved in {data_dir}")
     return data_dir
 
 

@@ -3,12 +3,14 @@
 :func:`error_line` turns any exception into that line: line breaks joined, control characters
 escaped (:func:`printable`), passwords in URLs hidden, an OSError as ``file: reason``, and the
 type named when the error is a bug rather than bad input. :class:`UsageError` marks bad
-arguments (exit code 2).
+arguments (exit code 2). :func:`strip_ansi` takes the terminal colours out of a traceback that
+a kernel sent.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import unicodedata
 
 from helpers.fetch import redact
@@ -35,6 +37,16 @@ def printable(text: str) -> str:
         return _ESCAPES.get(c) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
 
     return "".join(escape(c) for c in text)
+
+
+#: A terminal escape sequence (CSI): ESC [, numbers and semicolons, one letter; IPython colours
+#: its tracebacks with them (``\x1b[31m``) and moves the cursor with others (``\x1b[2K``).
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def strip_ansi(text: str) -> str:
+    """``text`` without its terminal escape sequences (:data:`ANSI`): colours, cursor moves."""
+    return ANSI.sub("", text)
 
 
 def one_line(exc: BaseException) -> str:
@@ -67,4 +79,4 @@ def error_line(exc: BaseException) -> str:
     return f"error: {type(exc).__name__}: {text}"
 
 
-__all__ = ["EXPECTED", "UsageError", "error_line", "one_line", "printable"]
+__all__ = ["ANSI", "EXPECTED", "UsageError", "error_line", "one_line", "printable", "strip_ansi"]

@@ -203,7 +203,12 @@ def image_to_grid(source: str | os.PathLike | np.ndarray) -> np.ndarray:
             break
         ink = _dilate(np.pad(ink, 1))
     small = np.clip(_resize(ink, fit(ink.shape, BOX), "lanczos"), 0.0, 1.0)
-    small /= small.max()
+    return _centred(small / small.max())
+
+
+def _centred(small: np.ndarray) -> np.ndarray:
+    """``small`` (h, w), at most 20 x 20, pasted into a black 28 x 28 float32 image with its centre
+    of mass at (14, 14) as far as it fits, as MNIST was made."""
     h, w = small.shape
     mass = small.sum()
     cy = float((small.sum(axis=1) * np.arange(h)).sum() / mass)

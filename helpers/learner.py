@@ -215,7 +215,7 @@ def _on_check_failed(shell, etype, value, tb, tb_offset=None) -> None:
         print(f'All hints shown; solution("{value.name}") shows a model answer.')
 
 
-def _pre_run_cell(info) -> None:  # noqa: ARG001
+def _pre_run_cell(info) -> None:  # IPython's pre_run_cell event passes the cell's info
     _failed_now.clear()
 
 

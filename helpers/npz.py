@@ -155,6 +155,40 @@ def _check_sizes(headers: dict[str, tuple[zipfile.ZipInfo, ArrayHeader]], max_by
             )
 
 
+def _check_directory(raw, size: int, max_entries: int) -> None:
+    """Refuse more than ``max_entries`` entries, or a zip directory larger than they may take,
+    from the zip's end record alone (before zipfile lists the directory)."""
+    entries, directory = _directory_size(raw, size)
+    if entries > max_entries:
+        raise NpzError(f"{entries:,} entries, above the limit of {max_entries}")
+    if directory > max_entries * _DIRECTORY_ENTRY:
+        raise NpzError(
+            f"a zip directory of {directory:,} bytes, above the {max_entries * _DIRECTORY_ENTRY:,} "
+            f"that {max_entries} entries may take"
+        )
+
+
+def _read_entries(zf: zipfile.ZipFile, max_bytes: int, max_entries: int, check) -> dict[str, np.ndarray]:
+    """The arrays of ``zf`` by name: the directory and every header checked, then the data read."""
+    if len(zf.infolist()) > max_entries:
+        raise NpzError(f"{len(zf.infolist()):,} entries, above the limit of {max_entries}")
+    headers = _headers(zf)
+    if check is not None:
+        try:
+            check({name: header for name, (_, header) in headers.items()})
+        except NpzError:
+            raise
+        except ValueError as exc:
+            raise NpzError(str(exc)) from None
+    _check_sizes(headers, max_bytes)
+    arrays = {}
+    for name, (entry, header) in headers.items():
+        with zf.open(entry) as f:
+            f.seek(header.offset)
+            arrays[name] = _read_data(f, header)
+    return arrays
+
+
 def read_arrays(
     path: str | os.PathLike,
     *,
@@ -180,31 +214,9 @@ def read_arrays(
         raise NpzError(f"{info.st_size:,} bytes, above the limit of {max_bytes:,}")
     try:
         with open(path, "rb") as raw:
-            entries, directory = _directory_size(raw, info.st_size)
-            if entries > max_entries:
-                raise NpzError(f"{entries:,} entries, above the limit of {max_entries}")
-            if directory > max_entries * _DIRECTORY_ENTRY:
-                raise NpzError(
-                    f"a zip directory of {directory:,} bytes, above the {max_entries * _DIRECTORY_ENTRY:,} "
-                    f"that {max_entries} entries may take"
-                )
+            _check_directory(raw, info.st_size, max_entries)
             with zipfile.ZipFile(raw) as zf:
-                if len(zf.infolist()) > max_entries:
-                    raise NpzError(f"{len(zf.infolist()):,} entries, above the limit of {max_entries}")
-                headers = _headers(zf)
-                if check is not None:
-                    try:
-                        check({name: header for name, (_, header) in headers.items()})
-                    except NpzError:
-                        raise
-                    except ValueError as exc:
-                        raise NpzError(str(exc)) from None
-                _check_sizes(headers, max_bytes)
-                arrays = {}
-                for name, (entry, header) in headers.items():
-                    with zf.open(entry) as f:
-                        f.seek(header.offset)
-                        arrays[name] = _read_data(f, header)
+                return _read_entries(zf, max_bytes, max_entries, check)
     except NpzError:
         raise
     except zipfile.BadZipFile as exc:
@@ -213,7 +225,6 @@ def read_arrays(
         raise NpzError(_short(exc)) from None  # an .npy header NumPy cannot parse, or check()
     except (OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, MemoryError) as exc:
         raise NpzError(f"unreadable ({type(exc).__name__}: {_short(exc)})") from None
-    return arrays
 
 
 def _short(exc: BaseException) -> str:

@@ -17,7 +17,6 @@ drops the widget view, which would only say "model not found" without a running 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from helpers.atomic import atomic_write
+from helpers.errors import strip_ansi
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -106,7 +106,7 @@ def run_notebook(path: Path, timeout: int = 600, kernel: str = "python3") -> flo
 
 def describe_failure(exc: CellExecutionError) -> str:
     """One line: the error a cell raised and the first line of that cell's code."""
-    parts = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).split("------------------\n")
+    parts = strip_ansi(str(exc)).split("------------------\n")
     code = parts[1].strip().splitlines()[0] if len(parts) > 2 and parts[1].strip() else "?"
     message = f"{exc.ename}: {exc.evalue}" if exc.evalue else exc.ename
     return f"{message}  (in the cell starting: {code[:70]})"
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"    {describe_failure(exc)}", file=sys.stderr)
             failed.append(path.name)
             continue
-        except Exception as exc:  # noqa: BLE001 - a timeout or a dead kernel: report, go on
+        except Exception as exc:  # a timeout or a dead kernel: report, go on
             print(f"{label}: FAILED", flush=True)
             print(f"    {type(exc).__name__}: {exc}", file=sys.stderr)
             failed.append(path.name)

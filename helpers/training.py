@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -31,7 +32,7 @@ from helpers.nn import (
     log_loss_sum,
     update_params,
 )
-from helpers.validation import check_network, check_positive
+from helpers.validation import check_network, check_positive, check_sgd_settings
 
 
 class TrainingDiverged(FloatingPointError):
@@ -94,20 +95,20 @@ def check_loss(loss: float, where: str, alpha: float, initial: float, n_classes:
     )
 
 
-def check_sgd_settings(epochs: int, batch_size: int, momentum: float, schedule: str) -> None:
-    """Raise a ValueError naming the first setting of :func:`train` that is out of range."""
-    check_positive(epochs=epochs, batch_size=batch_size)
-    if schedule not in ("constant", "linear"):
-        raise ValueError(f"schedule must be 'constant' or 'linear', got {schedule!r}")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-
-
-def progress_bar(total: int, desc: str, enabled: bool):
-    """A tqdm progress bar over ``total`` steps (a no-op one when ``enabled`` is False)."""
+@contextmanager
+def timed_progress(history: History, total: int, desc: str, enabled: bool) -> Iterator:
+    """A tqdm progress bar over ``total`` steps (a no-op one when ``enabled`` is False), NumPy's
+    overflow warnings off meanwhile (:func:`check_loss` stops a run that diverges); when the
+    block ends without an error, its time goes to ``history.seconds``."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, disable=not enabled, leave=False)
+    start = time.perf_counter()
+    with (
+        np.errstate(over="ignore", invalid="ignore"),
+        tqdm(total=total, desc=desc, disable=not enabled, leave=False) as bar,
+    ):
+        yield bar
+    history.seconds = time.perf_counter() - start
 
 
 def starting_params(
@@ -188,10 +189,8 @@ def gradient_descent(
     X = X.astype(dtype, copy=False)
     dev = dev_set(params, X_dev, Y_dev, dtype)
     history = History(unit="iteration")
-    start = time.perf_counter()
     with (
-        np.errstate(over="ignore", invalid="ignore"),
-        progress_bar(iterations, "gradient descent", progress) as bar,
+        timed_progress(history, iterations, "gradient descent", progress) as bar,
         limit_blas_threads(blas_threads),
     ):
         for i in range(1, iterations + 1):
@@ -203,7 +202,6 @@ def gradient_descent(
             if i % eval_every == 0 or i == iterations:
                 after_evaluation(history, i, params, dev, callback, bar, loss)
             bar.update()
-    history.seconds = time.perf_counter() - start
     return params, history
 
 
@@ -279,12 +277,7 @@ def train(
     total_steps = epochs * math.ceil(m / batch_size)
     t = 0
     history = History(unit="epoch")
-    start = time.perf_counter()
-    with (
-        np.errstate(over="ignore", invalid="ignore"),
-        progress_bar(total_steps, "training", progress) as bar,
-        limit_blas_threads(blas_threads),
-    ):
+    with timed_progress(history, total_steps, "training", progress) as bar, limit_blas_threads(blas_threads):
         for epoch in range(1, epochs + 1):
             order = rng.permutation(m)
             for s in range(0, m, batch_size):
@@ -299,5 +292,4 @@ def train(
             check_loss(loss, f"epoch {epoch}", alpha, initial, params[2].shape[0])
             history.record(epoch, loss, int(np.count_nonzero(predicted == labels[order])) / m)
             after_evaluation(history, epoch, stepper.params, dev, callback, bar, loss)
-    history.seconds = time.perf_counter() - start
     return stepper.params, history

@@ -1,7 +1,8 @@
 """The one check of a network and its data, made where they enter, not in every formula.
 
 :func:`check_network` runs at the entry of the training loops and of :func:`helpers.nn.evaluate`;
-loaders and the command line can call it too. The formulas of :mod:`helpers.nn` then run bare.
+loaders and the command line can call it too; :func:`check_sgd_settings` checks the settings of
+mini-batch training. The formulas of :mod:`helpers.nn` then run bare.
 Each message names the array, the expected and the actual shape.
 """
 
@@ -66,4 +67,13 @@ def check_positive(**values: int | None) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-__all__ = ["check_network", "check_params", "check_positive"]
+def check_sgd_settings(epochs: int, batch_size: int, momentum: float, schedule: str) -> None:
+    """Raise a ValueError naming the first setting of :func:`helpers.training.train` out of range."""
+    check_positive(epochs=epochs, batch_size=batch_size)
+    if schedule not in ("constant", "linear"):
+        raise ValueError(f"schedule must be 'constant' or 'linear', got {schedule!r}")
+    if not 0 <= momentum < 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+
+
+__all__ = ["check_network", "check_params", "check_positive", "check_sgd_settings"]

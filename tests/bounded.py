@@ -12,6 +12,18 @@ import resource
 import subprocess
 import sys
 
+#: Code that prints the peak resident memory of the program running it, in MiB: Linux's VmHWM,
+#: which starts afresh at exec. (ru_maxrss would also count the test process the program was
+#: forked from, and so grow with whatever tests ran before in that process.)
+PRINT_PEAK_MIB = """
+try:
+    with open("/proc/self/status") as status:
+        print(next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) // 1024)
+except OSError:
+    import resource
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
 
 def run_bounded(code: str, mib: int = 512, timeout: float = 60) -> subprocess.CompletedProcess:
     """Run ``code`` with ``python -c`` under an address-space limit of ``mib`` MiB."""

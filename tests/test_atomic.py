@@ -169,7 +169,7 @@ def test_concurrent_folder_writers_never_mix(tmp_path):
             with atomic_dir(target, may_replace=_accept) as tmp:
                 for name in ("model", "metrics", "figure"):
                     (tmp / name).write_text(str(i))
-        except BaseException as exc:  # noqa: BLE001 - every writer must succeed
+        except BaseException as exc:  # every writer must succeed
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(8)]

@@ -175,10 +175,8 @@ def test_every_command_raises_to_the_one_error_line(tmp_path, capsys, monkeypatc
         raise error
 
     target = {"train": "check_train_args", "evaluate": "checked_out", "download": "_log"}
-    if command == "predict":
-        monkeypatch.setattr("helpers.models.load_params", fail)
-    elif command == "evaluate":
-        monkeypatch.setattr("helpers.models.load_params", fail)
+    if command in ("predict", "evaluate"):
+        monkeypatch.setattr(commands, "load_params", fail)
     else:
         monkeypatch.setattr(commands, target[command], fail)
     mirror = tmp_path / "m"

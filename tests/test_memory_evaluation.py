@@ -72,6 +72,7 @@ def _run(tmp_path, headroom_mib: int) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # evaluates 4096 hidden units on every training image: 10-20 s of CPU
 def test_the_final_evaluation_of_4096_units_fits_a_tight_memory_limit(tmp_path):
     run = _run(tmp_path, HEADROOM_MIB)
     assert run.returncode == 0, run.stderr

@@ -387,6 +387,7 @@ def test_odd_archives_are_one_clear_error(tmp_path, case, words):
     assert str(info.value).startswith(f"{path}: ") and "\n" not in str(info.value)
 
 
+@pytest.mark.slow  # compresses 512 MiB of zeros to build the file
 def test_an_npy_header_claiming_gigabytes_is_refused_before_it_is_inflated(tmp_path):
     """The header's own length is checked before reading it: 512 MiB of zeros stay compressed."""
     from bounded import run_bounded

@@ -137,6 +137,7 @@ def test_the_working_folder_is_refused_as_dot_and_by_its_path(tmp_path, capsys, 
     assert sorted(os.listdir(tmp_path)) == ["mine.txt"]
 
 
+@pytest.mark.slow  # three trainings, each writing its report's figures
 def test_train_writes_into_a_new_path_or_an_empty_folder_and_replaces_its_own_report(tmp_path, capsys):
     empty = tmp_path / "empty"
     empty.mkdir()

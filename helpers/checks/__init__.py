@@ -10,26 +10,11 @@ checkers are re-exported here.
 
 from helpers.checks.activations import check_cross_entropy, check_relu, check_relu_deriv, check_softmax
 from helpers.checks.backprop_basics import check_neuron_backprop, check_softmax_jacobian
-from helpers.checks.compare import (
-    expect_array,
-    expect_arrays,
-    expect_number,
-    expect_scalar,
-    expect_tuple,
-)
-from helpers.checks.core import (
-    CheckFailed,
-    call_student,
-    fail,
-    succeed,
-)
+from helpers.checks.compare import expect_array, expect_arrays, expect_number, expect_scalar, expect_tuple
+from helpers.checks.core import CheckFailed, call_student, fail, succeed
 from helpers.checks.data import check_one_hot, check_scale_pixels
 from helpers.checks.forward import check_first_layer, check_forward_prop
-from helpers.checks.gradients import (
-    check_backward_prop,
-    check_hidden_layer_grads,
-    check_output_layer_grads,
-)
+from helpers.checks.gradients import check_backward_prop, check_hidden_layer_grads, check_output_layer_grads
 from helpers.checks.metrics import check_confusion_matrix, check_get_accuracy, check_get_predictions
 from helpers.checks.optimisation import check_l2_gradient, check_linear_decay, check_momentum_step
 from helpers.checks.speed import check_blocked_gradients

@@ -16,12 +16,7 @@ from helpers.checks.compare import (
     fmt,
     tolerances,
 )
-from helpers.checks.core import (
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.core import call_student, checker, fail, succeed
 from helpers.nn import cross_entropy as reference_cross_entropy
 from helpers.nn import relu as reference_relu
 from helpers.nn import relu_deriv as reference_relu_deriv

@@ -10,20 +10,8 @@ from functools import partial
 
 import numpy as np
 
-from helpers.checks.compare import (
-    as_array,
-    close,
-    expect_number,
-    expect_tuple,
-    first_mistake,
-    shape_problem,
-)
-from helpers.checks.core import (
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.compare import as_array, close, expect_number, expect_tuple, first_mistake, shape_problem
+from helpers.checks.core import call_student, checker, fail, succeed
 from helpers.nn import softmax
 
 #: The step of the central differences: small enough for a truncation error of about h^2, large

@@ -79,7 +79,7 @@ def _interactive_shell():
     return ipython.get_ipython()
 
 
-def _show_and_continue(shell, etype, value, tb, tb_offset=None) -> None:  # noqa: ARG001
+def _show_and_continue(shell, etype, value, tb, tb_offset=None) -> None:  # IPython's signature
     """IPython's handler for CheckFailed in a student's session: no traceback (the verdict is
     already printed), a red "not passed yet", the student's function replaced by the course's
     reference when there is one, and the cell counted as run, so "Run All" goes on."""
@@ -206,7 +206,7 @@ def call_student(name: str, func: Callable, *args: Any, labels: Sequence[str] = 
         fail(name, NOT_IMPLEMENTED)
     except CheckFailed:
         raise
-    except Exception as exc:  # noqa: BLE001 - any crash of the student's code is a verdict
+    except Exception as exc:  # any crash of the student's code is a verdict
         fail(name, _crash(exc, args, labels))
     for i, (before, after) in enumerate(zip(args, given)):
         if not _same(before, after):

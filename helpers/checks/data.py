@@ -6,16 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.compare import (
-    as_array,
-    expect_array,
-)
-from helpers.checks.core import (
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.compare import as_array, expect_array
+from helpers.checks.core import call_student, checker, fail, succeed
 from helpers.data import one_hot as reference_one_hot
 
 

@@ -6,20 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.compare import (
-    as_array,
-    close,
-    expect_array,
-    expect_arrays,
-    first_mistake,
-)
-from helpers.checks.core import (
-    PARAM_LABELS,
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.compare import as_array, close, expect_array, expect_arrays, first_mistake
+from helpers.checks.core import PARAM_LABELS, call_student, checker, fail, succeed
 from helpers.nn import forward_prop as reference_forward_prop
 from helpers.nn import relu, softmax
 

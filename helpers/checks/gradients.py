@@ -6,19 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.compare import (
-    close,
-    expect_array,
-    expect_arrays,
-    first_mistake,
-)
-from helpers.checks.core import (
-    GRAD_LABELS,
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.compare import close, expect_array, expect_arrays, first_mistake
+from helpers.checks.core import GRAD_LABELS, call_student, checker, fail, succeed
 from helpers.checks.forward import CASES, network
 from helpers.data import one_hot
 from helpers.nn import backward_prop as reference_backward_prop

@@ -27,12 +27,7 @@ from helpers.checks.compare import (
     first_mistake,
     shape_problem,
 )
-from helpers.checks.core import (
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.core import call_student, checker, fail, succeed
 from helpers.metrics import confusion_matrix
 from helpers.nn import get_accuracy, get_predictions
 

@@ -26,13 +26,7 @@ from helpers.checks.compare import (
     expect_tuple,
     first_mistake,
 )
-from helpers.checks.core import (
-    PARAM_LABELS,
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.core import PARAM_LABELS, call_student, checker, fail, succeed
 from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params
 
 
@@ -44,7 +38,7 @@ def _arrays(name: str, what: str, values: object) -> tuple[np.ndarray, ...]:
 # --------------------------------------------------------------------------------------------
 # Momentum
 # --------------------------------------------------------------------------------------------
-def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:  # noqa: PLR0913
+def _momentum_problem(P, V, dP, got_p, got_v, alpha, beta) -> str | None:
     """Name a common mistake in one parameter's new value and velocity, or None."""
     new_v = beta * V + dP
     if close(got_p, P - alpha * new_v) and close(got_v, new_v):
@@ -200,6 +194,23 @@ def _numerical_gradients(
     return tuple(out)
 
 
+def _weight_decay_problem(
+    G: np.ndarray, D: np.ndarray, R: np.ndarray, label: str, m: int, hint: str
+) -> str | None:
+    """Name a common mistake in the weights' gradient G, given D, the loss's own gradient, and R,
+    the weight-decay term alone; None when G is none of them."""
+    return first_mistake(
+        G,
+        [
+            (D, f"{label} has no weight-decay term ({hint})"),
+            (R, f"{label} is the weight-decay term alone: the gradient of the loss itself is missing"),
+            (D + m * R, f"the weight-decay term of {label} is m = {m} times too large ({hint})"),
+            (D + R / 2, f"the weight-decay term of {label} is half what it should be ({hint})"),
+            (D - R, f"the weight-decay term of {label} has the wrong sign ({hint})"),
+        ],
+    )
+
+
 @checker
 def check_l2_gradient(l2_gradient: Callable) -> None:
     """Check ``l2_gradient(grads, params, lambd, m)`` -> the gradients (dW1, db1, dW2, db2) of
@@ -222,25 +233,10 @@ def check_l2_gradient(l2_gradient: Callable) -> None:
         reference = regularisation.l2_gradient(data, params, lambd, m)
         hint = f"with lambd={lambd:g} and m = {m}"
         for i, label in ((0, "dW1"), (2, "dW2")):
-            G, D = got[i], data[i]
-            R = lambd / m * params[i]  # the weight-decay term alone, for naming mistakes
-            if G.shape != D.shape or close(G, reference[i]):
-                continue
-            problem = first_mistake(
-                G,
-                [
-                    (D, f"{label} has no weight-decay term ({hint})"),
-                    (
-                        R,
-                        f"{label} is the weight-decay term alone: the gradient of the loss itself is missing",
-                    ),
-                    (D + m * R, f"the weight-decay term of {label} is m = {m} times too large ({hint})"),
-                    (D + R / 2, f"the weight-decay term of {label} is half what it should be ({hint})"),
-                    (D - R, f"the weight-decay term of {label} has the wrong sign ({hint})"),
-                ],
-            )
-            if problem:
-                fail(name, problem)
+            if got[i].shape == data[i].shape and not close(got[i], reference[i]):
+                problem = _weight_decay_problem(got[i], data[i], lambd / m * params[i], label, m, hint)
+                if problem:
+                    fail(name, problem)
         for i, label in ((1, "db1"), (3, "db2")):
             if got[i].shape == data[i].shape and not close(got[i], data[i]):
                 if close(got[i], data[i] + lambd / m * params[i]):

@@ -7,19 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from helpers.checks.compare import (
-    close,
-    expect_array,
-    expect_arrays,
-)
-from helpers.checks.core import (
-    GRAD_LABELS,
-    PARAM_LABELS,
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
+from helpers.checks.compare import close, expect_array, expect_arrays
+from helpers.checks.core import GRAD_LABELS, PARAM_LABELS, call_student, checker, fail, succeed
 from helpers.nn import Params, backward_prop, forward_prop, init_params
 
 # (hidden units, examples m, block size): blocks that divide m, that do not (a short last

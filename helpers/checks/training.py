@@ -24,22 +24,8 @@ from helpers.checks.compare import (
     first_mistake,
     shape_problem,
 )
-from helpers.checks.core import (
-    GRAD_LABELS,
-    PARAM_LABELS,
-    call_student,
-    checker,
-    fail,
-    succeed,
-)
-from helpers.nn import (
-    Params,
-    backward_prop,
-    cross_entropy,
-    forward_prop,
-    init_params,
-    update_params,
-)
+from helpers.checks.core import GRAD_LABELS, PARAM_LABELS, call_student, checker, fail, succeed
+from helpers.nn import Params, backward_prop, cross_entropy, forward_prop, init_params, update_params
 
 __all__ = [
     "check_training_loop",
