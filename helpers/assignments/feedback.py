@@ -25,8 +25,8 @@ from nbformat import NotebookNode
 
 from helpers.assignments.grade import ExerciseResult, SubmissionResult
 from helpers.atomic import write_text
+from helpers.errors import strip_ansi
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 #: Text kept per output, and bytes per image, so that a notebook full of prints stays readable.
 _MAX_TEXT, _MAX_IMAGE = 20_000, 2_000_000
 _CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
@@ -65,7 +65,7 @@ def _markdown(source: str) -> str:
 
 def _text(value) -> str:
     text = "".join(value) if isinstance(value, list) else str(value)
-    text = _ANSI.sub("", text)
+    text = strip_ansi(text)
     return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "\n[... output cut]"
 
 

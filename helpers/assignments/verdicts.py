@@ -28,8 +28,7 @@ from nbformat import NotebookNode
 from helpers.assignments.cases import CaseResult
 from helpers.assignments.cells import solution_names
 from helpers.assignments.sandbox import KernelProblem, SandboxKernel
-
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+from helpers.errors import strip_ansi
 
 
 def python_source(source: str) -> str:
@@ -207,7 +206,7 @@ def _message(exc: BaseException) -> str:
 
     if isinstance(exc, CheckFailed):
         return str(exc)
-    lines = [ln.strip() for ln in _ANSI.sub("", str(exc)).splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in strip_ansi(str(exc)).splitlines() if ln.strip()]
     text = " ".join(lines[:3])[:400]
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -279,4 +278,4 @@ def run_check(source: str, ns: dict[str, Any], kernel: SandboxKernel) -> CheckRu
     message = problem or (first_change[0] if first_change else failed)
     passed = not problem and all(c.passed for c in found)
     calls = {n: p.reference_calls for n, p in proxies.items() if p.reference_calls}
-    return CheckRun(passed, message, _ANSI.sub("", buf.getvalue()).strip()[-1000:], calls, found)
+    return CheckRun(passed, message, strip_ansi(buf.getvalue()).strip()[-1000:], calls, found)
