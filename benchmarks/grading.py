@@ -104,7 +104,14 @@ def nbgrader_class(tmp: Path, notebooks: list[Path]) -> tuple[float, float, str]
     for nb in notebooks:
         for f in referenced_files(nbformat.read(nb, 4), nb.parent):
             shutil.copyfile(f, source / f.name)
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    # The kernels read the 5,000-digit sample, as the grader's sandboxed kernels do (they cannot
+    # see the checkout's data/): an empty MNIST folder, never full MNIST from data/.
+    (tmp / "no-mnist").mkdir(exist_ok=True)
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MNIST_DATA_DIR": str(tmp / "no-mnist"),
+    }
     run = {"cwd": course, "env": env}
     subprocess.run(
         [str(BIN / "nbgrader"), "generate_assignment", "course", "--force"], capture_output=True, **run
