@@ -249,18 +249,8 @@ def test_per_case_credit_from_the_check_cells_metadata(tmp_path):
 def test_grading_a_solution_that_fails_only_hidden_tests(tmp_path):
     name = "02_relu_and_softmax.ipynb"
     instructor = _read(NOTEBOOKS / name)
-    solutions = {_meta(c)["grade_id"]: c.source for c in instructor.cells if _meta(c).get("solution")}
-    # relu fitted to the visible checker's inputs: a shape only the hidden tests use comes back as is
-    buggy = "return np.maximum(Z, 0) if Z.shape != (3, 3) else Z"
-    solutions["relu"] = SOLUTION.sub(buggy + "\n", solutions["relu"])
-    submission = copy.deepcopy(release_notebook(instructor))
-    for cell in submission.cells:
-        if _meta(cell).get("solution"):
-            cell.source = solutions[_meta(cell)["grade_id"]]
-    assert BEGIN not in "\n".join(c.source for c in submission.cells)
-    path = tmp_path / "alice" / name
-    path.parent.mkdir()
-    nbformat.write(submission, path)
+    path = _buggy_relu_submission(tmp_path, instructor, name)
+    assert BEGIN not in "\n".join(c.source for c in nbformat.read(path, 4).cells)
 
     result = grade_submission(path, NOTEBOOKS, timeout=120, notebook=name)
 

@@ -97,10 +97,9 @@ def _verdict(gid: str, func) -> tuple[bool, str]:
     return True, out.getvalue().strip()
 
 
-def _hidden_tests_pass(gid: str, ns: dict) -> bool:
-    """Run the hidden tests the way the notebook does (warnings are not errors there)."""
-    hidden = IN_NOTEBOOKS[gid][2]
-    assert hidden, f"{gid}: its check cell has no hidden tests"
+@contextlib.contextmanager
+def _quietly():
+    """As a notebook runs a check cell: output captured, warnings and floating-point errors not raised."""
     with (
         contextlib.redirect_stdout(io.StringIO()),
         contextlib.redirect_stderr(io.StringIO()),
@@ -108,6 +107,14 @@ def _hidden_tests_pass(gid: str, ns: dict) -> bool:
         np.errstate(all="ignore"),
     ):
         warnings.simplefilter("ignore")
+        yield
+
+
+def _hidden_tests_pass(gid: str, ns: dict) -> bool:
+    """Run the hidden tests the way the notebook does (warnings are not errors there)."""
+    hidden = IN_NOTEBOOKS[gid][2]
+    assert hidden, f"{gid}: its check cell has no hidden tests"
+    with _quietly():
         try:
             exec(compile(hidden, f"<hidden tests of {gid}>", "exec"), ns)
         except Exception:  # noqa: BLE001 - a failed assert or a crash both score 0
@@ -197,13 +204,7 @@ def _per_case_score(gid: str, body: str | None):
 
     func, _ = _function(gid, body)
     source, ns = _check_cell(gid)
-    with (
-        contextlib.redirect_stdout(io.StringIO()),
-        contextlib.redirect_stderr(io.StringIO()),
-        warnings.catch_warnings(),
-        np.errstate(all="ignore"),
-    ):
-        warnings.simplefilter("ignore")
+    with _quietly():
         found, problem = cases.run(cases.plan(python_source(source)), {**ns, gid: func}, _message)
     assert not problem
     passed = all(c.passed for c in found)
