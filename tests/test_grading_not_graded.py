@@ -25,7 +25,7 @@ import assignment_notebook as fx  # noqa: E402
 pytest.importorskip("nbgrader", reason="nbgrader (the 'instructor' extra) is not installed")
 
 from helpers.assignments.batch import grade_submissions  # noqa: E402
-from helpers.assignments.isolation import remove_folder  # noqa: E402
+from helpers.assignments.isolation import process_loads, process_tree, remove_folder  # noqa: E402
 from helpers.assignments.report import to_markdown  # noqa: E402
 from helpers.assignments.sandbox import STARVED_FACTOR, Limits, SandboxKernel  # noqa: E402
 
@@ -74,29 +74,56 @@ class _FakeLoad(SandboxKernel):
         self.deadline = time.monotonic() + 1000
         self.loads = iter(loads)
 
-    def _load(self):
+    def _load(self, look_again=True):
         return next(self.loads)
 
 
 def test_time_spent_waiting_behind_other_processes_is_given_back():
     start = time.monotonic() - 10  # 10 s into a cell of 10 s
-    kernel = _FakeLoad([(0.5, 9.0)])  # it ran 1 s: the neighbours had the CPU
-    assert kernel._time_left(start, (0.0, 0.0), 10) > time.monotonic()
+    kernel = _FakeLoad([{7: (0.5, 9.0)}])  # it ran 1 s: the neighbours had the CPU
+    assert kernel._time_left(start, {}, 10) > time.monotonic()
     assert kernel.unusable == ""
 
 
 def test_a_cell_starved_to_the_end_is_not_the_students_zero():
     start = time.monotonic() - STARVED_FACTOR * 10
-    kernel = _FakeLoad([(1.0, STARVED_FACTOR * 10 - 2)])
-    assert kernel._time_left(start, (0.0, 0.0), 10) is None
+    kernel = _FakeLoad([{7: (0.6, STARVED_FACTOR * 5 - 1), 8: (0.4, STARVED_FACTOR * 5 - 1)}])
+    assert kernel._time_left(start, {}, 10) is None
     assert "starved of CPU" in kernel.unusable
 
 
 @pytest.mark.parametrize(("cpu", "wait"), [(10.5, 50.0), (0.1, 0.0)], ids=["own_busy_processes", "sleeping"])
 def test_a_cell_that_had_its_time_is_the_students(cpu, wait):
-    kernel = _FakeLoad([(cpu, wait)])
-    assert kernel._time_left(time.monotonic() - 10, (0.0, 0.0), 10) is None
+    kernel = _FakeLoad([{7: (cpu, wait)}])
+    assert kernel._time_left(time.monotonic() - 10, {}, 10) is None
     assert kernel.unusable == ""
+
+
+def test_only_the_wait_since_the_cell_began_is_given_back():
+    """A process that waited 50 s before the cell and not since, in a cell of 10 s: its time is up."""
+    kernel = _FakeLoad([{7: (0.1, 50.0)}])
+    assert kernel._time_left(time.monotonic() - 10, {7: (0.0, 50.0)}, 10) is None
+
+
+def test_the_load_of_a_process_tree_counts_its_children():
+    busy = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\n"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {busy!r}])"]
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while len(tree := process_tree(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert tree[0] == parent.pid and len(tree) == 2
+        child = tree[1]
+        loads = {}
+        while parent.poll() is None and time.monotonic() < deadline:
+            loads.update(process_loads(tree))  # the child's last reading before it ends
+            time.sleep(0.05)
+        assert loads[child][0] >= 0.2, loads  # the busy child's CPU seconds, read from /proc
+        assert loads[child][1] >= 0.0
+    finally:
+        parent.kill()
 
 
 def test_a_kernels_folder_is_removed_whatever_modes_it_left():

@@ -216,26 +216,35 @@ def kill_user(uid: int) -> None:
             continue
 
 
-def process_tree_load(pid: int) -> tuple[float, float]:
-    """(CPU seconds used, seconds spent waiting for a CPU) by process ``pid`` and its descendants
-    (every thread's wait, from ``/proc/<pid>/task/*/schedstat``); zeros for what is gone."""
+def process_tree(pid: int) -> tuple[int, ...]:
+    """Process ``pid`` and its descendants (empty when it is gone)."""
     import psutil
 
-    cpu = wait = 0.0
     try:
         top = psutil.Process(pid)
-        procs = [top, *top.children(recursive=True)]
+        return (pid, *(p.pid for p in top.children(recursive=True)))
     except psutil.Error:
-        return cpu, wait
-    for proc in procs:
+        return ()
+
+
+def process_loads(pids: tuple[int, ...]) -> dict[int, tuple[float, float]]:
+    """(CPU seconds used, seconds spent waiting for a CPU) by each of ``pids`` that still runs
+    (every thread's wait, from ``/proc/<pid>/task/*/schedstat``). A few small reads per process:
+    cheap enough for every cell (finding the descendants, :func:`process_tree`, reads the whole
+    process table)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    loads = {}
+    for pid in pids:
         try:
-            times = proc.cpu_times()
-            cpu += times.user + times.system
-            for task in Path(f"/proc/{proc.pid}/task").iterdir():
-                wait += int((task / "schedstat").read_text().split()[1]) / 1e9
-        except (psutil.Error, OSError, ValueError, IndexError):
+            fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+            wait = sum(
+                int((task / "schedstat").read_bytes().split()[1])
+                for task in Path(f"/proc/{pid}/task").iterdir()
+            )
+            loads[pid] = ((int(fields[11]) + int(fields[12])) / tick, wait / 1e9)
+        except (OSError, ValueError, IndexError):
             continue
-    return cpu, wait
+    return loads
 
 
 def remove_folder(folder: Path) -> None:
