@@ -70,6 +70,23 @@ def read_notebook(path: str | os.PathLike, data: bytes | None = None) -> Noteboo
     return nb
 
 
+#: Notebooks read by :func:`read_unchanged_notebook`, by (path, inode, size, modification time).
+_READ_BEFORE: dict[tuple, NotebookNode] = {}
+
+
+def read_unchanged_notebook(path: str | os.PathLike) -> NotebookNode:
+    """:func:`read_notebook` once per file and process while the file is unchanged: for the
+    instructor's notebooks, read for every submission to tell which one it is. The notebook
+    returned is shared: look, never change."""
+    info = os.stat(path)
+    key = (str(Path(path).absolute()), info.st_ino, info.st_size, info.st_mtime_ns)
+    if key not in _READ_BEFORE:
+        if len(_READ_BEFORE) > 256:
+            _READ_BEFORE.clear()
+        _READ_BEFORE[key] = read_notebook(path)
+    return _READ_BEFORE[key]
+
+
 def write_notebook(nb: NotebookNode, path: str | os.PathLike) -> Path:
     """Validate ``nb`` and write it to ``path`` atomically (nbformat 4 JSON)."""
     with warnings.catch_warnings():

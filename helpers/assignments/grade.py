@@ -31,6 +31,7 @@ from pathlib import Path
 
 from nbformat import NotebookNode
 
+from helpers.assignments import _io
 from helpers.assignments._io import MAX_NOTEBOOK_BYTES, NotANotebookError, read_notebook, read_regular
 from helpers.assignments.cells import (
     _meta,
@@ -171,7 +172,7 @@ def _instructors(source_dir: Path, names: list[str]) -> dict[str, NotebookNode]:
     out = {}
     for name in names:
         try:
-            out[name] = read_notebook(source_dir / name)
+            out[name] = _io.read_unchanged_notebook(source_dir / name)  # read once per process
         except (NotANotebookError, OSError):
             continue
     return out

@@ -32,8 +32,9 @@ UID_RANGE = (1_900_000_000, 2_000_000_000)
 DISK_MB = 512
 
 #: The launcher, run inside the sandbox: argv = [mem, cpu, nproc, uid, stage, cwd, "--", cmd...];
-#: uid -1 keeps the user it was started as. Once it is the kernel's user, it copies the files of
-#: the folder ``stage`` (the data files and the connection file) into the working folder ``cwd``.
+#: uid -1 keeps the user it was started as. Once it is the kernel's user, it copies what the
+#: folder ``stage`` holds (the data files, the connection file, matplotlib's font list in
+#: ``.mpl/``) into the working folder ``cwd``.
 _LAUNCHER = """\
 import os, resource, shutil, sys
 mem, cpu, nproc, uid = (int(v) for v in sys.argv[1:5])
@@ -47,8 +48,11 @@ if uid >= 0:
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
-for name in os.listdir(sys.argv[5]):
-    shutil.copyfile(os.path.join(sys.argv[5], name), os.path.join(sys.argv[6], name))
+for top, _, names in os.walk(sys.argv[5]):
+    here = os.path.join(sys.argv[6], os.path.relpath(top, sys.argv[5]))
+    os.makedirs(here, exist_ok=True)
+    for name in names:
+        shutil.copyfile(os.path.join(top, name), os.path.join(here, name))
 os.execvp(sys.argv[8], sys.argv[8:])
 """
 
