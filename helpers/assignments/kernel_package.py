@@ -115,6 +115,6 @@ def shared_package_copy(parent: Path, stubs: Iterable[str] = ()) -> Path:
                 None, remove_folder, args=(folder,), exitpriority=10
             )  # a pool's worker skips atexit
             package_copy(folder, key, compiled=True)
-            folder.chmod(0o711)  # the kernels' users pass through to helpers/, which they may read
+            folder.chmod(0o755)  # the kernels' users list it (Python's import does) and read helpers/
             _shared[key] = folder
         return _shared[key]

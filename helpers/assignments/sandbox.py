@@ -140,12 +140,12 @@ class SandboxKernel(DataCalls, TimedRuns):
         # the same path through the sandbox's root once the kernel runs (see _reach_sandbox).
         self.stage, self.cwd = self._tmp / "s", self._tmp / "w"
         self.workdir, self.own_disk = self.cwd, bool(bwrap)
+        self.uid = uid = kernel_uid(bwrap)
         try:
             pkg = self._fill_folders(bwrap)
         except OSError as exc:  # the temporary folder is full or unwritable: not the student's doing
             self.dead = self.unusable = f"the kernel's folder could not be made ({exc.strerror or exc})"
             return self
-        self.uid = uid = kernel_uid(bwrap)
         self._tmp.chmod(0o711)  # a kernel with a user of its own passes through to s/, w/ and pkg/
         hand_over(self.stage, uid)
         if not bwrap:
@@ -174,7 +174,7 @@ class SandboxKernel(DataCalls, TimedRuns):
             self.cwd.mkdir()
         # A copy shared by every kernel of this process, when a kernel cannot write to it (bound
         # read-only, or not its user's); else one of its own.
-        if bwrap or os.geteuid() == 0:
+        if bwrap or self.uid >= 0:
             return shared_package_copy(self._tmp.parent, self.stubs)
         return package_copy(self._tmp / "pkg", self.stubs)
 
