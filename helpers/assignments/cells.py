@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -175,6 +177,24 @@ def _fresh_copy(cell: NotebookNode) -> NotebookNode:
     return new
 
 
+_RELEASED: dict[str, dict[str, tuple]] = {}  # instructor notebook's digest -> its cells' signatures
+
+
+def _released_signatures(instructor: NotebookNode) -> dict[str, tuple]:
+    """What an untouched student copy holds, by grade id: the released version's cells (hidden
+    tests removed); worked out once per instructor notebook and process (nbgrader's steps take
+    0.2 s a notebook)."""
+    from helpers.assignments.student_versions import release_notebook
+
+    key = hashlib.sha256(json.dumps(instructor, sort_keys=True).encode()).hexdigest()
+    if key not in _RELEASED:
+        if len(_RELEASED) > 64:
+            _RELEASED.clear()
+        released = release_notebook(instructor, instructions=False)
+        _RELEASED[key] = {grade_id(c): _signature(c) for c in released.cells}
+    return _RELEASED[key]
+
+
 def restore_locked_cells(
     submission: NotebookNode, instructor: NotebookNode
 ) -> tuple[NotebookNode, list[str], list[str]]:
@@ -187,11 +207,8 @@ def restore_locked_cells(
     instructor version does not know and repeated grade ids lose their nbgrader metadata, so they
     score nothing. ``submission`` itself is left unchanged.
     """
-    from helpers.assignments.student_versions import release_notebook
-
     nb = copy.deepcopy(submission)
-    # What an untouched student copy holds: the released version (hidden tests removed).
-    released = {grade_id(c): _signature(c) for c in release_notebook(instructor, instructions=False).cells}
+    released = _released_signatures(instructor)
     _drop_foreign_ids(nb, {grade_id(c) for c in instructor.cells if grade_id(c)})
     edited: list[str] = []
     reinserted: list[str] = []

@@ -191,6 +191,9 @@ class SandboxKernel(DataCalls, TimedRuns):
                 self.kc = self.km.blocking_client()
                 self.kc.start_channels()
                 self.kc.wait_for_ready(timeout=min(60.0, self.limits.notebook))
+                # Its outputs are not needed (verdicts come back as files): unread, they are
+                # dropped by the kernel's socket instead of being decoded here, message by message.
+                self.kc.iopub_channel.stop()
             except Exception as exc:  # noqa: BLE001 - bwrap refused, the kernel crashed at start...
                 self.dead = f"the kernel did not start ({type(exc).__name__}: {str(exc)[:200]})"
                 self.unusable = self.dead

@@ -7,9 +7,11 @@ run: seconds it spent waiting for a CPU behind other processes are given back, u
 (not the student's doing). A cell past its limit is interrupted, and its kernel stopped when it
 does not answer.
 
-The kernel's processes are looked up again before each of the notebook's own cells and when a
-cell passes its limit; the grader's short calls (thousands in a notebook) reuse the last list.
-A process the list does not have counts from zero: its whole wait and CPU time are this cell's.
+Each run starts by reading the CPU and waiting times of the kernel's processes known from the
+last look (a few small reads; finding a kernel's descendants reads the whole process table, so it
+is done only when a cell passes its limit). A process that was not known at the start counts from
+zero: all its wait and CPU time are this cell's (more time given back, or less, to a student's
+own background processes only, and never past the caps).
 """
 
 from __future__ import annotations
@@ -49,13 +51,6 @@ class TimedRuns:
     unusable: str
     _tree: tuple[int, ...] = ()  # the kernel's processes at the last look (_load)
 
-    def _drain_iopub(self) -> None:
-        while True:
-            try:
-                self.kc.get_iopub_msg(timeout=0)
-            except queue.Empty:
-                return
-
     def run(self, code: str, timeout: float | None = None, silent: bool = False) -> CellRun:
         """Run ``code``; stop it after ``timeout`` s (default: the cell limit) or at the deadline."""
         if self.dead:
@@ -69,13 +64,12 @@ class TimedRuns:
         msg_id = self.kc.execute(
             code, silent=silent, store_history=not silent, allow_stdin=False, stop_on_error=False
         )
-        start, load = time.monotonic(), self._load(look_again=not silent)
+        start, load = time.monotonic(), self._load(look_again=False)
         end = start + limit
         while True:
             try:
                 reply = self.kc.get_shell_msg(timeout=0.5)
             except queue.Empty:
-                self._drain_iopub()
                 if not self.km.is_alive():
                     self.dead = "the kernel died"
                     return CellRun("dead", evalue=self.dead)
@@ -86,7 +80,6 @@ class TimedRuns:
                 continue
             if reply.get("parent_header", {}).get("msg_id") == msg_id:
                 break
-        self._drain_iopub()
         content = reply.get("content", {})
         if content.get("status") == "ok":
             return CellRun("ok")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from helpers.assignments.sandbox import KernelProblem, SandboxKernel
 from helpers.errors import strip_ansi
 
 
+@functools.lru_cache(maxsize=4096)  # the same check cells, for every submission
 def python_source(source: str) -> str:
     """A cell's source as plain Python (IPython magics turned into calls)."""
     from IPython.core.inputtransformer2 import TransformerManager
