@@ -248,3 +248,20 @@ def test_a_pool_worker_killed_mid_class_is_replaced_and_each_result_written_once
     assert [r.score for r in results] == [5.0] * len(paths)  # the data file travelled with each task
     assert [r.file for r in results] == [str(p) for p in paths]
     assert sorted(written) == sorted(batch.result_path(p, results_dir) for p in paths)
+
+
+def test_graders_on_one_machine_get_the_cores_shared_out():
+    """Each grader's kernels spread "every core" work over its own share (core_shares)."""
+    from helpers.assignments.executors import core_shares, local_executor
+
+    cores = sorted(os.sched_getaffinity(0))
+    assert core_shares(1) is None
+    if len(cores) < 2:
+        assert core_shares(2) is None
+        return
+    shares = core_shares(2)
+    assert len(shares) == 2 and shares[0].isdisjoint(shares[1]) and shares[0] | shares[1] == set(cores)
+    assert [len(s) for s in core_shares(len(cores) + 1)] == [1] * (len(cores) + 1)
+    with local_executor(2) as pool:
+        seen = {frozenset(pool.submit(os.sched_getaffinity, 0).result()) for _ in range(20)}
+    assert seen <= {frozenset(s) for s in shares} and seen

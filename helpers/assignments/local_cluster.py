@@ -2,7 +2,9 @@
 
 :class:`LocalCluster` starts a ``dask scheduler`` and ``dask worker`` processes (one thread and
 one BLAS thread each, no nanny, no dashboard) on 127.0.0.1, each in a session of its own with its
-output in ``<folder>/<name>.log``, and kills them all when it is left::
+output in ``<folder>/<name>.log`` and, with two or more, its share of the cores (as the local
+pool's workers, :func:`~helpers.assignments.executors.core_shares`), and kills them all when it is
+left::
 
     with LocalCluster("dask-logs", workers=2) as cluster:
         grade_many(submissions, "results", scheduler=cluster.address)
@@ -46,8 +48,11 @@ class LocalCluster:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self._start_scheduler()
+            from helpers.assignments.executors import core_shares
+
+            shares = core_shares(self.n) or [None] * self.n
             for i in range(self.n):
-                self.add_worker(f"w{i}")
+                self.add_worker(f"w{i}", cores=shares[i])
             if self.n:
                 self.wait_for(self.n)
         except BaseException:
@@ -71,7 +76,9 @@ class LocalCluster:
             log = self.folder / "scheduler.log"
             raise RuntimeError(f"the Dask scheduler did not start (see {log})") from None
 
-    def _start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    def _start(
+        self, name: str, args: list[str], env: dict[str, str], cores: set[int] | None = None
+    ) -> subprocess.Popen:
         with open(self.folder / f"{name}.log", "w") as log:  # the process keeps its own copy
             proc = subprocess.Popen(
                 [sys.executable, "-m", "dask", *args],
@@ -79,15 +86,17 @@ class LocalCluster:
                 stderr=log,
                 start_new_session=True,
                 env={**os.environ, **env},
+                preexec_fn=None if cores is None else lambda: os.sched_setaffinity(0, cores),
             )
         self.procs.append(proc)
         return proc
 
-    def add_worker(self, name: str, **env: str) -> None:
-        """Start a worker called ``name``, with ``env`` added to its environment."""
+    def add_worker(self, name: str, cores: set[int] | None = None, **env: str) -> None:
+        """Start a worker called ``name`` (on ``cores`` only, when given), with ``env`` added to
+        its environment."""
         args = ["worker", self.address, "--name", name, "--nthreads", "1", "--no-nanny", "--no-dashboard"]
         threads = {k: "1" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
-        self.workers[name] = self._start(name, [*args, "--host", "127.0.0.1"], {**threads, **env})
+        self.workers[name] = self._start(name, [*args, "--host", "127.0.0.1"], {**threads, **env}, cores)
 
     def wait_for(self, n: int) -> None:
         """Wait until ``n`` workers have joined the scheduler."""
